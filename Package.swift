@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "kaohe",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kaohe", targets: ["kaohe"]),
+        .library(name: "KaoheEngine", targets: ["KaoheEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+    ],
+    targets: [
+        // Pure scoring engine: value types, exact decimals, no I/O, no Foundation.
+        .target(name: "KaoheEngine", swiftSettings: swiftSettings),
+        // Scheme files (YAML), facts documents (JSON), result encoding, calendar data, built-in schemes.
+        .target(
+            name: "KaoheFormats",
+            dependencies: ["KaoheEngine", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources/schemes"), .copy("Resources/calendar")],
+            swiftSettings: swiftSettings
+        ),
+        // Command-line commands (library so tests can call them).
+        .target(
+            name: "KaoheCLI",
+            dependencies: [
+                "KaoheFormats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "kaohe", dependencies: ["KaoheCLI"], swiftSettings: swiftSettings),
+        // Benchmarks: print figures, never fail on a slow machine.
+        .executableTarget(
+            name: "kaohe-bench", dependencies: ["KaoheFormats"], path: "Benchmarks/kaohe-bench",
+            swiftSettings: swiftSettings),
+
+        .testTarget(name: "KaoheEngineTests", dependencies: ["KaoheEngine"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KaoheFormatsTests", dependencies: ["KaoheFormats"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KaoheCLITests", dependencies: ["KaoheCLI", "KaoheFormats"], swiftSettings: swiftSettings),
+    ]
+)
