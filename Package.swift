@@ -46,10 +46,41 @@ let package = Package(
             name: "kaohe-bench", dependencies: ["KaoheFormats"], path: "Benchmarks/kaohe-bench",
             swiftSettings: swiftSettings),
 
+        // Web platform (issue 3): storage interface and models, SQL storage (SQLite + PostgreSQL), Hummingbird app.
+        .target(name: "KaoheStorage", swiftSettings: swiftSettings),
+        .target(
+            name: "KaoheStorageSQL",
+            dependencies: [
+                "KaoheStorage",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KaoheWeb",
+            dependencies: [
+                "KaoheStorage", "KaoheStorageSQL",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(name: "KaoheEngineTests", dependencies: ["KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheFormatsTests", dependencies: ["KaoheFormats"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheCLITests", dependencies: ["KaoheCLI", "KaoheFormats"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KaoheStorageTests", dependencies: ["KaoheStorage", "KaoheStorageSQL"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KaoheWebTests",
+            dependencies: [
+                "KaoheWeb", "KaoheStorage", "KaoheStorageSQL",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )

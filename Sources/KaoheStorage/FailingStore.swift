@@ -1,0 +1,63 @@
+import Foundation
+
+/// A test double that fails loudly: every call throws ``StorageError/unexpectedCall(_:)`` naming the
+/// method, and is counted in ``calls``. Use it to prove that a code path does not touch storage
+/// (e.g. a request refused for a missing CSRF token), or wrap it to allow a few chosen calls.
+public final class FailingStore: KaoheStore, @unchecked Sendable {
+    private let lock = NSLock()
+    private var _calls: [String] = []
+
+    /// Creates the double.
+    public init() {}
+
+    /// The names of the methods called so far, in order.
+    public var calls: [String] { lock.withLock { _calls } }
+
+    private func fail(_ name: String = #function) -> StorageError {
+        lock.withLock { _calls.append(name) }
+        return StorageError.unexpectedCall(name)
+    }
+
+    public func createOrganization(_ organization: Organization, by actor: AuditActor) async throws { throw fail() }
+    public func organizations() async throws -> [Organization] { throw fail() }
+    public func organization(_ id: OrganizationID) async throws -> Organization? { throw fail() }
+    public func createUnits(_ units: [AssessedUnit], by actor: AuditActor) async throws { throw fail() }
+    public func units(in organization: OrganizationID?) async throws -> [AssessedUnit] { throw fail() }
+    public func unit(_ id: UnitID) async throws -> AssessedUnit? { throw fail() }
+    public func createUser(_ user: User, by actor: AuditActor) async throws { throw fail() }
+    public func user(_ id: UserID) async throws -> User? { throw fail() }
+    public func user(username: String) async throws -> User? { throw fail() }
+    public func users() async throws -> [User] { throw fail() }
+    public func userCount() async throws -> Int { throw fail() }
+    public func setRoles(
+        of user: UserID, roles: Set<Role>, organizationID: OrganizationID?, unitID: UnitID?, by actor: AuditActor
+    ) async throws -> User { throw fail() }
+    public func setPasswordHash(of user: UserID, hash: String, by actor: AuditActor) async throws { throw fail() }
+    public func recordFailedLogin(of user: UserID, maxAttempts: Int, lockUntil: Date) async throws -> User { throw fail() }
+    public func recordSuccessfulLogin(of user: UserID) async throws { throw fail() }
+    public func createSession(_ session: Session) async throws { throw fail() }
+    public func session(tokenHash: String, now: Date) async throws -> Session? { throw fail() }
+    public func deleteSession(tokenHash: String) async throws { throw fail() }
+    public func deleteSessions(of user: UserID, keeping: String?) async throws { throw fail() }
+    public func createAPIToken(_ token: APIToken, by actor: AuditActor) async throws { throw fail() }
+    public func apiToken(tokenHash: String, now: Date) async throws -> APIToken? { throw fail() }
+    public func createAssessment(_ assessment: Assessment, by actor: AuditActor) async throws { throw fail() }
+    public func assessment(_ id: AssessmentID) async throws -> Assessment? { throw fail() }
+    public func assessments() async throws -> [Assessment] { throw fail() }
+    public func transition(_ id: AssessmentID, to state: AssessmentState, by actor: AuditActor) async throws -> Assessment {
+        throw fail()
+    }
+    public func enrol(_ units: [UnitID], in assessment: AssessmentID, by actor: AuditActor) async throws { throw fail() }
+    public func enrolments(of assessment: AssessmentID) async throws -> [Enrolment] { throw fail() }
+    public func assign(_ assignment: EvaluatorAssignment, by actor: AuditActor) async throws { throw fail() }
+    public func assignments(of assessment: AssessmentID) async throws -> [EvaluatorAssignment] { throw fail() }
+    public func facts(assessment: AssessmentID, unit: UnitID, item: String) async throws -> FactsRecord? { throw fail() }
+    public func facts(assessment: AssessmentID, unit: UnitID) async throws -> [FactsRecord] { throw fail() }
+    public func saveFacts(
+        assessment: AssessmentID, unit: UnitID, item: String, json: String, expectedVersion: Int, by actor: AuditActor
+    ) async throws -> FactsRecord { throw fail() }
+    public func addFinding(_ finding: Finding, by actor: AuditActor) async throws { throw fail() }
+    public func findings(assessment: AssessmentID, unit: UnitID, item: String?) async throws -> [Finding] { throw fail() }
+    public func auditLog(entityPrefix: String?, limit: Int) async throws -> [AuditEntry] { throw fail() }
+    public func verifyAudit() async throws -> AuditVerification { throw fail() }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// The storage interface of the platform. Every mutating call takes an ``AuditActor`` and writes its
+/// audit entry in the same transaction, so a change without an audit row cannot happen.
+///
+/// Implementations: `SQLStore` (KaoheStorageSQL) on SQLite or PostgreSQL; ``FailingStore`` for tests.
+public protocol KaoheStore: Sendable {
+    // MARK: Organizations and units
+    /// Creates an organization.
+    func createOrganization(_ organization: Organization, by actor: AuditActor) async throws
+    /// All organizations, by name.
+    func organizations() async throws -> [Organization]
+    /// One organization, or nil.
+    func organization(_ id: OrganizationID) async throws -> Organization?
+    /// Creates units in one transaction: all or none. Codes must be unique per organization.
+    func createUnits(_ units: [AssessedUnit], by actor: AuditActor) async throws
+    /// The units of one organization (all when nil), by code.
+    func units(in organization: OrganizationID?) async throws -> [AssessedUnit]
+    /// One unit, or nil.
+    func unit(_ id: UnitID) async throws -> AssessedUnit?
+
+    // MARK: Users
+    /// Creates a user; the username must be unique.
+    func createUser(_ user: User, by actor: AuditActor) async throws
+    /// One user by id, or nil.
+    func user(_ id: UserID) async throws -> User?
+    /// One user by login name, or nil.
+    func user(username: String) async throws -> User?
+    /// All users, by username.
+    func users() async throws -> [User]
+    /// How many users exist.
+    func userCount() async throws -> Int
+    /// Replaces a user's roles and the unit / organization they belong to.
+    func setRoles(
+        of user: UserID, roles: Set<Role>, organizationID: OrganizationID?, unitID: UnitID?, by actor: AuditActor
+    ) async throws -> User
+    /// Replaces a user's password hash (the hash is never written to the audit log).
+    func setPasswordHash(of user: UserID, hash: String, by actor: AuditActor) async throws
+    /// Counts a failed login; after `maxAttempts` consecutive failures the account is locked until `lockUntil`.
+    func recordFailedLogin(of user: UserID, maxAttempts: Int, lockUntil: Date) async throws -> User
+    /// Clears the failed-login counter and any lock after a successful login.
+    func recordSuccessfulLogin(of user: UserID) async throws
+
+    // MARK: Sessions and API tokens
+    /// Stores a new session.
+    func createSession(_ session: Session) async throws
+    /// The session for a token hash if it exists and has not expired at `now`.
+    func session(tokenHash: String, now: Date) async throws -> Session?
+    /// Ends one session.
+    func deleteSession(tokenHash: String) async throws
+    /// Ends all sessions of a user (after a password change), except `keeping`.
+    func deleteSessions(of user: UserID, keeping: String?) async throws
+    /// Stores a new API token.
+    func createAPIToken(_ token: APIToken, by actor: AuditActor) async throws
+    /// The API token for a hash if it exists and has not expired at `now`.
+    func apiToken(tokenHash: String, now: Date) async throws -> APIToken?
+
+    // MARK: Assessments
+    /// Creates an assessment (state draft).
+    func createAssessment(_ assessment: Assessment, by actor: AuditActor) async throws
+    /// One assessment, or nil.
+    func assessment(_ id: AssessmentID) async throws -> Assessment?
+    /// All assessments, newest year first.
+    func assessments() async throws -> [Assessment]
+    /// Moves an assessment to `state` if the life cycle allows it.
+    func transition(_ id: AssessmentID, to state: AssessmentState, by actor: AuditActor) async throws -> Assessment
+    /// Enrols units (already enrolled ones are left as they are). Refused when final.
+    func enrol(_ units: [UnitID], in assessment: AssessmentID, by actor: AuditActor) async throws
+    /// The units enrolled in an assessment.
+    func enrolments(of assessment: AssessmentID) async throws -> [Enrolment]
+    /// Assigns an evaluator. Refused when final.
+    func assign(_ assignment: EvaluatorAssignment, by actor: AuditActor) async throws
+    /// The evaluator assignments of an assessment.
+    func assignments(of assessment: AssessmentID) async throws -> [EvaluatorAssignment]
+
+    // MARK: Facts and findings
+    /// The facts of one item, or nil when none were saved.
+    func facts(assessment: AssessmentID, unit: UnitID, item: String) async throws -> FactsRecord?
+    /// All facts saved for a unit in an assessment, by item id.
+    func facts(assessment: AssessmentID, unit: UnitID) async throws -> [FactsRecord]
+    /// Saves facts. `expectedVersion` is the version the writer started from (0 when there was none);
+    /// if another writer saved since, ``StorageError/versionConflict(entity:expected:actual:)`` is thrown
+    /// and nothing is written. Returns the new record (version `expectedVersion + 1`).
+    func saveFacts(
+        assessment: AssessmentID, unit: UnitID, item: String, json: String, expectedVersion: Int, by actor: AuditActor
+    ) async throws -> FactsRecord
+    /// Records a finding. Refused when final or not accepting facts.
+    func addFinding(_ finding: Finding, by actor: AuditActor) async throws
+    /// The findings of a unit in an assessment (of one item when given), by date.
+    func findings(assessment: AssessmentID, unit: UnitID, item: String?) async throws -> [Finding]
+
+    // MARK: Audit
+    /// Audit entries, oldest first; only those whose entity starts with `entityPrefix` when given.
+    func auditLog(entityPrefix: String?, limit: Int) async throws -> [AuditEntry]
+    /// Recomputes the whole chain and reports the first broken row.
+    func verifyAudit() async throws -> AuditVerification
+}
+
+extension AuditVerification {
+    /// Checks a chain given oldest first: consecutive seq from 1, links and hashes.
+    public static func check(_ entries: [AuditEntry]) -> AuditVerification {
+        var previous = AuditEntry.genesisHash
+        for (index, entry) in entries.enumerated() {
+            if entry.seq != index + 1 { return .broken(seq: entry.seq, reason: "序号不连续：应为 \(index + 1)，实际为 \(entry.seq)") }
+            if entry.prevHash != previous { return .broken(seq: entry.seq, reason: "与上一条记录的哈希不衔接") }
+            if entry.expectedHash != entry.hash { return .broken(seq: entry.seq, reason: "内容与哈希不符（记录被改动过）") }
+            previous = entry.hash
+        }
+        return .intact(entries: entries.count)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import KaoheStorage
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// The errors of the SQL storage module that are not ``StorageError``s: configuration and connection.
+public enum SQLStoreError: Error, Sendable, CustomStringConvertible {
+    /// The database address cannot be understood.
+    case badDatabaseURL(String, reason: String)
+    /// A migration failed.
+    case migrationFailed(id: Int, name: String, message: String)
+
+    /// The message in Chinese.
+    public var description: String {
+        switch self {
+        case .badDatabaseURL(let url, let reason): "数据库地址“\(url)”无效：\(reason)"
+        case .migrationFailed(let id, let name, let message): "数据库迁移 \(String(format: "%03d", id))_\(name) 失败：\(message)"
+        }
+    }
+}
+
+/// Where the data lives: an SQLite file (the embedded default) or a PostgreSQL server.
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    /// An SQLite database file at `path` (created if missing).
+    case sqlite(path: String)
+    /// A PostgreSQL server, as `postgres://user:password@host:port/database`.
+    case postgres(url: String)
+
+    /// Parses `postgres://…`, `postgresql://…`, `sqlite:PATH`, `sqlite://PATH` or a plain file path.
+    public static func parse(_ text: String) throws -> DatabaseLocation {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw SQLStoreError.badDatabaseURL(text, reason: "地址为空") }
+        if trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") {
+            let normalized = trimmed.hasPrefix("postgresql://") ? "postgres://" + trimmed.dropFirst("postgresql://".count) : trimmed
+            do { _ = try SQLPostgresConfiguration(url: normalized) } catch {
+                throw SQLStoreError.badDatabaseURL(text, reason: "应为 postgres://用户:密码@主机:端口/数据库")
+            }
+            return .postgres(url: normalized)
+        }
+        if trimmed.hasPrefix("sqlite://") { return .sqlite(path: String(trimmed.dropFirst("sqlite://".count))) }
+        if trimmed.hasPrefix("sqlite:") { return .sqlite(path: String(trimmed.dropFirst("sqlite:".count))) }
+        if trimmed.contains("://") {
+            throw SQLStoreError.badDatabaseURL(text, reason: "只支持 postgres:// 或 SQLite 文件路径")
+        }
+        return .sqlite(path: trimmed)
+    }
+
+    /// The address with any password replaced by `***`, for printing.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): return "sqlite:\(path)"
+        case .postgres(let url):
+            guard var components = URLComponents(string: url) else { return "postgres://…" }
+            if components.password != nil { components.password = "***" }
+            return components.string ?? "postgres://…"
+        }
+    }
+}
+
+/// Hands out one database connection at a time to a closure; the closure's queries all run on that connection.
+protocol ConnectionProvider: Sendable {
+    func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    func shutdown() async
+}
+
+/// SQLite: one event loop, one connection, so writes are serialized inside the process.
+final class SQLiteProvider: ConnectionProvider, @unchecked Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let pool: EventLoopGroupConnectionPool<SQLiteConnectionSource>
+    let logger: Logger
+
+    init(path: String, logger: Logger) {
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.logger = logger
+        let source = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true))
+        self.pool = EventLoopGroupConnectionPool(
+            source: source, maxConnectionsPerEventLoop: 1, requestTimeout: .seconds(30), logger: logger, on: group)
+    }
+
+    func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let connection = try await pool.requestConnection(logger: logger).get()
+        do {
+            let result = try await body(connection.sql(queryLogLevel: nil))
+            pool.releaseConnection(connection, logger: logger)
+            return result
+        } catch {
+            pool.releaseConnection(connection, logger: logger)
+            throw error
+        }
+    }
+
+    func shutdown() async {
+        try? await pool.shutdownAsync()
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// PostgreSQL: a pool of connections on the shared event loops.
+final class PostgresProvider: ConnectionProvider, @unchecked Sendable {
+    let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
+    let logger: Logger
+
+    init(url: String, logger: Logger, searchPath: [String]?, maxConnectionsPerEventLoop: Int = 4) throws {
+        var configuration = try SQLPostgresConfiguration(url: url)
+        configuration.searchPath = searchPath
+        if !url.contains("tlsmode=") && !url.contains("sslmode=") {
+            configuration.coreConfiguration.tls = .disable
+        }
+        self.logger = logger
+        self.pool = EventLoopGroupConnectionPool(
+            source: PostgresConnectionSource(sqlConfiguration: configuration),
+            maxConnectionsPerEventLoop: maxConnectionsPerEventLoop, requestTimeout: .seconds(30), logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton)
+    }
+
+    func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let connection = try await pool.requestConnection(logger: logger).get()
+        do {
+            let result = try await body(connection.sql(queryLogLevel: nil))
+            pool.releaseConnection(connection, logger: logger)
+            return result
+        } catch {
+            pool.releaseConnection(connection, logger: logger)
+            throw error
+        }
+    }
+
+    func shutdown() async {
+        try? await pool.shutdownAsync()
+    }
+}

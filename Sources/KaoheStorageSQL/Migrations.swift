@@ -1,0 +1,151 @@
+/// One numbered schema change. The SQL is written once and runs unchanged on SQLite and PostgreSQL:
+/// only TEXT and BIGINT columns, application-generated ids, times as Unix seconds.
+public struct Migration: Sendable {
+    /// The number (1, 2, …); applied in order, recorded in `schema_migrations`.
+    public let id: Int
+    /// A short name, e.g. `initial`.
+    public let name: String
+    /// The statements, run in one transaction.
+    public let statements: [String]
+
+    /// The full name, e.g. `001_initial`.
+    public var fullName: String {
+        let number = String(id)
+        return String(repeating: "0", count: max(0, 3 - number.count)) + number + "_" + name
+    }
+}
+
+/// All migrations of the platform, in order. Never edit an applied migration: add a new one.
+public let allMigrations: [Migration] = [
+    Migration(
+        id: 1, name: "initial",
+        statements: [
+            """
+            CREATE TABLE organizations (
+                id TEXT PRIMARY KEY,
+                parent_id TEXT REFERENCES organizations(id),
+                name TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE units (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                parent_id TEXT REFERENCES units(id),
+                code TEXT NOT NULL,
+                name TEXT NOT NULL,
+                unit_type TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                UNIQUE (organization_id, code)
+            )
+            """,
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                username TEXT NOT NULL UNIQUE,
+                display_name TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                roles TEXT NOT NULL,
+                organization_id TEXT REFERENCES organizations(id),
+                unit_id TEXT REFERENCES units(id),
+                failed_logins BIGINT NOT NULL,
+                locked_until BIGINT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE sessions (
+                token_hash TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                csrf_token TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX sessions_user ON sessions (user_id)",
+            """
+            CREATE TABLE api_tokens (
+                token_hash TEXT PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE assessments (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                scheme_id TEXT NOT NULL,
+                year BIGINT NOT NULL,
+                title TEXT NOT NULL,
+                state TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE enrolments (
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                PRIMARY KEY (assessment_id, unit_id)
+            )
+            """,
+            """
+            CREATE TABLE evaluator_assignments (
+                id TEXT PRIMARY KEY,
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                user_id TEXT NOT NULL REFERENCES users(id),
+                unit_id TEXT REFERENCES units(id),
+                item_id TEXT
+            )
+            """,
+            """
+            CREATE TABLE facts (
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                item_id TEXT NOT NULL,
+                json TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                updated_by TEXT REFERENCES users(id),
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (assessment_id, unit_id, item_id)
+            )
+            """,
+            """
+            CREATE TABLE findings (
+                id TEXT PRIMARY KEY,
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                item_id TEXT NOT NULL,
+                occurred_on TEXT NOT NULL,
+                note TEXT NOT NULL,
+                evidence_ref TEXT,
+                created_by TEXT REFERENCES users(id),
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX findings_unit ON findings (assessment_id, unit_id, item_id)",
+            """
+            CREATE TABLE audit_log (
+                seq BIGINT PRIMARY KEY,
+                at BIGINT NOT NULL,
+                actor_id TEXT,
+                actor_name TEXT NOT NULL,
+                entity TEXT NOT NULL,
+                action TEXT NOT NULL,
+                old_value TEXT,
+                new_value TEXT,
+                reason TEXT,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_entity ON audit_log (entity)",
+            // The chain head: one row, updated in every audited transaction. The UPDATE's row lock
+            // serializes concurrent writers on PostgreSQL, so the chain never forks.
+            "CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')",
+        ])
+]

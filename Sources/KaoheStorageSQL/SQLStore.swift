@@ -1,0 +1,239 @@
+import Foundation
+import KaoheStorage
+import Logging
+import SQLKit
+
+/// The live ``KaoheStore`` on SQLKit. One SQL code path serves SQLite (embedded default) and PostgreSQL
+/// (production, several app instances on one database).
+public final class SQLStore: KaoheStore {
+    let provider: any ConnectionProvider
+    /// Where the data lives.
+    public let location: DatabaseLocation
+    /// The clock used for audit times and record times.
+    let now: @Sendable () -> Date
+
+    /// Opens (without migrating) the database at `location`. SQLite files and their folders are created when missing.
+    ///
+    /// - Parameter postgresSchema: on PostgreSQL, a schema to work in (set as `search_path`); tests use one per test.
+    public init(
+        location: DatabaseLocation, logger: Logger = Logger(label: "kaohe.sql"), postgresSchema: String? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        self.location = location
+        self.now = now
+        switch location {
+        case .sqlite(let path):
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            self.provider = SQLiteProvider(path: path, logger: logger)
+        case .postgres(let url):
+            self.provider = try PostgresProvider(url: url, logger: logger, searchPath: postgresSchema.map { [$0] })
+        }
+    }
+
+    /// Runs one SQL statement as it is, outside the audited API. For maintenance and for tests that must
+    /// change data behind the application's back (e.g. to prove the audit chain detects it).
+    public func unsafeExecute(_ sql: String) async throws {
+        try await read { db in try await db.raw(SQLQueryString(sql)).run() }
+    }
+
+    /// Closes all connections. Call once, when done.
+    public func shutdown() async {
+        await provider.shutdown()
+    }
+
+    // MARK: - Migrations
+
+    /// Applies every migration not yet recorded in `schema_migrations`, each in its own transaction.
+    /// Safe to run from several processes at once on PostgreSQL. Returns the names of those applied now.
+    @discardableResult
+    public func migrate(_ migrations: [Migration] = allMigrations) async throws -> [String] {
+        try await read { db in
+            try await db.raw(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (id BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+            ).run()
+        }
+        var applied: [String] = []
+        for migration in migrations.sorted(by: { $0.id < $1.id }) {
+            if try await appliedMigrationIDs().contains(migration.id) { continue }
+            do {
+                try await transaction { db in
+                    try await db.raw(
+                        "INSERT INTO schema_migrations (id, name, applied_at) VALUES (\(bind: migration.id), \(bind: migration.fullName), \(bind: Self.seconds(self.now())))"
+                    ).run()
+                    for statement in migration.statements {
+                        try await db.raw(SQLQueryString(statement)).run()
+                    }
+                }
+                applied.append(migration.fullName)
+            } catch {
+                // Another process may have applied it at the same moment.
+                if try await appliedMigrationIDs().contains(migration.id) { continue }
+                throw SQLStoreError.migrationFailed(id: migration.id, name: migration.name, message: Self.describe(error))
+            }
+        }
+        return applied
+    }
+
+    /// The ids of the migrations recorded as applied.
+    public func appliedMigrationIDs() async throws -> Set<Int> {
+        try await read { db in
+            Set(try await db.raw("SELECT id FROM schema_migrations").all().map { try $0.decode(column: "id", as: Int.self) })
+        }
+    }
+
+    // MARK: - Plumbing
+
+    func read<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        do {
+            return try await provider.withConnection(body)
+        } catch let error as StorageError {
+            throw error
+        } catch let error as SQLStoreError {
+            throw error
+        } catch {
+            throw StorageError.database(Self.describe(error))
+        }
+    }
+
+    func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await read { db in
+            try await db.raw("BEGIN").run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? StorageError { return error.description }
+        return String(reflecting: error)
+    }
+
+    static func seconds(_ date: Date) -> Int { Int(date.timeIntervalSince1970.rounded(.down)) }
+    static func date(_ seconds: Int) -> Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
+    }
+
+    /// Appends one audit row inside the caller's transaction, linked to the current chain head.
+    func audit(
+        _ db: any SQLDatabase, _ actor: AuditActor, entity: String, action: String, old: String?, new: String?
+    ) async throws {
+        guard let head = try await db.raw("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").first()
+        else { throw StorageError.database("审计链头记录缺失（audit_head）") }
+        var entry = AuditEntry(
+            seq: try head.decode(column: "seq", as: Int.self), at: Self.date(Self.seconds(now())), actorID: actor.userID,
+            actorName: actor.name, entity: entity, action: action, oldValue: old, newValue: new, reason: actor.reason,
+            prevHash: try head.decode(column: "hash", as: String.self), hash: "")
+        entry.hash = entry.expectedHash
+        try await db.raw("UPDATE audit_head SET hash = \(bind: entry.hash) WHERE id = 1").run()
+        try await db.raw(
+            """
+            INSERT INTO audit_log (seq, at, actor_id, actor_name, entity, action, old_value, new_value, reason, prev_hash, hash)
+            VALUES (\(bind: entry.seq), \(bind: Self.seconds(entry.at)), \(bind: entry.actorID?.rawValue), \(bind: entry.actorName),
+            \(bind: entry.entity), \(bind: entry.action), \(bind: entry.oldValue), \(bind: entry.newValue), \(bind: entry.reason),
+            \(bind: entry.prevHash), \(bind: entry.hash))
+            """
+        ).run()
+    }
+
+    // MARK: - Row decoding
+
+    static func organization(_ row: any SQLRow) throws -> Organization {
+        Organization(
+            id: OrganizationID(try row.decode(column: "id", as: String.self)),
+            parentID: try row.decode(column: "parent_id", as: String?.self).map(OrganizationID.init),
+            name: try row.decode(column: "name", as: String.self),
+            createdAt: date(try row.decode(column: "created_at", as: Int.self)))
+    }
+
+    static func unit(_ row: any SQLRow) throws -> AssessedUnit {
+        let typeText = try row.decode(column: "unit_type", as: String.self)
+        guard let type = UnitType(rawValue: typeText) else { throw StorageError.database("未知的单位类型：\(typeText)") }
+        return AssessedUnit(
+            id: UnitID(try row.decode(column: "id", as: String.self)),
+            organizationID: OrganizationID(try row.decode(column: "organization_id", as: String.self)),
+            parentID: try row.decode(column: "parent_id", as: String?.self).map(UnitID.init),
+            code: try row.decode(column: "code", as: String.self),
+            name: try row.decode(column: "name", as: String.self), type: type,
+            createdAt: date(try row.decode(column: "created_at", as: Int.self)))
+    }
+
+    static func user(_ row: any SQLRow) throws -> User {
+        let rolesText = try row.decode(column: "roles", as: String.self)
+        var roles = Set<Role>()
+        for part in rolesText.split(separator: ",") {
+            guard let role = Role(rawValue: String(part)) else { throw StorageError.database("未知的角色：\(part)") }
+            roles.insert(role)
+        }
+        return User(
+            id: UserID(try row.decode(column: "id", as: String.self)),
+            username: try row.decode(column: "username", as: String.self),
+            displayName: try row.decode(column: "display_name", as: String.self),
+            passwordHash: try row.decode(column: "password_hash", as: String.self), roles: roles,
+            organizationID: try row.decode(column: "organization_id", as: String?.self).map(OrganizationID.init),
+            unitID: try row.decode(column: "unit_id", as: String?.self).map(UnitID.init),
+            failedLogins: try row.decode(column: "failed_logins", as: Int.self),
+            lockedUntil: try row.decode(column: "locked_until", as: Int?.self).map(date),
+            createdAt: date(try row.decode(column: "created_at", as: Int.self)))
+    }
+
+    static func rolesText(_ roles: Set<Role>) -> String { roles.sorted().map(\.rawValue).joined(separator: ",") }
+
+    static func assessment(_ row: any SQLRow) throws -> Assessment {
+        let stateText = try row.decode(column: "state", as: String.self)
+        guard let state = AssessmentState(rawValue: stateText) else { throw StorageError.database("未知的考核状态：\(stateText)") }
+        return Assessment(
+            id: AssessmentID(try row.decode(column: "id", as: String.self)),
+            organizationID: OrganizationID(try row.decode(column: "organization_id", as: String.self)),
+            schemeID: try row.decode(column: "scheme_id", as: String.self), year: try row.decode(column: "year", as: Int.self),
+            title: try row.decode(column: "title", as: String.self), state: state,
+            createdAt: date(try row.decode(column: "created_at", as: Int.self)))
+    }
+
+    static func facts(_ row: any SQLRow) throws -> FactsRecord {
+        FactsRecord(
+            assessmentID: AssessmentID(try row.decode(column: "assessment_id", as: String.self)),
+            unitID: UnitID(try row.decode(column: "unit_id", as: String.self)),
+            itemID: try row.decode(column: "item_id", as: String.self), json: try row.decode(column: "json", as: String.self),
+            version: try row.decode(column: "version", as: Int.self),
+            updatedBy: try row.decode(column: "updated_by", as: String?.self).map(UserID.init),
+            updatedAt: date(try row.decode(column: "updated_at", as: Int.self)))
+    }
+
+    static func finding(_ row: any SQLRow) throws -> Finding {
+        let dayText = try row.decode(column: "occurred_on", as: String.self)
+        guard let day = Day(dayText) else { throw StorageError.database("无效的日期：\(dayText)") }
+        return Finding(
+            id: FindingID(try row.decode(column: "id", as: String.self)),
+            assessmentID: AssessmentID(try row.decode(column: "assessment_id", as: String.self)),
+            unitID: UnitID(try row.decode(column: "unit_id", as: String.self)),
+            itemID: try row.decode(column: "item_id", as: String.self), date: day,
+            note: try row.decode(column: "note", as: String.self),
+            evidenceRef: try row.decode(column: "evidence_ref", as: String?.self),
+            createdBy: try row.decode(column: "created_by", as: String?.self).map(UserID.init),
+            createdAt: date(try row.decode(column: "created_at", as: Int.self)))
+    }
+
+    static func auditEntry(_ row: any SQLRow) throws -> AuditEntry {
+        AuditEntry(
+            seq: try row.decode(column: "seq", as: Int.self), at: date(try row.decode(column: "at", as: Int.self)),
+            actorID: try row.decode(column: "actor_id", as: String?.self).map(UserID.init),
+            actorName: try row.decode(column: "actor_name", as: String.self),
+            entity: try row.decode(column: "entity", as: String.self), action: try row.decode(column: "action", as: String.self),
+            oldValue: try row.decode(column: "old_value", as: String?.self),
+            newValue: try row.decode(column: "new_value", as: String?.self),
+            reason: try row.decode(column: "reason", as: String?.self),
+            prevHash: try row.decode(column: "prev_hash", as: String.self), hash: try row.decode(column: "hash", as: String.self))
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import KaoheStorage
+import KaoheStorageSQL
+import Logging
+
+/// Builds the router with every controller mounted — the one place where routes are attached.
+public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
+    let router = Router(context: AppContext.self)
+    router.add(middleware: ErrorAndHeadersMiddleware())
+    router.add(middleware: SessionAndCSRFMiddleware(deps: deps))
+    router.add(middleware: BearerMiddleware(deps: deps))
+
+    AssetsController().register(on: router)
+    AuthController(deps: deps).register(on: router)
+    DashboardController(deps: deps).register(on: router)
+    OrganizationsController(deps: deps).register(on: router)
+    UnitsController(deps: deps).register(on: router)
+    UsersController(deps: deps).register(on: router)
+    SchemesController(deps: deps).register(on: router)
+
+    APIAuthController(deps: deps).register(on: router)
+    APIOrganizationsController(deps: deps).register(on: router)
+    APIUnitsController(deps: deps).register(on: router)
+    APIUsersController(deps: deps).register(on: router)
+    APISchemesController(deps: deps).register(on: router)
+    return router
+}
+
+/// The result of preparing the database for serving.
+public struct Bootstrap: Sendable {
+    /// The open store (shut it down when done).
+    public let store: SQLStore
+    /// Migrations applied now.
+    public let appliedMigrations: [String]
+    /// Set on first start: the administrator created and the password to print once.
+    public let firstAdmin: (username: String, password: String)?
+}
+
+/// Opens the configured database (creating `dataDirectory` for SQLite), migrates it, and on first start
+/// (no users yet) creates the administrator `admin` with a random password.
+public func bootstrap(_ config: WebConfig, logger: Logger = Logger(label: "kaohe")) async throws -> Bootstrap {
+    let location: DatabaseLocation
+    if let url = config.databaseURL {
+        location = try DatabaseLocation.parse(url)
+    } else {
+        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        location = .sqlite(path: config.sqlitePath)
+    }
+    let store = try SQLStore(location: location, logger: logger)
+    do {
+        let applied = try await store.migrate()
+        var firstAdmin: (String, String)?
+        if try await store.userCount() == 0 {
+            let password = Secrets.password()
+            let deps = AppDependencies(store: store)
+            do {
+                _ = try await AuthService(deps).createUser(
+                    username: "admin", displayName: "系统管理员", password: password, roles: [.admin], organizationID: nil, unitID: nil,
+                    by: AuditActor(userID: nil, name: "系统", reason: "首次启动创建管理员"))
+                firstAdmin = ("admin", password)
+            } catch StorageError.duplicate {
+                // Another instance created it at the same moment.
+            }
+        }
+        return Bootstrap(store: store, appliedMigrations: applied, firstAdmin: firstAdmin)
+    } catch {
+        await store.shutdown()
+        throw error
+    }
+}
+
+/// Builds the application for `config` on an open store.
+public func buildApplication(_ config: WebConfig, store: any KaoheStore, logger: Logger = Logger(label: "kaohe")) -> some ApplicationProtocol {
+    let deps = AppDependencies(store: store, secureCookies: config.secureCookies)
+    return Application(
+        router: buildRouter(deps),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kaohe"),
+        logger: logger)
+}

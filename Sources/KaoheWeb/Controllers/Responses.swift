@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import KaoheStorage
+
+/// Fixed success messages, shown after a redirect (`?ok=KEY`), so no message text travels in a URL.
+enum Notice: String {
+    case organization, unit, imported, user, roles, password, loggedIn
+
+    var message: String {
+        switch self {
+        case .organization: "组织已创建"
+        case .unit: "单位已创建"
+        case .imported: "单位已导入"
+        case .user: "用户已创建"
+        case .roles: "角色已保存"
+        case .password: "密码已修改，其他设备上的登录已退出"
+        case .loggedIn: "登录成功"
+        }
+    }
+
+    static func from(_ request: Request) -> String? {
+        guard let key = request.uri.queryParameters["ok"].map(String.init), let notice = Notice(rawValue: key) else { return nil }
+        if notice == .imported, let n = request.uri.queryParameters["n"].flatMap({ Int(String($0)) }) { return "已导入\(n)个单位" }
+        return notice.message
+    }
+}
+
+extension Response {
+    /// A 303 redirect to a page of the site, with an optional notice key.
+    static func redirect(to url: SiteURL, notice: Notice? = nil, extra: [(String, String)] = []) -> Response {
+        let query = (notice.map { [("ok", $0.rawValue)] } ?? []) + extra
+        return .redirect(to: url.path(query: query), type: .normal)
+    }
+}
+
+/// JSON responses for the API.
+enum JSONResponse {
+    static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    /// Decodes a JSON body, turning decoding failures into Chinese messages that name the field.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppContext) async throws -> T {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        guard buffer.readableBytes > 0 else { throw WebError.badRequest("请求体为空，应为 JSON") }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw WebError.badRequest("JSON 缺少字段“\(key.stringValue)”")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw WebError.badRequest("JSON 字段“\(path(context.codingPath))”类型不对")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw WebError.badRequest("JSON 字段“\(path(context.codingPath))”不能为 null")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw WebError.badRequest(
+                context.codingPath.isEmpty ? "请求体不是有效的 JSON" : "JSON 字段“\(path(context.codingPath))”的值无效：\(context.debugDescription)")
+        }
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String { keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+}
+
+/// The cookie helpers.
+extension AppDependencies {
+    func cookie(_ name: String, value: String, maxAge: Int?) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax)
+    }
+}

@@ -1,0 +1,49 @@
+import Hummingbird
+import KaoheStorage
+
+/// Users (administrators only): list, create, assign roles.
+struct UsersController {
+    let deps: AppDependencies
+
+    func register(on router: Router<AppContext>) {
+        router.get(SiteURL.users.routerPath) { request, context -> HTML in
+            try context.require(.manageUsers)
+            return try await page(context: context, notice: Notice.from(request), error: nil)
+        }
+        router.post(SiteURL.users.routerPath) { request, context -> Response in
+            let admin = try context.require(.manageUsers)
+            let form = context.form
+            do {
+                _ = try await Operations(deps).createUser(
+                    username: form["username"] ?? "", displayName: form["display_name"] ?? "", password: form.raw("password") ?? "",
+                    roles: form.all("roles"), unitID: form["unit_id"], by: admin)
+            } catch {
+                return try await failure(error, request: request, context: context)
+            }
+            return .redirect(to: .users, notice: .user)
+        }
+        router.post(SiteURL.userRoles(.key).routerPath) { request, context -> Response in
+            let admin = try context.require(.manageUsers)
+            let id = try context.parameters.require("id")
+            do {
+                _ = try await Operations(deps).setRoles(
+                    userID: id, roles: context.form.all("roles"), unitID: context.form["unit_id"], reason: context.form["reason"], by: admin)
+            } catch {
+                return try await failure(error, request: request, context: context)
+            }
+            return .redirect(to: .users, notice: .roles)
+        }
+    }
+
+    func failure(_ error: any Error, request: Request, context: AppContext) async throws -> Response {
+        guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden else { throw error }
+        return try await page(context: context, notice: nil, error: webError.message).with(status: webError.status)
+            .response(from: request, context: context)
+    }
+
+    func page(context: AppContext, notice: String?, error: String?) async throws -> HTML {
+        Views.users(
+            .init(users: try await deps.store.users(), units: try await deps.store.units(in: nil), now: deps.now()), identity: context.identity!,
+            csrf: context.csrfToken, notice: notice, error: error)
+    }
+}

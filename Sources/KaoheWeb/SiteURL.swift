@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import KaoheStorage
+
+/// A path parameter: `.key` when registering a route (`:id`), `.value(x)` when building a link.
+public enum Parameter<Value: Sendable & CustomStringConvertible>: Sendable {
+    /// The placeholder, for route registration.
+    case key
+    /// A concrete value, for links.
+    case value(Value)
+
+    func segment(_ name: String) -> String {
+        switch self {
+        case .key: ":\(name)"
+        case .value(let value): value.description.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? ""
+        }
+    }
+}
+
+/// Every page and endpoint of the site, in one place. Routes are registered from these values and every
+/// link in a view is built from them: there are no hand-written URLs anywhere else.
+public enum SiteURL: Sendable {
+    /// `/` — redirects to the dashboard or the login page.
+    case home
+    /// `/login`
+    case login
+    /// `/logout` (POST)
+    case logout
+    /// `/dashboard`
+    case dashboard
+    /// `/account/password`
+    case password
+    /// `/organizations`
+    case organizations
+    /// `/units`
+    case units
+    /// `/units/import`
+    case unitImport
+    /// `/users`
+    case users
+    /// `/users/:id/roles` (POST)
+    case userRoles(Parameter<UserID>)
+    /// `/schemes`
+    case schemes
+    /// `/static/app.css`
+    case stylesheet
+    /// `/static/app.js`
+    case script
+    /// `/healthz`
+    case health
+    /// Under `/api/v1`.
+    case api(APIURL)
+
+    /// The path, with parameter values filled in (or `:name` for `.key`).
+    public var path: String {
+        switch self {
+        case .home: "/"
+        case .login: "/login"
+        case .logout: "/logout"
+        case .dashboard: "/dashboard"
+        case .password: "/account/password"
+        case .organizations: "/organizations"
+        case .units: "/units"
+        case .unitImport: "/units/import"
+        case .users: "/users"
+        case .userRoles(let id): "/users/\(id.segment("id"))/roles"
+        case .schemes: "/schemes"
+        case .stylesheet: "/static/app.css"
+        case .script: "/static/app.js"
+        case .health: "/healthz"
+        case .api(let api): "/api/v1" + api.path
+        }
+    }
+
+    /// The path with a query string.
+    public func path(query: [(String, String)]) -> String {
+        guard !query.isEmpty else { return path }
+        var components = URLComponents()
+        components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+        return path + "?" + (components.percentEncodedQuery ?? "")
+    }
+
+    /// The path to register with the router.
+    public var routerPath: RouterPath { RouterPath(path) }
+}
+
+/// The endpoints of the JSON API under `/api/v1`.
+public enum APIURL: Sendable {
+    /// `POST /api/v1/tokens` — exchange username and password for a bearer token.
+    case tokens
+    /// `GET /api/v1/me`
+    case me
+    /// `/api/v1/organizations`
+    case organizations
+    /// `/api/v1/units`
+    case units
+    /// `/api/v1/units/import`
+    case unitImport
+    /// `/api/v1/users`
+    case users
+    /// `/api/v1/users/:id/roles` (PUT)
+    case userRoles(Parameter<UserID>)
+    /// `/api/v1/schemes`
+    case schemes
+
+    var path: String {
+        switch self {
+        case .tokens: "/tokens"
+        case .me: "/me"
+        case .organizations: "/organizations"
+        case .units: "/units"
+        case .unitImport: "/units/import"
+        case .users: "/users"
+        case .userRoles(let id): "/users/\(id.segment("id"))/roles"
+        case .schemes: "/schemes"
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// The server's configuration, resolved in layers: command line over environment over defaults.
+public struct WebConfig: Sendable, Equatable {
+    /// The address to listen on (default 127.0.0.1).
+    public var host: String
+    /// The port (default 8080).
+    public var port: Int
+    /// The database: a `postgres://…` URL, or nil for the SQLite file in ``dataDirectory``.
+    public var databaseURL: String?
+    /// Where the SQLite file and, later, the evidence store live (default `./kaohe-data`).
+    public var dataDirectory: String
+    /// Whether cookies carry the `Secure` flag (set when served over https).
+    public var secureCookies: Bool
+
+    /// The defaults: 127.0.0.1:8080, SQLite in ./kaohe-data, cookies without `Secure`.
+    public static let defaults = WebConfig(host: "127.0.0.1", port: 8080, databaseURL: nil, dataDirectory: "kaohe-data", secureCookies: false)
+
+    /// Creates a configuration.
+    public init(host: String, port: Int, databaseURL: String?, dataDirectory: String, secureCookies: Bool) {
+        self.host = host
+        self.port = port
+        self.databaseURL = databaseURL
+        self.dataDirectory = dataDirectory
+        self.secureCookies = secureCookies
+    }
+
+    /// The values a command line may give; nil means "not given".
+    public struct Overrides: Sendable, Equatable {
+        /// `--host`
+        public var host: String?
+        /// `--port`
+        public var port: Int?
+        /// `--database`
+        public var databaseURL: String?
+        /// `--data-dir`
+        public var dataDirectory: String?
+        /// `--secure-cookies`
+        public var secureCookies: Bool?
+
+        /// Creates overrides.
+        public init(host: String? = nil, port: Int? = nil, databaseURL: String? = nil, dataDirectory: String? = nil, secureCookies: Bool? = nil) {
+            self.host = host
+            self.port = port
+            self.databaseURL = databaseURL
+            self.dataDirectory = dataDirectory
+            self.secureCookies = secureCookies
+        }
+    }
+
+    /// Layers `cli` over the environment (`KAOHE_HOST`, `KAOHE_PORT`, `KAOHE_DATABASE_URL`, `KAOHE_DATA_DIR`,
+    /// `KAOHE_SECURE_COOKIES`) over ``defaults``. Bad environment values are errors naming the variable.
+    public static func resolve(cli: Overrides, environment: [String: String]) throws -> WebConfig {
+        var config = WebConfig.defaults
+        func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if let host = env("KAOHE_HOST") { config.host = host }
+        if let text = env("KAOHE_PORT") {
+            guard let port = Int(text), (1...65535).contains(port) else {
+                throw WebError.badRequest("环境变量 KAOHE_PORT 的值“\(text)”不是有效端口（1–65535）")
+            }
+            config.port = port
+        }
+        if let url = env("KAOHE_DATABASE_URL") { config.databaseURL = url }
+        if let dir = env("KAOHE_DATA_DIR") { config.dataDirectory = dir }
+        if let text = env("KAOHE_SECURE_COOKIES") {
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": config.secureCookies = true
+            case "0", "false", "no", "off": config.secureCookies = false
+            default: throw WebError.badRequest("环境变量 KAOHE_SECURE_COOKIES 的值“\(text)”应为 true 或 false")
+            }
+        }
+        if let host = cli.host { config.host = host }
+        if let port = cli.port {
+            guard (1...65535).contains(port) else { throw WebError.badRequest("--port 的值 \(port) 不是有效端口（1–65535）") }
+            config.port = port
+        }
+        if let url = cli.databaseURL { config.databaseURL = url }
+        if let dir = cli.dataDirectory { config.dataDirectory = dir }
+        if let secure = cli.secureCookies { config.secureCookies = secure }
+        return config
+    }
+
+    /// The SQLite file used when no database URL is set.
+    public var sqlitePath: String { URL(fileURLWithPath: dataDirectory).appendingPathComponent("kaohe.sqlite").path }
+
+    /// The address to open in a browser.
+    public var baseURL: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Hummingbird
+import KaoheStorage
+
+/// Who is making a request, established by the session cookie (pages) or a bearer token (API).
+public struct Identity: Sendable {
+    /// The user.
+    public var user: User
+    /// The browser session, for page requests.
+    public var session: Session?
+}
+
+/// The request context of the app: the identity, if any, and the parsed form of a POST.
+public struct AppContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The logged-in identity, if any.
+    public var identity: Identity?
+    /// The URL-encoded form of a POST page request, parsed (and CSRF-checked) by the middleware.
+    public var form: FormData = FormData()
+    /// The CSRF token to embed in forms of the page being rendered.
+    public var csrfToken: String = ""
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// Uploads (CSV files as text) may be up to 5 MB.
+    public var maxUploadSize: Int { 5 * 1024 * 1024 }
+
+    /// The logged-in user, or ``WebError/notLoggedIn``.
+    public func requireUser() throws -> User {
+        guard let user = identity?.user else { throw WebError.notLoggedIn }
+        return user
+    }
+
+    /// The logged-in user if they hold `permission`; otherwise ``WebError/notLoggedIn`` or ``WebError/forbidden(_:)``.
+    @discardableResult
+    public func require(_ permission: Permission) throws -> User {
+        let user = try requireUser()
+        guard user.can(permission) else { throw WebError.forbidden(permission.label) }
+        return user
+    }
+}
+
+/// A parsed `application/x-www-form-urlencoded` body (or query), keeping repeated keys.
+public struct FormData: Sendable, Equatable {
+    /// The pairs in order.
+    public var pairs: [(String, String)] = []
+
+    /// An empty form.
+    public init() {}
+
+    /// Parses URL-encoded text (`+` is a space; invalid percent escapes are kept as they are).
+    public init(urlEncoded text: String) {
+        for part in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = FormData.decode(pieces[0])
+            let value = pieces.count > 1 ? FormData.decode(pieces[1]) : ""
+            pairs.append((key, value))
+        }
+    }
+
+    static func decode(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    /// The first value for `key`, trimmed; nil when absent.
+    public subscript(_ key: String) -> String? {
+        pairs.first { $0.0 == key }.map { $0.1.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    /// The raw (untrimmed) first value for `key`.
+    public func raw(_ key: String) -> String? { pairs.first { $0.0 == key }?.1 }
+
+    /// All values for `key`.
+    public func all(_ key: String) -> [String] { pairs.filter { $0.0 == key }.map(\.1) }
+
+    /// A required, non-empty value, or a ``WebError/badRequest(_:)`` naming the field by its Chinese `label`.
+    public func required(_ key: String, label: String) throws -> String {
+        guard let value = self[key], !value.isEmpty else { throw WebError.badRequest("请填写“\(label)”") }
+        return value
+    }
+
+    public static func == (lhs: FormData, rhs: FormData) -> Bool {
+        lhs.pairs.map { [$0.0, $0.1] } == rhs.pairs.map { [$0.0, $0.1] }
+    }
+}

@@ -1,0 +1,50 @@
+import KaoheStorage
+
+/// What a request may do. Routes name the permission they need; roles grant permissions. This table is
+/// the single place where roles meet routes.
+public enum Permission: String, Sendable, CaseIterable {
+    /// See the dashboard, change one's own password, see the schemes.
+    case useSite
+    /// List organizations.
+    case viewOrganizations
+    /// List units (reporters see their own unit only).
+    case viewUnits
+    /// Create organizations and units, import units.
+    case manageUnits
+    /// List, create users and assign roles.
+    case manageUsers
+}
+
+extension Role {
+    /// The permissions this role grants.
+    public var permissions: Set<Permission> {
+        switch self {
+        case .admin: Set(Permission.allCases)
+        case .organizer: [.useSite, .viewOrganizations, .viewUnits, .manageUnits]
+        case .evaluator: [.useSite, .viewOrganizations, .viewUnits]
+        case .leader: [.useSite, .viewOrganizations, .viewUnits]
+        case .reporter: [.useSite, .viewUnits]
+        }
+    }
+}
+
+extension User {
+    /// Whether any of the user's roles grants `permission`.
+    public func can(_ permission: Permission) -> Bool { roles.contains { $0.permissions.contains(permission) } }
+
+    /// Whether the user sees only their own unit (a reporter without a broader role).
+    public var seesOwnUnitOnly: Bool { !can(.viewOrganizations) }
+}
+
+extension Permission {
+    /// What the permission allows, for the "无权操作" message.
+    public var label: String {
+        switch self {
+        case .useSite: "使用本系统"
+        case .viewOrganizations: "查看组织"
+        case .viewUnits: "查看单位"
+        case .manageUnits: "管理组织和单位（需考核组织者或管理员角色）"
+        case .manageUsers: "管理用户（需系统管理员角色）"
+        }
+    }
+}

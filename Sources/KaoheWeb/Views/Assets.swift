@@ -1,0 +1,44 @@
+/// The hand-written stylesheet and script the app serves itself (no CDN, no libraries).
+enum Assets {
+    static let css = """
+        :root { --ink: #1f2933; --line: #d9dee3; --accent: #b22222; --muted: #6b7785; --bg: #f7f8fa; }
+        * { box-sizing: border-box; }
+        body { margin: 0; font: 15px/1.6 "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; color: var(--ink); background: var(--bg); }
+        header { display: flex; align-items: center; gap: 1.5em; padding: .6em 1.5em; background: #fff; border-bottom: 3px solid var(--accent); }
+        .brand { font-weight: bold; color: var(--accent); text-decoration: none; font-size: 1.1em; }
+        nav { display: flex; gap: 1em; align-items: center; flex: 1; flex-wrap: wrap; }
+        nav a { color: var(--ink); }
+        nav .who { margin-left: auto; color: var(--muted); }
+        main { max-width: 1100px; margin: 1.5em auto; padding: 0 1.5em; }
+        h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.5em; }
+        table { border-collapse: collapse; width: 100%; background: #fff; }
+        th, td { border: 1px solid var(--line); padding: .4em .6em; text-align: left; vertical-align: top; }
+        th { background: #eef1f4; }
+        td.d1 { padding-left: 2em; } td.d2 { padding-left: 3.5em; } td.d3 { padding-left: 5em; } td.d4, td.d5, td.d6 { padding-left: 6.5em; }
+        .card { background: #fff; border: 1px solid var(--line); padding: 1em 1.2em; display: grid; gap: .7em; max-width: 640px; }
+        .narrow { max-width: 360px; }
+        label { display: grid; gap: .2em; } label.check { display: inline-flex; gap: .3em; margin-right: .8em; }
+        input, select, textarea, button { font: inherit; padding: .35em .5em; }
+        button { background: var(--accent); color: #fff; border: 0; cursor: pointer; border-radius: 3px; }
+        form.inline { display: inline; } form.inline button { background: none; color: var(--ink); text-decoration: underline; padding: 0; }
+        form.roles { display: flex; flex-wrap: wrap; gap: .4em; align-items: center; }
+        .notice { background: #e8f5e9; border-left: 4px solid #2e7d32; padding: .5em 1em; }
+        .error { background: #fdecea; border-left: 4px solid var(--accent); padding: .5em 1em; }
+        .muted { color: var(--muted); } .tag.warn { color: var(--accent); font-size: .85em; }
+        .stats { display: flex; gap: 1em; flex-wrap: wrap; } .stat { background: #fff; border: 1px solid var(--line); padding: 1em 1.5em; min-width: 8em; }
+        .stat b { display: block; font-size: 1.8em; }
+        @media print { header, form { display: none; } body { background: #fff; } }
+        """
+
+    static let js = """
+        // Reads a chosen CSV file into the textarea named by data-fill, so the form posts plain text.
+        document.addEventListener('change', function (event) {
+          var input = event.target;
+          if (!input.matches || !input.matches('input[type=file][data-fill]') || !input.files.length) return;
+          var target = document.getElementById(input.getAttribute('data-fill'));
+          var reader = new FileReader();
+          reader.onload = function () { target.value = reader.result; };
+          reader.readAsText(input.files[0], 'utf-8');
+        });
+        """
+}

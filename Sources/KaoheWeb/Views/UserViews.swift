@@ -1,0 +1,53 @@
+import Foundation
+import KaoheStorage
+
+extension Views {
+    /// The users page model.
+    public struct UsersModel: Sendable {
+        /// All users.
+        public var users: [User]
+        /// All units (for names and the reporter's unit choice).
+        public var units: [AssessedUnit]
+        /// The clock, for showing locks.
+        public var now: Date
+    }
+
+    /// Users with their roles, a roles form per user, and the create form.
+    public static func users(_ model: UsersModel, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil) -> HTML {
+        let unitNames = Dictionary(model.units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let rows: [HTML] = model.users.map { user in
+            let status: HTML = user.isLocked(at: model.now) ? "<span class=\"tag warn\">已锁定</span>" : ""
+            return """
+                <tr><td>\(user.username) \(status)</td><td>\(user.displayName)</td>
+                <td>\(user.unitID.flatMap { unitNames[$0] } ?? "—")</td>
+                <td><form method="post" action="\(SiteURL.userRoles(.value(user.id)))" class="roles">\(csrfField(csrf))
+                \(roleBoxes(user.roles))\(unitSelect(model.units, selected: user.unitID))
+                <input name="reason" placeholder="变更原因（可选）"><button type="submit">保存角色</button></form></td></tr>
+                """
+        }
+        return layout(
+            title: "用户", identity: identity, csrf: csrf, notice: notice, error: error,
+            content: """
+                <table><thead><tr><th>用户名</th><th>姓名</th><th>所属单位</th><th>角色</th></tr></thead><tbody>\(rows)</tbody></table>
+                <h2>新建用户</h2><form method="post" action="\(SiteURL.users)" class="card">\(csrfField(csrf))
+                <label>用户名<input name="username" required pattern="[A-Za-z0-9._-]{2,32}" placeholder="2–32位字母、数字或 . _ -"></label>
+                <label>姓名<input name="display_name" required></label>
+                <label>初始密码（至少\(AuthService.minimumPasswordLength)位）<input type="password" name="password" autocomplete="new-password" required></label>
+                <fieldset><legend>角色</legend>\(roleBoxes([]))</fieldset>
+                <label>所属单位（单位填报人必填）\(unitSelect(model.units, selected: nil))</label>
+                <button type="submit">创建</button></form>
+                """)
+    }
+
+    static func roleBoxes(_ selected: Set<Role>) -> HTML {
+        HTML(
+            raw: Role.allCases.map { role -> String in
+                let checked = selected.contains(role) ? " checked" : ""
+                return "<label class=\"check\"><input type=\"checkbox\" name=\"roles\" value=\"\(role.rawValue)\"\(checked)>\(HTML.escape(role.displayName))</label>"
+            }.joined())
+    }
+
+    static func unitSelect(_ units: [AssessedUnit], selected: UnitID?) -> HTML {
+        "<select name=\"unit_id\">\(option("", "（无）", selected: selected == nil))\(units.map { option($0.id.rawValue, "\($0.code) \($0.name)", selected: $0.id == selected) })</select>"
+    }
+}
