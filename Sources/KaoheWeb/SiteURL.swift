@@ -75,9 +75,13 @@ public enum SiteURL: Sendable {
     /// The path with a query string.
     public func path(query: [(String, String)]) -> String {
         guard !query.isEmpty else { return path }
-        var components = URLComponents()
-        components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
-        return path + "?" + (components.percentEncodedQuery ?? "")
+        return path + "?" + query.map { "\(SiteURL.encode($0.0))=\(SiteURL.encode($0.1))" }.joined(separator: "&")
+    }
+
+    /// Percent-encodes everything but letters, digits, `-._~` and `/`.
+    public static func encode(_ text: String) -> String {
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
     /// The path to register with the router.
