@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "KaoheCLI",
             dependencies: [
-                "KaoheFormats",
+                "KaoheFormats", "KaoheWeb", "KaoheStorage", "KaoheStorageSQL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -38,8 +38,8 @@ public struct Bootstrap: Sendable {
 }
 
 /// Opens the configured database (creating `dataDirectory` for SQLite), migrates it, and on first start
-/// (no users yet) creates the administrator `admin` with a random password.
-public func bootstrap(_ config: WebConfig, logger: Logger = Logger(label: "kaohe")) async throws -> Bootstrap {
+/// (no users yet, and `createFirstAdmin`) creates the administrator `admin` with a random password.
+public func bootstrap(_ config: WebConfig, createFirstAdmin: Bool = true, logger: Logger = Logger(label: "kaohe")) async throws -> Bootstrap {
     let location: DatabaseLocation
     if let url = config.databaseURL {
         location = try DatabaseLocation.parse(url)
@@ -51,7 +51,7 @@ public func bootstrap(_ config: WebConfig, logger: Logger = Logger(label: "kaohe
     do {
         let applied = try await store.migrate()
         var firstAdmin: (String, String)?
-        if try await store.userCount() == 0 {
+        if createFirstAdmin, try await store.userCount() == 0 {
             let password = Secrets.password()
             let deps = AppDependencies(store: store)
             do {
@@ -77,4 +77,19 @@ public func buildApplication(_ config: WebConfig, store: any KaoheStore, logger:
         router: buildRouter(deps),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kaohe"),
         logger: logger)
+}
+
+/// Runs the server for `config` on an open store until the process receives SIGINT or SIGTERM.
+/// `onStarted` is called once the address is bound.
+public func runServer(
+    _ config: WebConfig, store: any KaoheStore, logger: Logger = Logger(label: "kaohe"),
+    onStarted: @escaping @Sendable () async -> Void = {}
+) async throws {
+    let deps = AppDependencies(store: store, secureCookies: config.secureCookies)
+    let app = Application(
+        router: buildRouter(deps),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kaohe"),
+        onServerRunning: { _ in await onStarted() },
+        logger: logger)
+    try await app.runService()
 }

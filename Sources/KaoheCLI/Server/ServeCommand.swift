@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import KaoheStorage
+import KaoheStorageSQL
+import KaoheWeb
+
+/// `kaohe serve`: migrates, creates the first administrator when there is none, and serves the web platform.
+public struct ServeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "启动考核平台网站（默认 SQLite：./kaohe-data/kaohe.sqlite）")
+
+    @OptionGroup var options: ServerOptions
+
+    @Option(name: .long, help: "监听地址（默认：KAOHE_HOST 或 127.0.0.1）")
+    var host: String?
+
+    @Option(name: .long, help: "端口（默认：KAOHE_PORT 或 8080）")
+    var port: Int?
+
+    @Flag(name: .customLong("secure-cookies"), help: "Cookie 加 Secure 标记（经 https 反向代理提供服务时使用；或 KAOHE_SECURE_COOKIES=true）")
+    var secureCookies = false
+
+    public init() {}
+
+    public func run() async throws {
+        let config = try options.config(host: host, port: port, secureCookies: secureCookies ? true : nil)
+        try await reportingErrors {
+            let boot = try await bootstrap(config)
+            for name in boot.appliedMigrations { print("数据库迁移：\(name)") }
+            print("数据库：\(boot.store.location)")
+            let firstAdmin = boot.firstAdmin
+            do {
+                try await runServer(config, store: boot.store) {
+                    print("考核平台已启动：\(config.baseURL)")
+                    if let admin = firstAdmin {
+                        print("首次启动，已创建管理员。请在浏览器打开上面的地址，用以下账号登录，并立即修改密码：")
+                        print("  用户名：\(admin.username)")
+                        print("  密码：\(admin.password)")
+                    }
+                    print("按 Ctrl+C 停止。")
+                    fflush(nil)
+                }
+            } catch {
+                await boot.store.shutdown()
+                throw error
+            }
+            await boot.store.shutdown()
+        }
+    }
+}
+
+/// `kaohe migrate`: applies the numbered database migrations and lists them.
+public struct MigrateCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "migrate", abstract: "迁移数据库到最新结构")
+
+    @OptionGroup var options: ServerOptions
+
+    public init() {}
+
+    public func run() async throws {
+        let config = try options.config()
+        try await reportingErrors {
+            let location: DatabaseLocation
+            if let url = config.databaseURL {
+                location = try DatabaseLocation.parse(url)
+            } else {
+                try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+                location = .sqlite(path: config.sqlitePath)
+            }
+            let store = try SQLStore(location: location)
+            do {
+                let applied = try await store.migrate()
+                print(applied.isEmpty ? "数据库已是最新结构（\(location)）" : applied.map { "已迁移：\($0)" }.joined(separator: "\n"))
+            } catch {
+                await store.shutdown()
+                throw error
+            }
+            await store.shutdown()
+        }
+    }
+}
