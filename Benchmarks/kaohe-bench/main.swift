@@ -1,1 +1,128 @@
+// Engine and end-to-end benchmark for `xinbei-sanheyi` (prints figures; never fails on a slow machine).
+//
+//   swift build -c release --product kaohe && swift run -c release kaohe-bench [units]
+import Foundation
+import KaoheEngine
+import KaoheFormats
 
+let unitCount = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 10_000
+let scheme = try BuiltInSchemes.load("xinbei-sanheyi")!
+let calendar = try CalendarFile.builtIn()
+
+/// A deterministic pseudo-random generator so every run scores the same document.
+struct SplitMix {
+    var state: UInt64
+    mutating func next(_ bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(bound))
+    }
+}
+
+/// A facts document with every fact of every item filled in, consultation dates included.
+func makeDocument(units: Int) -> String {
+    var random = SplitMix(state: 42)
+    let start = Day(iso: "2020-01-02")!
+    var out = "{\"scheme\":\"xinbei-sanheyi\",\"units\":[\n"
+    for u in 0..<units {
+        if u > 0 { out += ",\n" }
+        out += "{\"id\":\"u\(u)\",\"name\":\"单位\(u)\",\"facts\":{"
+        var groups: [String] = []
+        for item in scheme.items {
+            var facts: [String] = []
+            for spec in item.facts {
+                let value: String
+                switch spec.type {
+                case .bool: value = random.next(4) == 0 ? "true" : "false"
+                case .count: value = spec.name.contains("online") ? String(5000 + random.next(10000)) : spec.name == "checks" ? String(120 + random.next(120)) : String(random.next(3))
+                case .rate: value = "0.\(50 + random.next(50))"
+                case .number(_, let max): value = String(random.next((max?.integerValue ?? 3) + 1))
+                case .dates:
+                    var records: [String] = []
+                    for _ in 0..<(1 + random.next(4)) {
+                        let received = start.adding(days: random.next(360))
+                        let replied = random.next(10) == 0 ? "null" : "\"\(received.adding(days: random.next(7)))\""
+                        records.append("{\"received\":\"\(received)\",\"replied\":\(replied)}")
+                    }
+                    value = "[" + records.joined(separator: ",") + "]"
+                default: continue
+                }
+                facts.append("\"\(spec.name)\":\(value)")
+            }
+            groups.append("\"\(item.id)\":{" + facts.joined(separator: ",") + "}")
+        }
+        out += groups.joined(separator: ",") + "}}"
+    }
+    return out + "\n]}\n"
+}
+
+func seconds(_ block: () throws -> Void) rethrows -> Double {
+    let clock = ContinuousClock()
+    let elapsed = try clock.measure(block)
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+print("kaohe-bench: xinbei-sanheyi, \(unitCount) units with full facts (\(scheme.items.count) items, \(scheme.slots.count) facts each)")
+let document = makeDocument(units: unitCount)
+print("facts document: \(document.utf8.count / 1024) KiB")
+
+let (_, decoded) = try ScoreRun.decode(Array(document.utf8), scheme: nil, calendar: calendar)
+let context = ScoringContext(calendar: calendar)
+
+// Engine alone: score (with ranking) repeatedly on one core, best of 5.
+var best = Double.infinity
+var checksum = ExactDecimal.zero
+for _ in 0..<5 {
+    let time = seconds {
+        let results = Engine.score(units: decoded.units, scheme: scheme, context: context)
+        checksum = results.reduce(.zero) { $0 + $1.total }
+    }
+    best = min(best, time)
+}
+print(String(format: "engine alone:       %8.1f ms for %d units = %9.0f units/s (one core; target >= 100000)", best * 1000, unitCount, Double(unitCount) / best))
+print("  checksum of totals: \(checksum)")
+
+// Engine + explanations + JSON encoding, in process.
+let encodeTime = seconds {
+    let results = Engine.score(units: decoded.units, scheme: scheme, context: context)
+    _ = ResultsJSON.encode(scheme: scheme, units: decoded.units, results: results)
+}
+print(String(format: "score + explain + encode in process: %8.1f ms", encodeTime * 1000))
+
+// End to end: the release `kaohe score FILE` binary, JSON in and out.
+let binary = ProcessInfo.processInfo.environment["KAOHE_BIN"]
+    ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kaohe").path
+guard FileManager.default.isExecutableFile(atPath: binary) else {
+    print("end to end: skipped, no kaohe binary at \(binary) (build it: swift build -c release --product kaohe)")
+    exit(0)
+}
+let input = FileManager.default.temporaryDirectory.appendingPathComponent("kaohe-bench-\(getpid()).json")
+try document.write(to: input, atomically: true, encoding: .utf8)
+defer { try? FileManager.default.removeItem(at: input) }
+var runs: [Double] = []
+var outputBytes = 0
+for _ in 0..<3 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = ["score", input.path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    var data = Data()
+    let time = try seconds {
+        try process.run()
+        data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+    }
+    guard process.terminationStatus == 0 else {
+        print("end to end: kaohe score failed with status \(process.terminationStatus)")
+        exit(1)
+    }
+    outputBytes = data.count
+    runs.append(time)
+}
+var usage = rusage()
+getrusage(RUSAGE_CHILDREN, &usage)
+print(String(format: "end to end (kaohe score, %d KiB out): best %.3f s, median %.3f s (target <= 1.5 s)", outputBytes / 1024, runs.min()!, runs.sorted()[1]))
+print(String(format: "peak memory of kaohe score: %.1f MB (max RSS; target <= 200 MB)", Double(usage.ru_maxrss) / 1024))

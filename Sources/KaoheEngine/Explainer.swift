@@ -170,7 +170,7 @@ public struct Explainer: Sendable {
             let floorNote = item.max - result.rawAmount < .zero ? "，扣完为止" : ""
             return "\(lines.joined(separator: "；"))；\(item.max) − \(result.rawAmount) = \(result.score)分\(floorNote)"
         case .award:
-            if result.steps.isEmpty { return "无加分情形 → 0分" }
+            if result.steps.isEmpty { return result.kind == .penalty ? "无减分情形 → 0分" : "无加分情形 → 0分" }
             let capNote = result.rawAmount > item.max ? "，最高不超过\(item.max)分" : ""
             let sum = result.steps.count > 1 ? "；合计\(result.rawAmount)分" : ""
             return "\(lines.joined(separator: "；"))\(sum) → \(result.score)分\(capNote)"
