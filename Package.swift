@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(
             name: "KaoheWebTests",
             dependencies: [
-                "KaoheWeb", "KaoheStorage", "KaoheStorageSQL",
+                "KaoheWeb", "KaoheStorage", "KaoheStorageSQL", "KaoheCLI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),

@@ -26,11 +26,32 @@ struct Fixture {
     let unitA: AssessedUnit
     let unitB: AssessedUnit
     let users: [Role: User]
+    let location: DatabaseLocation
+    let schema: String?
 
-    static func make(secureCookies: Bool = false) async throws -> Fixture {
-        let clock = TestClock()
+    /// The databases to run multi-instance tests on: SQLite always, PostgreSQL when `KAOHE_TEST_POSTGRES_URL` is set.
+    static var backends: [String] {
+        (ProcessInfo.processInfo.environment["KAOHE_TEST_POSTGRES_URL"] ?? "").isEmpty ? ["sqlite"] : ["sqlite", "postgres"]
+    }
+
+    /// A fresh database location: a new SQLite file, or a new schema in the test PostgreSQL database.
+    static func freshLocation(_ backend: String) async throws -> (location: DatabaseLocation, schema: String?) {
+        if backend == "postgres" {
+            let location = try DatabaseLocation.parse(ProcessInfo.processInfo.environment["KAOHE_TEST_POSTGRES_URL"]!)
+            let schema = "w_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            let admin = try SQLStore(location: location)
+            try await admin.unsafeExecute("CREATE SCHEMA \(schema)")
+            await admin.shutdown()
+            return (location, schema)
+        }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kaohe-web-\(UUID().uuidString)/kaohe.sqlite").path
-        let store = try SQLStore(location: .sqlite(path: path), now: { clock.now })
+        return (.sqlite(path: path), nil)
+    }
+
+    static func make(secureCookies: Bool = false, backend: String = "sqlite") async throws -> Fixture {
+        let clock = TestClock()
+        let (location, schema) = try await freshLocation(backend)
+        let store = try SQLStore(location: location, postgresSchema: schema, now: { clock.now })
         try await store.migrate()
         let deps = AppDependencies(store: store, now: { clock.now }, bcryptCost: 4, secureCookies: secureCookies)
         let org = Organization(name: "双鸭山市考核办")
@@ -44,7 +65,8 @@ struct Fixture {
                 username: role.rawValue, displayName: role.displayName, password: testPassword, roles: [role], organizationID: nil,
                 unitID: role == .reporter ? unitA.id : nil, by: .system)
         }
-        return Fixture(store: store, deps: deps, clock: clock, org: org, unitA: unitA, unitB: unitB, users: users)
+        return Fixture(
+            store: store, deps: deps, clock: clock, org: org, unitA: unitA, unitB: unitB, users: users, location: location, schema: schema)
     }
 
     /// Runs `body` against the real router in process, then closes the store.
