@@ -107,9 +107,7 @@ final class PostgresProvider: ConnectionProvider, @unchecked Sendable {
     init(url: String, logger: Logger, searchPath: [String]?, maxConnectionsPerEventLoop: Int = 4) throws {
         var configuration = try SQLPostgresConfiguration(url: url)
         configuration.searchPath = searchPath
-        if !url.contains("tlsmode=") && !url.contains("sslmode=") {
-            configuration.coreConfiguration.tls = .disable
-        }
+        // TLS follows the URL (`?sslmode=disable|prefer|require`); PostgresKit's default is `prefer`.
         self.logger = logger
         self.pool = EventLoopGroupConnectionPool(
             source: PostgresConnectionSource(sqlConfiguration: configuration),

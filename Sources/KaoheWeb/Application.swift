@@ -59,8 +59,9 @@ public func bootstrap(_ config: WebConfig, createFirstAdmin: Bool = true, logger
                     username: "admin", displayName: "系统管理员", password: password, roles: [.admin], organizationID: nil, unitID: nil,
                     by: AuditActor(userID: nil, name: "系统", reason: "首次启动创建管理员"))
                 firstAdmin = ("admin", password)
-            } catch StorageError.duplicate {
-                // Another instance created it at the same moment.
+            } catch {
+                // Another instance starting on the same database may have created it at the same moment.
+                guard try await store.userCount() > 0 else { throw error }
             }
         }
         return Bootstrap(store: store, appliedMigrations: applied, firstAdmin: firstAdmin)
