@@ -223,6 +223,8 @@ extension SQLStore {
 
     public func createSession(_ session: Session) async throws {
         try await read { db in
+            // Expired sessions are removed whenever a new one starts.
+            try await db.raw("DELETE FROM sessions WHERE expires_at <= \(bind: Self.seconds(session.createdAt))").run()
             try await db.raw(
                 """
                 INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (\(bind: session.tokenHash),

@@ -82,11 +82,13 @@ public func buildApplication(_ config: WebConfig, store: any KaoheStore, logger:
 
 /// Runs the server for `config` on an open store until the process receives SIGINT or SIGTERM.
 /// `onStarted` is called once the address is bound.
+/// `schemes` lists the schemes on the schemes page (the scoring engine's built-in catalog when given).
 public func runServer(
-    _ config: WebConfig, store: any KaoheStore, logger: Logger = Logger(label: "kaohe"),
-    onStarted: @escaping @Sendable () async -> Void = {}
+    _ config: WebConfig, store: any KaoheStore, schemes: (@Sendable () -> [SchemeSummary])? = nil,
+    logger: Logger = Logger(label: "kaohe"), onStarted: @escaping @Sendable () async -> Void = {}
 ) async throws {
-    let deps = AppDependencies(store: store, secureCookies: config.secureCookies)
+    var deps = AppDependencies(store: store, secureCookies: config.secureCookies)
+    if let schemes { deps.schemes = schemes }
     let app = Application(
         router: buildRouter(deps),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kaohe"),

@@ -117,6 +117,14 @@ struct SQLStoreTests {
             try await store.deleteSession(tokenHash: "h2")
             #expect(try await store.session(tokenHash: "h2", now: t0) == nil)
 
+            // Starting a session removes expired ones.
+            let old = Session(tokenHash: "old", userID: world.admin.id, csrfToken: "c", createdAt: t0, expiresAt: t0 + 60)
+            try await store.createSession(old)
+            let later = Session(tokenHash: "later", userID: world.admin.id, csrfToken: "c", createdAt: t0 + 120, expiresAt: t0 + 3600)
+            try await store.createSession(later)
+            #expect(try await store.session(tokenHash: "old", now: t0) == nil)
+            #expect(try await store.session(tokenHash: "later", now: t0 + 130) != nil)
+
             let token = APIToken(tokenHash: "th", userID: world.admin.id, name: "脚本", createdAt: t0, expiresAt: t0 + 60)
             try await store.createAPIToken(token, by: .user(world.admin))
             #expect(try await store.apiToken(tokenHash: "th", now: t0)?.id == token.id)

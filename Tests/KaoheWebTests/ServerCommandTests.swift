@@ -73,3 +73,13 @@ struct ServerCommandTests {
         await #expect(throws: ExitCode(1)) { try await run(["migrate", "--database", "mysql://x/y"]) }
     }
 }
+
+@Suite("Schemes catalog from the scoring engine")
+struct SchemeCatalogTests {
+    @Test("The serve command lists the engine's built-in schemes with their titles")
+    func builtIn() {
+        let summaries = builtInSchemeSummaries()
+        #expect(summaries.map(\.id).contains("xinbei-sanheyi"))
+        #expect(summaries.allSatisfy { !$0.title.isEmpty && !$0.title.hasPrefix("（") })
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KaoheFormats
 import KaoheStorage
 import KaoheStorageSQL
 import KaoheWeb
@@ -30,7 +31,7 @@ public struct ServeCommand: AsyncParsableCommand {
             print("数据库：\(boot.store.location)")
             let firstAdmin = boot.firstAdmin
             do {
-                try await runServer(config, store: boot.store) {
+                try await runServer(config, store: boot.store, schemes: builtInSchemeSummaries) {
                     print("考核平台已启动：\(config.baseURL)")
                     if let admin = firstAdmin {
                         print("首次启动，已创建管理员。请在浏览器打开上面的地址，用以下账号登录，并立即修改密码：")
@@ -76,6 +77,18 @@ public struct MigrateCommand: AsyncParsableCommand {
                 throw error
             }
             await store.shutdown()
+        }
+    }
+}
+
+/// The scoring engine's built-in schemes for the schemes page; a scheme that fails to load is listed with the error.
+@Sendable func builtInSchemeSummaries() -> [SchemeSummary] {
+    BuiltInSchemes.ids.map { id in
+        do {
+            guard let scheme = try BuiltInSchemes.load(id) else { return SchemeSummary(id: id, title: "（未找到）", source: "内置") }
+            return SchemeSummary(id: id, title: scheme.title, source: "内置")
+        } catch {
+            return SchemeSummary(id: id, title: "（加载失败：\(error)）", source: "内置")
         }
     }
 }
