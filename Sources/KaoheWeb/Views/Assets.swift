@@ -13,10 +13,11 @@ enum Assets {
         h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.5em; }
         table { border-collapse: collapse; width: 100%; background: #fff; }
         th, td { border: 1px solid var(--line); padding: .4em .6em; text-align: left; vertical-align: top; }
-        th { background: #eef1f4; }
+        th { background: #eef1f4; white-space: nowrap; }
         td.d1 { padding-left: 2em; } td.d2 { padding-left: 3.5em; } td.d3 { padding-left: 5em; } td.d4, td.d5, td.d6 { padding-left: 6.5em; }
         .card { background: #fff; border: 1px solid var(--line); padding: 1em 1.2em; display: grid; gap: .7em; max-width: 640px; }
         .narrow { max-width: 360px; }
+        .card > button { justify-self: start; padding: .4em 1.6em; }
         label { display: grid; gap: .2em; } label.check { display: inline-flex; gap: .3em; margin-right: .8em; }
         input, select, textarea, button { font: inherit; padding: .35em .5em; }
         button { background: var(--accent); color: #fff; border: 0; cursor: pointer; border-radius: 3px; }
