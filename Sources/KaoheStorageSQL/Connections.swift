@@ -72,6 +72,7 @@ final class SQLiteProvider: ConnectionProvider, @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let pool: EventLoopGroupConnectionPool<SQLiteConnectionSource>
     let logger: Logger
+    let closing = ShutdownFlag()
 
     init(path: String, logger: Logger) {
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -94,8 +95,16 @@ final class SQLiteProvider: ConnectionProvider, @unchecked Sendable {
     }
 
     func shutdown() async {
+        guard closing.begin() else { return }
         try? await pool.shutdownAsync()
         try? await group.shutdownGracefully()
+    }
+
+    /// A store dropped without ``shutdown()`` (e.g. after an error) still closes its connections.
+    deinit {
+        guard closing.begin() else { return }
+        let group = self.group
+        pool.shutdownGracefully { _ in group.shutdownGracefully { _ in } }
     }
 }
 
@@ -103,6 +112,7 @@ final class SQLiteProvider: ConnectionProvider, @unchecked Sendable {
 final class PostgresProvider: ConnectionProvider, @unchecked Sendable {
     let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
     let logger: Logger
+    let closing = ShutdownFlag()
 
     init(url: String, logger: Logger, searchPath: [String]?, maxConnectionsPerEventLoop: Int = 4) throws {
         var configuration = try SQLPostgresConfiguration(url: url)
@@ -128,6 +138,27 @@ final class PostgresProvider: ConnectionProvider, @unchecked Sendable {
     }
 
     func shutdown() async {
+        guard closing.begin() else { return }
         try? await pool.shutdownAsync()
+    }
+
+    /// A store dropped without ``shutdown()`` (e.g. after an error) still closes its connections.
+    deinit {
+        guard closing.begin() else { return }
+        pool.shutdownGracefully { _ in }
+    }
+}
+
+/// Makes shutdown happen once, whether from `shutdown()` or from `deinit`.
+final class ShutdownFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var started = false
+
+    /// True the first time only.
+    func begin() -> Bool {
+        lock.withLock {
+            defer { started = true }
+            return !started
+        }
     }
 }

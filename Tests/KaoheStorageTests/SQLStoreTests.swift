@@ -15,6 +15,15 @@ struct SQLStoreTests {
         #expect(throws: SQLStoreError.self) { try DatabaseLocation.parse("  ") }
     }
 
+    @Test("A store dropped without shutdown (after an error) closes its connections instead of crashing", arguments: Backend.all)
+    func droppedWithoutShutdown(_ backend: Backend) async throws {
+        do {
+            let store = try await backend.makeStore()
+            _ = try await store.userCount()
+        }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+
     @Test("Migrations are numbered, recorded and applied once", arguments: Backend.all)
     func migrations(_ backend: Backend) async throws {
         try await withStore(backend) { store in

@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KaoheStorage
+import Testing
+@testable import KaoheWeb
+
+@Suite("docs/openapi.yaml matches the code")
+struct OpenAPITests {
+    /// (METHOD, path) pairs under `paths:` in the document, by indentation.
+    static func documented() throws -> Set<String> {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/openapi.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        var result = Set<String>()
+        var inPaths = false
+        var current: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "paths:" { inPaths = true; continue }
+            guard inPaths else { continue }
+            if let match = line.wholeMatch(of: /\ {2}(\/[^:]+):/) { current = String(match.1); continue }
+            if let match = line.wholeMatch(of: /\ {4}(get|post|put|patch|delete):/), let current {
+                result.insert("\(match.1.uppercased()) \(current)")
+            }
+        }
+        return result
+    }
+
+    @Test("Every API route of the authorization matrix is documented, and nothing else")
+    func sameRoutes() async throws {
+        let fixture = try await Fixture.make()
+        await fixture.store.shutdown()
+        let inCode = Set(
+            (AuthorizationMatrixTests.routes(fixture, tag: "x").filter(\.isAPI).map { route in
+                let path = route.url.path.replacingOccurrences(of: fixture.users[.leader]!.id.rawValue, with: "{id}")
+                return "\(route.method.rawValue) \(path)"
+            }) + ["POST \(SiteURL.api(.tokens).path)"])
+        #expect(try Self.documented() == inCode)
+    }
+
+    @Test("Every documented operation exists in the router")
+    func documentedRoutesExist() async throws {
+        let fixture = try await Fixture.make()
+        let documented = try Self.documented()
+        #expect(documented.count >= 10)
+        let target = fixture.users[.leader]!.id.rawValue
+        try await fixture.test { client in
+            let api = try await APIClient.login(client, "admin")
+            for entry in documented {
+                let parts = entry.split(separator: " ", maxSplits: 1)
+                let path = String(parts[1]).replacingOccurrences(of: "{id}", with: target)
+                var headers = HTTPFields()
+                headers[.authorization] = "Bearer \(api.token!)"
+                let response = try await client.executeRequest(
+                    uri: path, method: HTTPRequest.Method(String(parts[0]))!, headers: headers, body: ByteBuffer(string: "{}"))
+                #expect(response.status != .notFound && response.status != .methodNotAllowed, "\(entry): \(response.status)")
+            }
+        }
+    }
+}
