@@ -68,6 +68,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Exports (issue 3): ZIP, XLSX, CSV with BOM, SVG charts; Foundation only.
+        .target(name: "KaoheExport", swiftSettings: swiftSettings),
+
         .testTarget(name: "KaoheEngineTests", dependencies: ["KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheFormatsTests", dependencies: ["KaoheFormats"], swiftSettings: swiftSettings),
@@ -82,5 +85,6 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),
+        .testTarget(name: "KaoheExportTests", dependencies: ["KaoheExport"], swiftSettings: swiftSettings),
     ]
 )
