@@ -18,12 +18,14 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     UnitsController(deps: deps).register(on: router)
     UsersController(deps: deps).register(on: router)
     SchemesController(deps: deps).register(on: router)
+    AssessmentsController(deps: deps).register(on: router)
 
     APIAuthController(deps: deps).register(on: router)
     APIOrganizationsController(deps: deps).register(on: router)
     APIUnitsController(deps: deps).register(on: router)
     APIUsersController(deps: deps).register(on: router)
     APISchemesController(deps: deps).register(on: router)
+    APIAssessmentsController(deps: deps).register(on: router)
     return router
 }
 

@@ -42,6 +42,16 @@ public enum SiteURL: Sendable {
     case userRoles(Parameter<UserID>)
     /// `/schemes`
     case schemes
+    /// `/assessments`
+    case assessments
+    /// `/assessments/:id`
+    case assessment(Parameter<AssessmentID>)
+    /// `/assessments/:id/state` (POST)
+    case assessmentState(Parameter<AssessmentID>)
+    /// `/assessments/:id/enrolments` (POST)
+    case assessmentEnrolments(Parameter<AssessmentID>)
+    /// `/assessments/:id/assignments` (POST)
+    case assessmentAssignments(Parameter<AssessmentID>)
     /// `/static/app.css`
     case stylesheet
     /// `/static/app.js`
@@ -65,6 +75,11 @@ public enum SiteURL: Sendable {
         case .users: "/users"
         case .userRoles(let id): "/users/\(id.segment("id"))/roles"
         case .schemes: "/schemes"
+        case .assessments: "/assessments"
+        case .assessment(let id): "/assessments/\(id.segment("id"))"
+        case .assessmentState(let id): "/assessments/\(id.segment("id"))/state"
+        case .assessmentEnrolments(let id): "/assessments/\(id.segment("id"))/enrolments"
+        case .assessmentAssignments(let id): "/assessments/\(id.segment("id"))/assignments"
         case .stylesheet: "/static/app.css"
         case .script: "/static/app.js"
         case .health: "/healthz"
@@ -106,6 +121,16 @@ public enum APIURL: Sendable {
     case userRoles(Parameter<UserID>)
     /// `/api/v1/schemes`
     case schemes
+    /// `/api/v1/assessments`
+    case assessments
+    /// `/api/v1/assessments/:id`
+    case assessment(Parameter<AssessmentID>)
+    /// `/api/v1/assessments/:id/state` (POST)
+    case assessmentState(Parameter<AssessmentID>)
+    /// `/api/v1/assessments/:id/enrolments` (POST)
+    case assessmentEnrolments(Parameter<AssessmentID>)
+    /// `/api/v1/assessments/:id/assignments` (POST)
+    case assessmentAssignments(Parameter<AssessmentID>)
 
     var path: String {
         switch self {
@@ -117,6 +142,11 @@ public enum APIURL: Sendable {
         case .users: "/users"
         case .userRoles(let id): "/users/\(id.segment("id"))/roles"
         case .schemes: "/schemes"
+        case .assessments: "/assessments"
+        case .assessment(let id): "/assessments/\(id.segment("id"))"
+        case .assessmentState(let id): "/assessments/\(id.segment("id"))/state"
+        case .assessmentEnrolments(let id): "/assessments/\(id.segment("id"))/enrolments"
+        case .assessmentAssignments(let id): "/assessments/\(id.segment("id"))/assignments"
         }
     }
 }

@@ -40,6 +40,8 @@ struct AuthorizationMatrixTests {
     static func routes(_ f: Fixture, tag: String) -> [RouteCase] {
         let org = f.org.id.rawValue
         let target = f.users[.leader]!.id
+        let a = f.assessment.id
+        let evaluator = f.users[.evaluator]!.id.rawValue
         return [
             .page(.get, .dashboard, allowed: everyone),
             .page(.get, .password, allowed: everyone),
@@ -56,7 +58,19 @@ struct AuthorizationMatrixTests {
                 .post, .users, [("username", "u-\(tag)"), ("display_name", "新用户"), ("password", "Secret-123"), ("roles", "leader")],
                 allowed: admins),
             .page(.post, .userRoles(.value(target)), [("roles", "leader")], allowed: admins),
+            .page(.get, .assessments, allowed: everyone),
+            .page(.post, .assessments, [("organization_id", org), ("scheme_id", "pingqiao-2022"), ("year", "2022"), ("title", "考核-\(tag)")], allowed: managers),
+            .page(.get, .assessment(.value(a)), allowed: everyone),
+            .page(.post, .assessmentState(.value(a)), [("state", "open"), ("reason", "开始")], allowed: managers),
+            .page(.post, .assessmentEnrolments(.value(a)), [("unit_ids", f.unitB.id.rawValue)], allowed: managers),
+            .page(.post, .assessmentAssignments(.value(a)), [("user_id", evaluator)], allowed: managers),
             .api(.get, .me, allowed: everyone),
+            .api(.get, .assessments, allowed: everyone),
+            .api(.post, .assessments, json: #"{"organizationID":"\#(org)","schemeID":"pingqiao-2022","year":2022,"title":"API考核-\#(tag)"}"#, allowed: managers),
+            .api(.get, .assessment(.value(a)), allowed: everyone),
+            .api(.post, .assessmentState(.value(a)), json: #"{"state":"open"}"#, allowed: managers),
+            .api(.post, .assessmentEnrolments(.value(a)), json: #"{"unitIDs":["\#(f.unitB.id)"]}"#, allowed: managers),
+            .api(.post, .assessmentAssignments(.value(a)), json: #"{"userID":"\#(evaluator)"}"#, allowed: managers),
             .api(.get, .schemes, allowed: everyone),
             .api(.get, .organizations, allowed: viewers),
             .api(.post, .organizations, json: #"{"name":"API组织-\#(tag)"}"#, allowed: managers),

@@ -17,7 +17,7 @@ final class TestClock: @unchecked Sendable {
 }
 
 /// A migrated SQLite store with one organization, two units, and one user per role
-/// (`admin`, `organizer`, `evaluator`, `reporter` of unit A, `leader`).
+/// (`admin`, `organizer`, `evaluator`, `reporter` of unit A, `leader`), and a draft assessment with unit A enrolled.
 struct Fixture {
     let store: SQLStore
     let deps: AppDependencies
@@ -28,6 +28,8 @@ struct Fixture {
     let users: [Role: User]
     let location: DatabaseLocation
     let schema: String?
+    /// A draft assessment with unit A enrolled.
+    let assessment: Assessment
 
     /// The databases to run multi-instance tests on: SQLite always, PostgreSQL when `KAOHE_TEST_POSTGRES_URL` is set.
     static var backends: [String] {
@@ -65,8 +67,12 @@ struct Fixture {
                 username: role.rawValue, displayName: role.displayName, password: testPassword, roles: [role], organizationID: nil,
                 unitID: role == .reporter ? unitA.id : nil, by: .system)
         }
+        let assessment = Assessment(organizationID: org.id, schemeID: "xinbei-sanheyi", year: 2023, title: "2023年度三合一平台考核")
+        try await store.createAssessment(assessment, by: .system)
+        try await store.enrol([unitA.id], in: assessment.id, by: .system)
         return Fixture(
-            store: store, deps: deps, clock: clock, org: org, unitA: unitA, unitB: unitB, users: users, location: location, schema: schema)
+            store: store, deps: deps, clock: clock, org: org, unitA: unitA, unitB: unitB, users: users, location: location, schema: schema,
+            assessment: assessment)
     }
 
     /// Runs `body` against the real router in process, then closes the store.

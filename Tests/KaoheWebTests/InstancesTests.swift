@@ -37,6 +37,6 @@ struct InstancesTests {
             let result = try await check.verifyAudit()
             await check.shutdown()
             return result
-        }() == .intact(entries: 9))
+        }() == .intact(entries: 11))
     }
 }

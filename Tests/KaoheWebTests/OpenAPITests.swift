@@ -33,6 +33,7 @@ struct OpenAPITests {
         let inCode = Set(
             (AuthorizationMatrixTests.routes(fixture, tag: "x").filter(\.isAPI).map { route in
                 let path = route.url.path.replacingOccurrences(of: fixture.users[.leader]!.id.rawValue, with: "{id}")
+                    .replacingOccurrences(of: fixture.assessment.id.rawValue, with: "{id}")
                 return "\(route.method.rawValue) \(path)"
             }) + ["POST \(SiteURL.api(.tokens).path)"])
         #expect(try Self.documented() == inCode)
@@ -48,7 +49,8 @@ struct OpenAPITests {
             let api = try await APIClient.login(client, "admin")
             for entry in documented {
                 let parts = entry.split(separator: " ", maxSplits: 1)
-                let path = String(parts[1]).replacingOccurrences(of: "{id}", with: target)
+                let id = parts[1].hasPrefix("/api/v1/assessments") ? fixture.assessment.id.rawValue : target
+                let path = String(parts[1]).replacingOccurrences(of: "{id}", with: id)
                 var headers = HTTPFields()
                 headers[.authorization] = "Bearer \(api.token!)"
                 let response = try await client.executeRequest(

@@ -4,7 +4,7 @@ import KaoheStorage
 
 /// Fixed success messages, shown after a redirect (`?ok=KEY`), so no message text travels in a URL.
 enum Notice: String {
-    case organization, unit, imported, user, roles, password, loggedIn
+    case organization, unit, imported, user, roles, password, loggedIn, assessment, state, enrolled, assigned
 
     var message: String {
         switch self {
@@ -15,6 +15,10 @@ enum Notice: String {
         case .roles: "角色已保存"
         case .password: "密码已修改，其他设备上的登录已退出"
         case .loggedIn: "登录成功"
+        case .assessment: "考核已创建"
+        case .state: "考核状态已变更"
+        case .enrolled: "单位已加入考核"
+        case .assigned: "评分人已分配"
         }
     }
 

@@ -13,6 +13,10 @@ public enum Permission: String, Sendable, CaseIterable {
     case manageUnits
     /// List, create users and assign roles.
     case manageUsers
+    /// List and open assessments (reporters: those their unit takes part in).
+    case viewAssessments
+    /// Create assessments, enrol units, assign evaluators, change states.
+    case manageAssessments
 }
 
 extension Role {
@@ -20,10 +24,10 @@ extension Role {
     public var permissions: Set<Permission> {
         switch self {
         case .admin: Set(Permission.allCases)
-        case .organizer: [.useSite, .viewOrganizations, .viewUnits, .manageUnits]
-        case .evaluator: [.useSite, .viewOrganizations, .viewUnits]
-        case .leader: [.useSite, .viewOrganizations, .viewUnits]
-        case .reporter: [.useSite, .viewUnits]
+        case .organizer: [.useSite, .viewOrganizations, .viewUnits, .manageUnits, .viewAssessments, .manageAssessments]
+        case .evaluator: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments]
+        case .leader: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments]
+        case .reporter: [.useSite, .viewUnits, .viewAssessments]
         }
     }
 }
@@ -45,6 +49,8 @@ extension Permission {
         case .viewUnits: "查看单位"
         case .manageUnits: "管理组织和单位（需考核组织者或管理员角色）"
         case .manageUsers: "管理用户（需系统管理员角色）"
+        case .viewAssessments: "查看考核"
+        case .manageAssessments: "管理考核（需考核组织者或管理员角色）"
         }
     }
 }

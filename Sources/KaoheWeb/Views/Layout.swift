@@ -11,6 +11,7 @@ public enum Views {
             if user.can(.viewOrganizations) { links.append(link(.organizations, "组织")) }
             if user.can(.viewUnits) { links.append(link(.units, "单位")) }
             if user.can(.manageUsers) { links.append(link(.users, "用户")) }
+            if user.can(.viewAssessments) { links.append(link(.assessments, "考核")) }
             links.append(link(.schemes, "考核方案"))
             links.append(link(.password, "修改密码"))
             nav = """

@@ -1,0 +1,133 @@
+import Foundation
+import KaoheStorage
+
+extension Views {
+    /// The assessments list and (for managers) the create form.
+    public struct AssessmentsModel: Sendable {
+        /// The assessments shown.
+        public var assessments: [Assessment]
+        /// Organizations (names, and the form).
+        public var organizations: [Organization]
+        /// Schemes for the form.
+        public var schemes: [SchemeSummary]
+        /// Whether the create form is shown.
+        public var canManage: Bool
+        /// The year proposed in the form.
+        public var defaultYear: Int
+    }
+
+    /// The assessments list.
+    public static func assessments(_ model: AssessmentsModel, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil)
+        -> HTML
+    {
+        let orgNames = Dictionary(model.organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let rows: [HTML] = model.assessments.map {
+            """
+            <tr><td><a href="\(SiteURL.assessment(.value($0.id)))">\($0.title)</a></td><td>\($0.year)</td><td><code>\($0.schemeID)</code></td>
+            <td>\(orgNames[$0.organizationID] ?? "—")</td><td><span class="state s-\($0.state.rawValue)">\($0.state.displayName)</span></td></tr>
+            """
+        }
+        let table: HTML =
+            rows.isEmpty
+            ? "<p class=\"muted\">还没有考核。</p>"
+            : "<table><thead><tr><th>名称</th><th>年度</th><th>方案</th><th>组织</th><th>状态</th></tr></thead><tbody>\(rows)</tbody></table>"
+        let form: HTML
+        if model.canManage && !model.organizations.isEmpty {
+            form = """
+                <h2>新建考核</h2><form method="post" action="\(SiteURL.assessments)" class="card">\(csrfField(csrf))
+                <label>组织<select name="organization_id" required>\(model.organizations.map { option($0.id.rawValue, $0.name, selected: false) })</select></label>
+                <label>考核方案<select name="scheme_id" required>\(model.schemes.map { option($0.id, "\($0.id) — \($0.title)", selected: false) })</select></label>
+                <label>年度<input name="year" required inputmode="numeric" value="\(model.defaultYear)"></label>
+                <label>名称（可空，默认“年度 + 方案名称”）<input name="title"></label>
+                <button type="submit">创建</button></form>
+                """
+        } else if model.canManage {
+            form = "<p>请先\(link(.organizations, "新建组织"))。</p>"
+        } else {
+            form = ""
+        }
+        return layout(title: "考核", identity: identity, csrf: csrf, notice: notice, error: error, content: "\(table)\(form)")
+    }
+
+    /// What the assessment page needs besides the detail.
+    public struct AssessmentPageModel: Sendable {
+        /// The assessment, its visible units and assignments.
+        public var detail: AssessmentDetail
+        /// All units of the organization (for the enrol form).
+        public var organizationUnits: [AssessedUnit]
+        /// Users with the evaluator role (for the assign form).
+        public var evaluators: [User]
+        /// Names of all users, for the assignment list.
+        public var userNames: [UserID: String]
+        /// Whether the forms are shown.
+        public var canManage: Bool
+    }
+
+    /// One assessment: its state line, units, evaluators, and (for managers) the forms to change them.
+    public static func assessment(_ model: AssessmentPageModel, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil)
+        -> HTML
+    {
+        let assessment = model.detail.assessment
+        let id = assessment.id
+        let steps: [HTML] = [AssessmentState.draft, .open, .scoring, .publicity, .final].map {
+            $0 == assessment.state ? "<li class=\"current\">\($0.displayName)</li>" : "<li>\($0.displayName)</li>"
+        }
+        let unitNames = Dictionary(model.organizationUnits.map { ($0.id, "\($0.code) \($0.name)") }, uniquingKeysWith: { a, _ in a })
+        let unitRows: [HTML] = model.detail.units.map { "<tr><td>\($0.code)</td><td>\($0.name)</td><td>\($0.type.displayName)</td></tr>" }
+        let assignmentRows: [HTML] = model.detail.assignments.map {
+            "<tr><td>\(model.userNames[$0.userID] ?? $0.userID.rawValue)</td><td>\($0.unitID.flatMap { unitNames[$0] } ?? "全部单位")</td><td>\($0.itemID ?? "全部项目")</td></tr>"
+        }
+        var forms: [HTML] = []
+        let locked = assessment.state == .final
+        if model.canManage && !locked {
+            let buttons: [HTML] = assessment.state.allowedNext.map {
+                "<button type=\"submit\" name=\"state\" value=\"\($0.rawValue)\">转为“\($0.displayName)”</button>"
+            }
+            forms.append(
+                """
+                <h2>变更状态</h2><form method="post" action="\(SiteURL.assessmentState(.value(id)))" class="card">\(csrfField(csrf))
+                <label>原因（记入审计日志）<input name="reason"></label><div class="buttons">\(buttons)</div></form>
+                """)
+            let enrolled = Set(model.detail.units.map(\.id))
+            let candidates: [HTML] = model.organizationUnits.filter { !enrolled.contains($0.id) }.map {
+                "<label class=\"check\"><input type=\"checkbox\" name=\"unit_ids\" value=\"\($0.id.rawValue)\">\($0.code) \($0.name)</label>"
+            }
+            forms.append(
+                """
+                <h2>报名单位</h2><form method="post" action="\(SiteURL.assessmentEnrolments(.value(id)))" class="card">\(csrfField(csrf))
+                <label>按类型全部加入<select name="unit_type">\(option("", "（不按类型）", selected: true))\(UnitType.allCases.map { option($0.rawValue, $0.displayName, selected: false) })</select></label>
+                <fieldset><legend>或逐个选择</legend>\(candidates.isEmpty ? "<span class=\"muted\">没有可加入的单位</span>" : HTML(raw: candidates.map(\.text).joined()))</fieldset>
+                <button type="submit">加入</button></form>
+                """)
+            forms.append(
+                """
+                <h2>分配评分人</h2><form method="post" action="\(SiteURL.assessmentAssignments(.value(id)))" class="card">\(csrfField(csrf))
+                <label>评分人<select name="user_id" required>\(model.evaluators.map { option($0.id.rawValue, "\($0.displayName)（\($0.username)）", selected: false) })</select></label>
+                <label>单位（空 = 全部）<select name="unit_id">\(option("", "全部单位", selected: true))\(model.detail.units.map { option($0.id.rawValue, "\($0.code) \($0.name)", selected: false) })</select></label>
+                <label>考核项目编号（空 = 全部）<input name="item_id"></label>
+                <button type="submit">分配</button></form>
+                """)
+        } else if locked {
+            forms.append("<p class=\"notice\">本考核已定稿锁定，不能再修改。</p>")
+        }
+        let unitTable: HTML =
+            unitRows.isEmpty
+            ? "<p class=\"muted\">还没有单位。</p>"
+            : "<table><thead><tr><th>编码</th><th>名称</th><th>类型</th></tr></thead><tbody>\(unitRows)</tbody></table>"
+        let assignmentTable: HTML =
+            assignmentRows.isEmpty
+            ? "<p class=\"muted\">还没有分配评分人。</p>"
+            : "<table><thead><tr><th>评分人</th><th>单位</th><th>项目</th></tr></thead><tbody>\(assignmentRows)</tbody></table>"
+        let assignmentSection: HTML = model.canManage ? "<h2>评分人</h2>\(assignmentTable)" : ""
+        return layout(
+            title: assessment.title, identity: identity, csrf: csrf, notice: notice, error: error,
+            content: """
+                <p>方案 <code>\(assessment.schemeID)</code> · \(assessment.year)年度</p>
+                <ol class="states">\(steps)</ol>
+                <h2>参加单位（\(model.detail.units.count)）</h2>
+                \(unitTable)
+                \(assignmentSection)
+                \(forms)
+                """)
+    }
+}
