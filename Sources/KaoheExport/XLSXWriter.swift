@@ -41,7 +41,9 @@ public struct XLSXSheet: Equatable, Sendable {
             for (index, cell) in row.enumerated() {
                 let text: String
                 switch cell {
-                case .text(let t): text = t.split(separator: "\n").max(by: { displayWidth($0) < displayWidth($1) }).map(String.init) ?? ""
+                case .text(let t):
+                    text =
+                        t.split(separator: "\n").max(by: { displayWidth($0) < displayWidth($1) }).map(String.init) ?? ""
                 case .number(let n): text = n
                 case .empty: text = ""
                 }
@@ -113,36 +115,49 @@ public struct XLSXWriter: Sendable {
         var types = header + #"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">"#
         types += #"<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>"#
         types += #"<Default Extension="xml" ContentType="application/xml"/>"#
-        types += #"<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>"#
+        types +=
+            #"<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>"#
         for index in sheets.indices {
-            types += #"<Override PartName="/xl/worksheets/sheet\#(index + 1).xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
+            types +=
+                #"<Override PartName="/xl/worksheets/sheet\#(index + 1).xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
         }
-        types += #"<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>"#
+        types +=
+            #"<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>"#
         types += "</Types>"
         result.append(("[Content_Types].xml", types))
 
-        result.append((
-            "_rels/.rels",
-            header + #"<Relationships xmlns="\#(pkgRel)"><Relationship Id="rId1" Type="\#(rel)/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
-        ))
+        result.append(
+            (
+                "_rels/.rels",
+                header
+                    + #"<Relationships xmlns="\#(pkgRel)"><Relationship Id="rId1" Type="\#(rel)/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ))
 
-        var workbook = header + #"<workbook xmlns="\#(main)" xmlns:r="\#(rel)"><bookViews><workbookView activeTab="0"/></bookViews><sheets>"#
+        var workbook =
+            header
+            + #"<workbook xmlns="\#(main)" xmlns:r="\#(rel)"><bookViews><workbookView activeTab="0"/></bookViews><sheets>"#
         for (index, sheet) in sheets.enumerated() {
-            workbook += #"<sheet name="\#(XMLText.escape(sheet.name, attribute: true))" sheetId="\#(index + 1)" r:id="rId\#(index + 1)"/>"#
+            workbook +=
+                #"<sheet name="\#(XMLText.escape(sheet.name, attribute: true))" sheetId="\#(index + 1)" r:id="rId\#(index + 1)"/>"#
         }
         workbook += "</sheets></workbook>"
         result.append(("xl/workbook.xml", workbook))
 
         var rels = header + #"<Relationships xmlns="\#(pkgRel)">"#
         for index in sheets.indices {
-            rels += #"<Relationship Id="rId\#(index + 1)" Type="\#(rel)/worksheet" Target="worksheets/sheet\#(index + 1).xml"/>"#
+            rels +=
+                #"<Relationship Id="rId\#(index + 1)" Type="\#(rel)/worksheet" Target="worksheets/sheet\#(index + 1).xml"/>"#
         }
         rels += #"<Relationship Id="rId\#(sheets.count + 1)" Type="\#(rel)/styles" Target="styles.xml"/>"#
         rels += "</Relationships>"
         result.append(("xl/_rels/workbook.xml.rels", rels))
         result.append(("xl/styles.xml", header + Self.styles(main: main)))
         for (index, sheet) in sheets.enumerated() {
-            result.append(("xl/worksheets/sheet\(index + 1).xml", header + Self.worksheet(sheet, index: index, main: main, rel: rel)))
+            result.append(
+                (
+                    "xl/worksheets/sheet\(index + 1).xml",
+                    header + Self.worksheet(sheet, index: index, main: main, rel: rel)
+                ))
         }
         return result
     }
@@ -168,7 +183,8 @@ public struct XLSXWriter: Sendable {
         xml += "</numFmts>"
         xml += #"<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>"#
         xml += #"<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>"#
-        xml += #"<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>"#
+        xml +=
+            #"<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>"#
         xml += #"<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"#
         xml += #"<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>"#
         xml += #"<cellXfs count="\#(Style.fixedDecimals + Style.maxDecimals + 1)">"#
@@ -188,7 +204,8 @@ public struct XLSXWriter: Sendable {
     // MARK: Worksheets
 
     static func worksheet(_ sheet: XLSXSheet, index: Int, main: String, rel: String) -> String {
-        let lastColumn = max(1, sheet.rows.map { row in row.lastIndex(where: { $0 != .empty }).map { $0 + 1 } ?? 0 }.max() ?? 0)
+        let lastColumn = max(
+            1, sheet.rows.map { row in row.lastIndex(where: { $0 != .empty }).map { $0 + 1 } ?? 0 }.max() ?? 0)
         let lastRow = max(1, sheet.rows.count)
         var xml = #"<worksheet xmlns="\#(main)" xmlns:r="\#(rel)">"#
         xml += #"<dimension ref="A1:\#(columnName(lastColumn - 1))\#(lastRow)"/>"#
@@ -300,16 +317,21 @@ public struct XLSXWriter: Sendable {
     }
 
     static func validate(_ sheet: XLSXSheet) throws {
-        if sheet.rows.count > 1_048_576 { throw ExportError.sheetTooLarge(sheet: sheet.name, reason: "more than 1 048 576 rows") }
+        if sheet.rows.count > 1_048_576 {
+            throw ExportError.sheetTooLarge(sheet: sheet.name, reason: "more than 1 048 576 rows")
+        }
         for (r, row) in sheet.rows.enumerated() {
-            if row.count > 16_384 { throw ExportError.sheetTooLarge(sheet: sheet.name, reason: "row \(r + 1) has more than 16 384 columns") }
+            if row.count > 16_384 {
+                throw ExportError.sheetTooLarge(sheet: sheet.name, reason: "row \(r + 1) has more than 16 384 columns")
+            }
             for (c, cell) in row.enumerated() {
                 switch cell {
                 case .number(let text):
                     if !isPlainDecimal(text) { throw ExportError.invalidNumber(text) }
                 case .text(let text):
                     if text.utf16.count > 32_767 {
-                        throw ExportError.sheetTooLarge(sheet: sheet.name, reason: "cell \(columnName(c))\(r + 1) over 32 767 characters")
+                        throw ExportError.sheetTooLarge(
+                            sheet: sheet.name, reason: "cell \(columnName(c))\(r + 1) over 32 767 characters")
                     }
                 case .empty:
                     break

@@ -33,7 +33,8 @@ public final class ZipWriter {
     public let timeZone: TimeZone
 
     /// China Standard Time (UTC+8), the default zone for DOS timestamps.
-    public static let chinaStandardTime = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600) ?? .gmt
+    public static let chinaStandardTime =
+        TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600) ?? .gmt
 
     /// Creates a writer that collects the archive in memory; ``finish()`` returns it.
     public init(timeZone: TimeZone = ZipWriter.chinaStandardTime) {

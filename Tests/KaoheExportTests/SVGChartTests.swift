@@ -14,7 +14,9 @@ func bars(in svg: String) -> [[String: String]] {
         var attributes: [String: String] = [:]
         for pair in head.components(separatedBy: "\" ") {
             let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { attributes[String(parts[0])] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            if parts.count == 2 {
+                attributes[String(parts[0])] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
         }
         return attributes
     }
@@ -27,7 +29,10 @@ func isWellFormed(_ svg: String) -> Bool { XMLParser(data: Data(svg.utf8)).parse
 
     @Test func histogramBinsAndHeights() throws {
         let svg = try SVGChart.histogram(values: scores, bins: 5, title: "得分分布", range: 0...100)
-        #expect(svg.hasPrefix(#"<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360" viewBox="0 0 640 360" font-family="Noto Sans CJK SC, sans-serif""#))
+        #expect(
+            svg.hasPrefix(
+                #"<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360" viewBox="0 0 640 360" font-family="Noto Sans CJK SC, sans-serif""#
+            ))
         #expect(isWellFormed(svg))
         let found = bars(in: svg)
         #expect(found.map { $0["data-count"] } == ["0", "0", "1", "3", "7"])
@@ -47,13 +52,16 @@ func isWellFormed(_ svg: String) -> Bool { XMLParser(data: Data(svg.utf8)).parse
         // 80 belongs to [80, 90); with 1/3-wide bins, 1/3 itself falls in the second bin only when ≥ the edge.
         let counts = SVGChart.binCounts([80, 79.99, 90, 100, -1, 101], bins: 10, range: 0...100)
         #expect(counts == [0, 0, 0, 0, 0, 0, 0, 1, 1, 2])
-        let thirds = SVGChart.binCounts([0, Decimal(string: "33.33")!, Decimal(string: "33.34")!, 100], bins: 3, range: 0...100)
+        let thirds = SVGChart.binCounts(
+            [0, Decimal(string: "33.33")!, Decimal(string: "33.34")!, 100], bins: 3, range: 0...100)
         #expect(thirds == [2, 1, 1])
     }
 
     @Test func doublesAndStringsAgree() throws {
-        let fromText = try SVGChart.histogram(values: ["0.1", "0.2", "0.3"], bins: 3, title: "t", range: 0...Decimal(string: "0.3")!)
-        let fromDouble = SVGChart.histogram(values: [0.1, 0.2, 0.3, .nan], bins: 3, title: "t", range: 0...Decimal(string: "0.3")!)
+        let fromText = try SVGChart.histogram(
+            values: ["0.1", "0.2", "0.3"], bins: 3, title: "t", range: 0...Decimal(string: "0.3")!)
+        let fromDouble = SVGChart.histogram(
+            values: [0.1, 0.2, 0.3, .nan], bins: 3, title: "t", range: 0...Decimal(string: "0.3")!)
         #expect(fromText == fromDouble)
         #expect(bars(in: fromText).map { $0["data-count"] } == ["0", "1", "2"])
     }
@@ -70,7 +78,9 @@ func isWellFormed(_ svg: String) -> Bool { XMLParser(data: Data(svg.utf8)).parse
     }
 
     @Test func invalidTextThrows() {
-        #expect(throws: ExportError.invalidNumber("8O")) { try SVGChart.histogram(values: ["80", "8O"], bins: 2, title: "t") }
+        #expect(throws: ExportError.invalidNumber("8O")) {
+            try SVGChart.histogram(values: ["80", "8O"], bins: 2, title: "t")
+        }
     }
 
     @Test func escapesText() throws {
@@ -110,8 +120,9 @@ func isWellFormed(_ svg: String) -> Bool { XMLParser(data: Data(svg.utf8)).parse
 
     @Test func longCategoryLabelsAreShortened() {
         let name = String(repeating: "很长的考核类别名称", count: 6)
-        let svg = SVGChart.groupedBars(categories: [name, "B", "C", "D"], categoryMaxima: [1, 1, 1, 1],
-                                       series: [(name: "u", values: [1, 1, 1, 1])], title: "t")
+        let svg = SVGChart.groupedBars(
+            categories: [name, "B", "C", "D"], categoryMaxima: [1, 1, 1, 1],
+            series: [(name: "u", values: [1, 1, 1, 1])], title: "t")
         #expect(svg.contains("<title>\(name)</title>"))
         #expect(svg.contains("…</text>"))
     }
@@ -128,7 +139,21 @@ func isWellFormed(_ svg: String) -> Bool { XMLParser(data: Data(svg.utf8)).parse
         #expect(bars(in: svg).isEmpty)
     }
 
+    @Test func manySeriesGrowTheChartInsteadOfNegativeBars() {
+        let series = (1...40).map { (name: "第\($0)单位", values: [Double($0)]) }
+        let svg = SVGChart.groupedBars(
+            categories: ["总分"], categoryMaxima: [40], series: series, title: "t", height: 200)
+        #expect(isWellFormed(svg))
+        #expect(!svg.contains("height=\"-"))
+        #expect(!svg.contains(#"height="200""#))
+        let tiny = SVGChart.histogram(values: [1, 2, 3], bins: 3, title: "t", width: 10, height: 10)
+        #expect(!tiny.contains("=\"-"))
+        #expect(tiny.contains(#"width="240" height="180""#))
+    }
+
     @Test func deterministic() throws {
-        #expect(try SVGChart.histogram(values: scores, bins: 7, title: "t") == (try SVGChart.histogram(values: scores, bins: 7, title: "t")))
+        #expect(
+            try SVGChart.histogram(values: scores, bins: 7, title: "t")
+                == (try SVGChart.histogram(values: scores, bins: 7, title: "t")))
     }
 }

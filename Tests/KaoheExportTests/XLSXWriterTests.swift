@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationXML)
-    import FoundationXML
-#endif
 import Testing
 
 @testable import KaoheExport
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 @Suite struct XLSXWriterTests {
     let date = Date(timeIntervalSince1970: 1_772_600_768)
@@ -40,7 +41,10 @@ import Testing
         #expect(workbook.contains(#"<sheet name="得分汇总" sheetId="1" r:id="rId1"/>"#))
         #expect(workbook.contains(#"<sheet name="Sheet 2" sheetId="2" r:id="rId2"/>"#))
         let rels = try #require(reader.text("xl/_rels/workbook.xml.rels"))
-        #expect(rels.contains(#"Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml""#))
+        #expect(
+            rels.contains(
+                #"Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml""#
+            ))
         #expect(try #require(reader.text("_rels/.rels")).contains(#"Target="xl/workbook.xml""#))
         let styles = try #require(reader.text("xl/styles.xml"))
         #expect(styles.contains("<b/>"))
@@ -66,7 +70,10 @@ import Testing
         #expect(!sheet.contains(#"r="C3""#), "empty cells are omitted")
         #expect(!sheet.contains(#"<row r="5""#), "empty rows are omitted")
         #expect(sheet.contains(#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#))
-        #expect(sheet.contains(#"<col min="1" max="1" width="20" customWidth="1"/><col min="2" max="2" width="10.5" customWidth="1"/></cols>"#))
+        #expect(
+            sheet.contains(
+                #"<col min="1" max="1" width="20" customWidth="1"/><col min="2" max="2" width="10.5" customWidth="1"/></cols>"#
+            ))
         #expect(sheet.contains(#"<dimension ref="A1:C6"/>"#))
 
         let second = try #require(try ZipReader(try sampleBook().data(modified: date)).text("xl/worksheets/sheet2.xml"))
@@ -78,7 +85,9 @@ import Testing
         #expect(try sampleBook().data(modified: date) == (try sampleBook().data(modified: date)))
     }
 
-    @Test(arguments: ["", "a[1]", "a:b", "x*", "q?", "a/b", "a\\b", "'quoted'", "History", String(repeating: "长", count: 32)])
+    @Test(arguments: [
+        "", "a[1]", "a:b", "x*", "q?", "a/b", "a\\b", "'quoted'", "History", String(repeating: "长", count: 32),
+    ])
     func refusesBadSheetNames(_ name: String) {
         var book = XLSXWriter()
         #expect {
@@ -98,7 +107,9 @@ import Testing
     @Test func refusesDuplicateSheetsBadNumbersAndEmptyBooks() throws {
         var book = XLSXWriter()
         try book.addSheet(XLSXSheet(name: "Scores", rows: []))
-        #expect(throws: ExportError.duplicateSheetName("scores")) { try book.addSheet(XLSXSheet(name: "scores", rows: [])) }
+        #expect(throws: ExportError.duplicateSheetName("scores")) {
+            try book.addSheet(XLSXSheet(name: "scores", rows: []))
+        }
         for bad in ["8.75e1", "1,000", "NaN", "", "-", ".5", "5.", "+3", " 1", "1.2.3"] {
             #expect(throws: ExportError.invalidNumber(bad)) {
                 try book.addSheet(XLSXSheet(name: "N", rows: [[.number(bad)]]))

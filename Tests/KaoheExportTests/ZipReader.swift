@@ -55,7 +55,9 @@ struct ZipReader {
             let localOffset = Int(try u32(p + 42))
             guard p + 46 + nameLen <= bytes.count else { throw Failure(description: "name past end") }
             let nameBytes = Array(bytes[(p + 46)..<(p + 46 + nameLen)])
-            guard let name = String(validating: nameBytes, as: UTF8.self) else { throw Failure(description: "name not UTF-8") }
+            guard let name = String(validating: nameBytes, as: UTF8.self) else {
+                throw Failure(description: "name not UTF-8")
+            }
             guard method == 0, csize == usize else { throw Failure(description: "\(name): not stored") }
             // Local header must agree.
             guard try u32(localOffset) == 0x0403_4B50 else { throw Failure(description: "\(name): bad local header") }
@@ -72,7 +74,8 @@ struct ZipReader {
             guard start + csize <= dirOffset else { throw Failure(description: "\(name): data past directory") }
             let data = Data(bytes[start..<(start + csize)])
             guard Self.bitwiseCRC32(data) == crc else { throw Failure(description: "\(name): CRC mismatch") }
-            entries.append(Entry(name: name, flags: flags, method: method, dosTime: time, dosDate: date, crc: crc, data: data))
+            entries.append(
+                Entry(name: name, flags: flags, method: method, dosTime: time, dosDate: date, crc: crc, data: data))
             p += 46 + nameLen + extraLen + commentLen
         }
         guard p == eocd else { throw Failure(description: "central directory size mismatch") }
