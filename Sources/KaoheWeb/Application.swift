@@ -26,6 +26,7 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     APIUsersController(deps: deps).register(on: router)
     APISchemesController(deps: deps).register(on: router)
     APIAssessmentsController(deps: deps).register(on: router)
+    APIFactsController(deps: deps).register(on: router)
     return router
 }
 

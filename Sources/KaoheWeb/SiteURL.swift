@@ -131,6 +131,12 @@ public enum APIURL: Sendable {
     case assessmentEnrolments(Parameter<AssessmentID>)
     /// `/api/v1/assessments/:id/assignments` (POST)
     case assessmentAssignments(Parameter<AssessmentID>)
+    /// `/api/v1/assessments/:id/units/:unit/facts` (GET)
+    case unitFacts(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/api/v1/assessments/:id/units/:unit/facts/:item` (GET, PUT)
+    case itemFacts(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>)
+    /// `/api/v1/assessments/:id/units/:unit/findings` (GET, POST)
+    case findings(Parameter<AssessmentID>, Parameter<UnitID>)
 
     var path: String {
         switch self {
@@ -147,6 +153,10 @@ public enum APIURL: Sendable {
         case .assessmentState(let id): "/assessments/\(id.segment("id"))/state"
         case .assessmentEnrolments(let id): "/assessments/\(id.segment("id"))/enrolments"
         case .assessmentAssignments(let id): "/assessments/\(id.segment("id"))/assignments"
+        case .unitFacts(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/facts"
+        case .itemFacts(let id, let unit, let item):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/facts/\(item.segment("item"))"
+        case .findings(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/findings"
         }
     }
 }

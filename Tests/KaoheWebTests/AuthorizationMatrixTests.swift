@@ -14,19 +14,21 @@ struct RouteCase: Sendable {
     let json: String?
     let raw: String?
     let query: String
+    let headers: HTTPFields
     let allowed: Set<Role>
 
     var isAPI: Bool { url.path.hasPrefix("/api/") }
     var label: String { "\(method) \(url.path)\(query)" }
 
     static func page(_ method: HTTPRequest.Method, _ url: SiteURL, _ form: [(String, String)] = [], allowed: Set<Role>) -> RouteCase {
-        RouteCase(method: method, url: url, form: form, json: nil, raw: nil, query: "", allowed: allowed)
+        RouteCase(method: method, url: url, form: form, json: nil, raw: nil, query: "", headers: [:], allowed: allowed)
     }
 
     static func api(
-        _ method: HTTPRequest.Method, _ url: APIURL, json: String? = nil, raw: String? = nil, query: String = "", allowed: Set<Role>
+        _ method: HTTPRequest.Method, _ url: APIURL, json: String? = nil, raw: String? = nil, query: String = "", headers: HTTPFields = [:],
+        allowed: Set<Role>
     ) -> RouteCase {
-        RouteCase(method: method, url: .api(url), form: [], json: json, raw: raw, query: query, allowed: allowed)
+        RouteCase(method: method, url: .api(url), form: [], json: json, raw: raw, query: query, headers: headers, allowed: allowed)
     }
 }
 
@@ -36,6 +38,7 @@ struct AuthorizationMatrixTests {
     static let viewers: Set<Role> = [.admin, .organizer, .evaluator, .leader]
     static let managers: Set<Role> = [.admin, .organizer]
     static let admins: Set<Role> = [.admin]
+    static let recorders: Set<Role> = [.admin, .organizer, .evaluator]
 
     static func routes(_ f: Fixture, tag: String) -> [RouteCase] {
         let org = f.org.id.rawValue
@@ -71,6 +74,12 @@ struct AuthorizationMatrixTests {
             .api(.post, .assessmentState(.value(a)), json: #"{"state":"open"}"#, allowed: managers),
             .api(.post, .assessmentEnrolments(.value(a)), json: #"{"unitIDs":["\#(f.unitB.id)"]}"#, allowed: managers),
             .api(.post, .assessmentAssignments(.value(a)), json: #"{"userID":"\#(evaluator)"}"#, allowed: managers),
+            // Facts and findings of unit A (the evaluator was assigned above, before their turn).
+            .api(.put, .itemFacts(.value(a), .value(f.unitA.id), .value("gk1")), raw: #"{"offline":2}"#, headers: [.ifMatch: "0"], allowed: recorders),
+            .api(.get, .itemFacts(.value(a), .value(f.unitA.id), .value("gk1")), allowed: everyone),
+            .api(.get, .unitFacts(.value(a), .value(f.unitA.id)), allowed: everyone),
+            .api(.post, .findings(.value(a), .value(f.unitA.id)), json: #"{"itemID":"gk1","date":"2023-03-01","note":"逾期答复"}"#, allowed: recorders),
+            .api(.get, .findings(.value(a), .value(f.unitA.id)), allowed: everyone),
             .api(.get, .schemes, allowed: everyone),
             .api(.get, .organizations, allowed: viewers),
             .api(.post, .organizations, json: #"{"name":"API组织-\#(tag)"}"#, allowed: managers),
@@ -95,7 +104,7 @@ struct AuthorizationMatrixTests {
                 for route in Self.routes(fixture, tag: role.rawValue) {
                     let response: TestResponse
                     if route.isAPI {
-                        response = try await api.call(route.method, route.url, query: route.query, json: route.json, raw: route.raw)
+                        response = try await api.call(route.method, route.url, query: route.query, json: route.json, raw: route.raw, headers: route.headers)
                     } else if route.method == .get {
                         response = try await browser.get(route.url.path)
                     } else {
@@ -122,7 +131,7 @@ struct AuthorizationMatrixTests {
             for route in Self.routes(fixture, tag: "anon") {
                 let response: TestResponse
                 if route.isAPI {
-                    response = try await noToken.call(route.method, route.url, query: route.query, json: route.json, raw: route.raw)
+                    response = try await noToken.call(route.method, route.url, query: route.query, json: route.json, raw: route.raw, headers: route.headers)
                     #expect(response.status == .unauthorized, "anonymous \(route.label): \(response.status)")
                     #expect(response.errorMessage == "请先登录")
                 } else {

@@ -151,8 +151,10 @@ struct APIClient {
     var token: String?
 
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ url: SiteURL, query: String = "", json: String? = nil, raw: String? = nil) async throws -> TestResponse {
-        var headers = HTTPFields()
+    func call(
+        _ method: HTTPRequest.Method, _ url: SiteURL, query: String = "", json: String? = nil, raw: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         if json != nil { headers[.contentType] = "application/json" }
         return try await client.executeRequest(

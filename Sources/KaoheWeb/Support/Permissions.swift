@@ -17,6 +17,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case viewAssessments
     /// Create assessments, enrol units, assign evaluators, change states.
     case manageAssessments
+    /// Record facts and findings (evaluators only where assigned).
+    case recordFacts
 }
 
 extension Role {
@@ -24,8 +26,8 @@ extension Role {
     public var permissions: Set<Permission> {
         switch self {
         case .admin: Set(Permission.allCases)
-        case .organizer: [.useSite, .viewOrganizations, .viewUnits, .manageUnits, .viewAssessments, .manageAssessments]
-        case .evaluator: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments]
+        case .organizer: [.useSite, .viewOrganizations, .viewUnits, .manageUnits, .viewAssessments, .manageAssessments, .recordFacts]
+        case .evaluator: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments, .recordFacts]
         case .leader: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments]
         case .reporter: [.useSite, .viewUnits, .viewAssessments]
         }
@@ -51,6 +53,7 @@ extension Permission {
         case .manageUsers: "管理用户（需系统管理员角色）"
         case .viewAssessments: "查看考核"
         case .manageAssessments: "管理考核（需考核组织者或管理员角色）"
+        case .recordFacts: "录入事实和问题（需评分人、考核组织者或管理员角色）"
         }
     }
 }

@@ -1,0 +1,75 @@
+import Foundation
+import KaoheStorage
+
+extension Operations {
+    /// The assessment and unit of a facts request, checked: the unit must take part, and the user must be
+    /// allowed to see it (reporters: own unit only; evaluators: any enrolled unit for reading).
+    func factsScope(_ id: String, unit unitText: String, for user: User) async throws -> (Assessment, AssessedUnit) {
+        let detail = try await assessmentDetail(id, for: user)
+        guard let unit = detail.units.first(where: { $0.id.rawValue == unitText }) else {
+            throw WebError.notFound("考核 \(id) 中的单位 \(unitText)")
+        }
+        return (detail.assessment, unit)
+    }
+
+    /// Whether `user` may record facts for `unit` and `item`: administrators and organizers always, evaluators
+    /// where an assignment covers them.
+    func requireRecording(_ assessment: Assessment, unit: UnitID, item: String, by user: User) async throws {
+        guard user.can(.recordFacts) else { throw WebError.forbidden(Permission.recordFacts.label) }
+        if user.has(.admin) || user.has(.organizer) { return }
+        let assignments = try await store.assignments(of: assessment.id).filter { $0.userID == user.id }
+        guard assignments.contains(where: { $0.covers(unit: unit, item: item) }) else {
+            throw WebError.forbidden("未分配您为该单位该项目（\(item)）的评分人")
+        }
+    }
+
+    /// All facts of a unit.
+    public func facts(_ id: String, unit: String, for user: User) async throws -> [FactsRecord] {
+        let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
+        return try await store.facts(assessment: assessment.id, unit: unit.id)
+    }
+
+    /// The facts of one item, or ``WebError/notFound(_:)`` when none were saved.
+    public func facts(_ id: String, unit: String, item: String, for user: User) async throws -> FactsRecord {
+        let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
+        guard let record = try await store.facts(assessment: assessment.id, unit: unit.id, item: item) else {
+            throw WebError.notFound("项目 \(item) 尚未录入事实")
+        }
+        return record
+    }
+
+    /// Saves the facts of one item (a JSON object) over `version` (0 for the first save). A writer that
+    /// started from an older version gets a conflict naming the versions; nothing is overwritten.
+    public func saveFacts(_ id: String, unit: String, item: String, json: String, version: Int, reason: String?, by user: User)
+        async throws -> FactsRecord
+    {
+        let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
+        try await requireRecording(assessment, unit: unit.id, item: item, by: user)
+        guard version >= 0 else { throw WebError.badRequest("version 不能为负数") }
+        return try await store.saveFacts(
+            assessment: assessment.id, unit: unit.id, item: item, json: json, expectedVersion: version,
+            by: .user(user, reason: reason.flatMap { $0.isEmpty ? nil : $0 }))
+    }
+
+    /// The findings of a unit (of one item when given).
+    public func findings(_ id: String, unit: String, item: String?, for user: User) async throws -> [Finding] {
+        let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
+        return try await store.findings(assessment: assessment.id, unit: unit.id, item: item.flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    /// Records one finding (date `yyyy-MM-dd`, description, optional evidence reference).
+    public func addFinding(_ id: String, unit: String, item: String, date: String, note: String, evidenceRef: String?, by user: User)
+        async throws -> Finding
+    {
+        let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
+        guard !item.isEmpty else { throw WebError.badRequest("请填写“考核项目”（itemID）") }
+        try await requireRecording(assessment, unit: unit.id, item: item, by: user)
+        guard let day = Day(date) else { throw WebError.badRequest("日期“\(date)”不是 yyyy-MM-dd 格式的有效日期") }
+        guard !note.trimmingCharacters(in: .whitespaces).isEmpty else { throw WebError.badRequest("请填写“问题说明”（note）") }
+        let finding = Finding(
+            assessmentID: assessment.id, unitID: unit.id, itemID: item, date: day, note: note,
+            evidenceRef: evidenceRef.flatMap { $0.isEmpty ? nil : $0 }, createdBy: user.id, createdAt: deps.now())
+        try await store.addFinding(finding, by: .user(user))
+        return finding
+    }
+}
