@@ -19,6 +19,7 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     UsersController(deps: deps).register(on: router)
     SchemesController(deps: deps).register(on: router)
     AssessmentsController(deps: deps).register(on: router)
+    AuditController(deps: deps).register(on: router)
 
     APIAuthController(deps: deps).register(on: router)
     APIOrganizationsController(deps: deps).register(on: router)

@@ -40,6 +40,10 @@ public enum SiteURL: Sendable {
     case users
     /// `/users/:id/roles` (POST)
     case userRoles(Parameter<UserID>)
+    /// `/users/:id/password` (POST) — an administrator sets a new random password
+    case userPasswordReset(Parameter<UserID>)
+    /// `/audit` — the audit log, filtered by entity prefix (`?entity=…`)
+    case audit
     /// `/schemes`
     case schemes
     /// `/assessments`
@@ -74,6 +78,8 @@ public enum SiteURL: Sendable {
         case .unitImport: "/units/import"
         case .users: "/users"
         case .userRoles(let id): "/users/\(id.segment("id"))/roles"
+        case .userPasswordReset(let id): "/users/\(id.segment("id"))/password"
+        case .audit: "/audit"
         case .schemes: "/schemes"
         case .assessments: "/assessments"
         case .assessment(let id): "/assessments/\(id.segment("id"))"

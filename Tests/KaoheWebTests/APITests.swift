@@ -97,7 +97,7 @@ struct APITests {
             #expect(roles.status == .ok)
             #expect((try roles.json() as? [String: Any])?["roles"] as? [String] == ["evaluator", "leader"])
             let list = try #require(try await api.call(.get, .api(.users)).json() as? [[String: Any]])
-            #expect(list.count == 6)
+            #expect(list.count == 7)
             #expect(list.allSatisfy { $0["passwordHash"] == nil })
             // The new reporter-turned-evaluator can log in through the API.
             #expect(try await APIClient.login(client, "tb", password: "Secret-123").token != nil)

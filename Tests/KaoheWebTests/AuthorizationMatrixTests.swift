@@ -61,6 +61,8 @@ struct AuthorizationMatrixTests {
                 .post, .users, [("username", "u-\(tag)"), ("display_name", "新用户"), ("password", "Secret-123"), ("roles", "leader")],
                 allowed: admins),
             .page(.post, .userRoles(.value(target)), [("roles", "leader")], allowed: admins),
+            .page(.post, .userPasswordReset(.value(f.spare.id)), allowed: admins),
+            .page(.get, .audit, allowed: managers),
             .page(.get, .assessments, allowed: everyone),
             .page(.post, .assessments, [("organization_id", org), ("scheme_id", "pingqiao-2022"), ("year", "2022"), ("title", "考核-\(tag)")], allowed: managers),
             .page(.get, .assessment(.value(a)), allowed: everyone),

@@ -30,6 +30,8 @@ struct Fixture {
     let schema: String?
     /// A draft assessment with unit A enrolled.
     let assessment: Assessment
+    /// A user without roles, for tests that change someone else's account.
+    let spare: User
 
     /// The databases to run multi-instance tests on: SQLite always, PostgreSQL when `KAOHE_TEST_POSTGRES_URL` is set.
     static var backends: [String] {
@@ -67,12 +69,14 @@ struct Fixture {
                 username: role.rawValue, displayName: role.displayName, password: testPassword, roles: [role], organizationID: nil,
                 unitID: role == .reporter ? unitA.id : nil, by: .system)
         }
+        let spare = try await AuthService(deps).createUser(
+            username: "spare", displayName: "备用账号", password: testPassword, roles: [], organizationID: nil, unitID: nil, by: .system)
         let assessment = Assessment(organizationID: org.id, schemeID: "xinbei-sanheyi", year: 2023, title: "2023年度三合一平台考核")
         try await store.createAssessment(assessment, by: .system)
         try await store.enrol([unitA.id], in: assessment.id, by: .system)
         return Fixture(
             store: store, deps: deps, clock: clock, org: org, unitA: unitA, unitB: unitB, users: users, location: location, schema: schema,
-            assessment: assessment)
+            assessment: assessment, spare: spare)
     }
 
     /// Runs `body` against the real router in process, then closes the store.

@@ -37,6 +37,6 @@ struct InstancesTests {
             let result = try await check.verifyAudit()
             await check.shutdown()
             return result
-        }() == .intact(entries: 11))
+        }() == .intact(entries: 12))
     }
 }

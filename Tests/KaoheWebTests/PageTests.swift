@@ -172,3 +172,49 @@ struct PageTests {
         #expect(SiteURL.login.path(query: [("next", "/units?x=1&y=2")]) == "/login?next=/units%3Fx%3D1%26y%3D2")
     }
 }
+
+@Suite("Password reset by an administrator, audit log page")
+struct AdminToolsTests {
+    @Test("An administrator sets a new random password, shown once; the old one stops working and sessions end")
+    func passwordReset() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.test { client in
+            let spare = Browser(client)
+            #expect(try await spare.login("spare").status == .seeOther)
+            let admin = Browser(client)
+            try await admin.login("admin")
+            try await admin.get(SiteURL.users.path)
+            let response = try await admin.post(SiteURL.userPasswordReset(.value(fixture.spare.id)).path, [])
+            #expect(response.status == .ok)
+            let password = try #require(response.text.firstMatch(of: /设置新密码：([A-Za-z0-9]{16})/)?.1)
+            #expect(try await spare.get(SiteURL.dashboard.path).status == .seeOther)
+            #expect(try await Browser(client).login("spare").status == .unauthorized)
+            #expect(try await Browser(client).login("spare", password: String(password)).status == .seeOther)
+            let audit = try await fixture.store.auditLog(entityPrefix: "user:\(fixture.spare.id)", limit: 10)
+            #expect(audit.last?.action == "password" && audit.last?.reason == "管理员重置密码" && audit.last?.actorName == "admin")
+            let recorded = audit.last?.newValue ?? ""
+            let leaked = recorded.contains(String(password))
+            #expect(leaked == false)
+            let missing = try await admin.post(SiteURL.userPasswordReset(.value(UserID("nope"))).path, [])
+            #expect(missing.status == .notFound)
+        }
+    }
+
+    @Test("The audit page lists entries by entity, shows the chain intact, and shows where it breaks after tampering")
+    func auditPage() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.test { client in
+            let browser = Browser(client)
+            try await browser.login("organizer")
+            let page = try await browser.get(SiteURL.audit.path)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("哈希链完整"))
+            #expect(page.text.contains("unit:\(fixture.unitA.id)"))
+            let filtered = try await browser.get(SiteURL.audit.path(query: [("entity", "unit:\(fixture.unitB.id)")]))
+            #expect(filtered.text.contains("unit:\(fixture.unitB.id)") && !filtered.text.contains("unit:\(fixture.unitA.id)"))
+            try await fixture.store.unsafeExecute("UPDATE audit_log SET reason = '篡改' WHERE seq = 2")
+            let broken = try await browser.get(SiteURL.audit.path)
+            #expect(broken.text.contains("哈希链在第2条断开"))
+        }
+    }
+}

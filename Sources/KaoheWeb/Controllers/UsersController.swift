@@ -33,6 +33,20 @@ struct UsersController {
             }
             return .redirect(to: .users, notice: .roles)
         }
+        router.post(SiteURL.userPasswordReset(.key).routerPath) { request, context -> Response in
+            let admin = try context.require(.manageUsers)
+            let id = try context.parameters.require("id")
+            let result: (user: User, password: String)
+            do {
+                result = try await AuthService(deps).resetPassword(of: UserID(id), by: admin)
+            } catch {
+                return try await failure(error, request: request, context: context)
+            }
+            // Shown once, in this response only; never put in a URL or a log.
+            return try await page(
+                context: context, notice: "已为用户 \(result.user.username) 设置新密码：\(result.password)（只显示这一次，请转告本人登录后修改）", error: nil
+            ).response(from: request, context: context)
+        }
     }
 
     func failure(_ error: any Error, request: Request, context: AppContext) async throws -> Response {

@@ -93,6 +93,16 @@ public struct AuthService: Sendable {
         try await deps.store.deleteSessions(of: user.id, keeping: keepingSession)
     }
 
+    /// An administrator gives another user a new random password (shown once); their sessions end and any lock is lifted.
+    public func resetPassword(of userID: UserID, by admin: User) async throws -> (user: User, password: String) {
+        guard admin.can(.manageUsers) else { throw WebError.forbidden(Permission.manageUsers.label) }
+        guard let user = try await deps.store.user(userID) else { throw WebError.notFound("用户 \(userID)") }
+        let password = Secrets.password()
+        try await deps.store.setPasswordHash(of: user.id, hash: hash(password), by: .user(admin, reason: "管理员重置密码"))
+        try await deps.store.deleteSessions(of: user.id, keeping: nil)
+        return (user, password)
+    }
+
     /// Creates a user account with a hashed password.
     public func createUser(
         username: String, displayName: String, password: String, roles: Set<Role>, organizationID: OrganizationID?, unitID: UnitID?,

@@ -19,6 +19,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case manageAssessments
     /// Record facts and findings (evaluators only where assigned).
     case recordFacts
+    /// Read the audit log and check its hash chain.
+    case viewAudit
 }
 
 extension Role {
@@ -26,7 +28,7 @@ extension Role {
     public var permissions: Set<Permission> {
         switch self {
         case .admin: Set(Permission.allCases)
-        case .organizer: [.useSite, .viewOrganizations, .viewUnits, .manageUnits, .viewAssessments, .manageAssessments, .recordFacts]
+        case .organizer: [.useSite, .viewOrganizations, .viewUnits, .manageUnits, .viewAssessments, .manageAssessments, .recordFacts, .viewAudit]
         case .evaluator: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments, .recordFacts]
         case .leader: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments]
         case .reporter: [.useSite, .viewUnits, .viewAssessments]
@@ -54,6 +56,7 @@ extension Permission {
         case .viewAssessments: "查看考核"
         case .manageAssessments: "管理考核（需考核组织者或管理员角色）"
         case .recordFacts: "录入事实和问题（需评分人、考核组织者或管理员角色）"
+        case .viewAudit: "查看审计日志（需考核组织者或管理员角色）"
         }
     }
 }

@@ -32,6 +32,8 @@ enum Assets {
         ol.states li { padding: .2em .9em; background: #e4e8ec; border-radius: 1em; color: var(--muted); }
         ol.states li.current { background: var(--accent); color: #fff; }
         .state { font-size: .9em; } .state.s-final { color: var(--accent); font-weight: bold; }
+        button.secondary { background: #fff; color: var(--accent); border: 1px solid var(--accent); }
+        td.json { font-family: monospace; font-size: .85em; word-break: break-all; max-width: 24em; }
         .buttons { display: flex; gap: .5em; flex-wrap: wrap; }
         @media print { header, form { display: none; } body { background: #fff; } }
         """

@@ -12,6 +12,7 @@ public enum Views {
             if user.can(.viewUnits) { links.append(link(.units, "单位")) }
             if user.can(.manageUsers) { links.append(link(.users, "用户")) }
             if user.can(.viewAssessments) { links.append(link(.assessments, "考核")) }
+            if user.can(.viewAudit) { links.append(link(.audit, "审计日志")) }
             links.append(link(.schemes, "考核方案"))
             links.append(link(.password, "修改密码"))
             nav = """

@@ -22,7 +22,8 @@ extension Views {
                 <td>\(user.unitID.flatMap { unitNames[$0] } ?? "—")</td>
                 <td><form method="post" action="\(SiteURL.userRoles(.value(user.id)))" class="roles">\(csrfField(csrf))
                 \(roleBoxes(user.roles))\(unitSelect(model.units, selected: user.unitID))
-                <input name="reason" placeholder="变更原因（可选）"><button type="submit">保存角色</button></form></td></tr>
+                <input name="reason" placeholder="变更原因（可选）"><button type="submit">保存角色</button></form>
+                <form method="post" action="\(SiteURL.userPasswordReset(.value(user.id)))" class="roles">\(csrfField(csrf))<button type="submit" class="secondary">重置密码</button></form></td></tr>
                 """
         }
         return layout(
