@@ -46,7 +46,7 @@ chmod 700 "$DIR"
 runuser -u postgres -- "$BIN/initdb" -D "$DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
     || { cat "$DIR/initdb.log" >&2; exit 1; }
 runuser -u postgres -- "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=200 -c fsync=off" start >&2 \
+    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=400 -c fsync=off" start >&2 \
     || { cat "$DIR/server.log" >&2; exit 1; }
 echo "$DIR" >> "$STATE_LIST"
 runuser -u postgres -- "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres kaohe_test >&2
