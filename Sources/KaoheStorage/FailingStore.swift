@@ -33,7 +33,9 @@ public final class FailingStore: KaoheStore, @unchecked Sendable {
         of user: UserID, roles: Set<Role>, organizationID: OrganizationID?, unitID: UnitID?, by actor: AuditActor
     ) async throws -> User { throw fail() }
     public func setPasswordHash(of user: UserID, hash: String, by actor: AuditActor) async throws { throw fail() }
-    public func recordFailedLogin(of user: UserID, maxAttempts: Int, lockUntil: Date) async throws -> User { throw fail() }
+    public func recordFailedLogin(of user: UserID, maxAttempts: Int, lockUntil: Date) async throws -> User {
+        throw fail()
+    }
     public func recordSuccessfulLogin(of user: UserID) async throws { throw fail() }
     public func createSession(_ session: Session) async throws { throw fail() }
     public func session(tokenHash: String, now: Date) async throws -> Session? { throw fail() }
@@ -44,20 +46,28 @@ public final class FailingStore: KaoheStore, @unchecked Sendable {
     public func createAssessment(_ assessment: Assessment, by actor: AuditActor) async throws { throw fail() }
     public func assessment(_ id: AssessmentID) async throws -> Assessment? { throw fail() }
     public func assessments() async throws -> [Assessment] { throw fail() }
-    public func transition(_ id: AssessmentID, to state: AssessmentState, by actor: AuditActor) async throws -> Assessment {
+    public func transition(_ id: AssessmentID, to state: AssessmentState, by actor: AuditActor) async throws
+        -> Assessment
+    {
         throw fail()
     }
-    public func enrol(_ units: [UnitID], in assessment: AssessmentID, by actor: AuditActor) async throws { throw fail() }
+    public func enrol(_ units: [UnitID], in assessment: AssessmentID, by actor: AuditActor) async throws {
+        throw fail()
+    }
     public func enrolments(of assessment: AssessmentID) async throws -> [Enrolment] { throw fail() }
     public func assign(_ assignment: EvaluatorAssignment, by actor: AuditActor) async throws { throw fail() }
     public func assignments(of assessment: AssessmentID) async throws -> [EvaluatorAssignment] { throw fail() }
-    public func facts(assessment: AssessmentID, unit: UnitID, item: String) async throws -> FactsRecord? { throw fail() }
+    public func facts(assessment: AssessmentID, unit: UnitID, item: String) async throws -> FactsRecord? {
+        throw fail()
+    }
     public func facts(assessment: AssessmentID, unit: UnitID) async throws -> [FactsRecord] { throw fail() }
     public func saveFacts(
         assessment: AssessmentID, unit: UnitID, item: String, json: String, expectedVersion: Int, by actor: AuditActor
     ) async throws -> FactsRecord { throw fail() }
     public func addFinding(_ finding: Finding, by actor: AuditActor) async throws { throw fail() }
-    public func findings(assessment: AssessmentID, unit: UnitID, item: String?) async throws -> [Finding] { throw fail() }
+    public func findings(assessment: AssessmentID, unit: UnitID, item: String?) async throws -> [Finding] {
+        throw fail()
+    }
     public func auditLog(entityPrefix: String?, limit: Int) async throws -> [AuditEntry] { throw fail() }
     public func verifyAudit() async throws -> AuditVerification { throw fail() }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Marker types that give each kind of identifier its own Swift type.
 public enum IDKind {
     /// Marker for ``OrganizationID``.
@@ -59,5 +61,3 @@ public typealias FindingID = TypedID<IDKind.Finding>
 public typealias AssignmentID = TypedID<IDKind.Assignment>
 /// Identifies one API token (not the secret itself).
 public typealias APITokenID = TypedID<IDKind.APIToken>
-
-import Foundation

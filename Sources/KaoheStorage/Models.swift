@@ -84,7 +84,9 @@ public struct Organization: Sendable, Codable, Equatable, Identifiable {
     public var createdAt: Date
 
     /// Creates an organization value.
-    public init(id: OrganizationID = .generate(), parentID: OrganizationID? = nil, name: String, createdAt: Date = Date()) {
+    public init(
+        id: OrganizationID = .generate(), parentID: OrganizationID? = nil, name: String, createdAt: Date = Date()
+    ) {
         self.id = id
         self.parentID = parentID
         self.name = name
@@ -211,7 +213,9 @@ public struct APIToken: Sendable, Codable, Equatable {
     public var expiresAt: Date
 
     /// Creates a token value.
-    public init(id: APITokenID = .generate(), tokenHash: String, userID: UserID, name: String, createdAt: Date, expiresAt: Date) {
+    public init(
+        id: APITokenID = .generate(), tokenHash: String, userID: UserID, name: String, createdAt: Date, expiresAt: Date
+    ) {
         self.id = id
         self.tokenHash = tokenHash
         self.userID = userID
@@ -320,7 +324,9 @@ public struct EvaluatorAssignment: Sendable, Codable, Equatable {
     public var itemID: String?
 
     /// Creates an assignment value.
-    public init(id: AssignmentID = .generate(), assessmentID: AssessmentID, userID: UserID, unitID: UnitID?, itemID: String?) {
+    public init(
+        id: AssignmentID = .generate(), assessmentID: AssessmentID, userID: UserID, unitID: UnitID?, itemID: String?
+    ) {
         self.id = id
         self.assessmentID = assessmentID
         self.userID = userID
@@ -390,7 +396,9 @@ public struct Day: Sendable, Codable, Hashable, Comparable, CustomStringConverti
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
-    public static func < (lhs: Day, rhs: Day) -> Bool { (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day) }
+    public static func < (lhs: Day, rhs: Day) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
@@ -430,7 +438,8 @@ public struct Finding: Sendable, Codable, Equatable, Identifiable {
 
     /// Creates a finding value.
     public init(
-        id: FindingID = .generate(), assessmentID: AssessmentID, unitID: UnitID, itemID: String, date: Day, note: String,
+        id: FindingID = .generate(), assessmentID: AssessmentID, unitID: UnitID, itemID: String, date: Day,
+        note: String,
         evidenceRef: String? = nil, createdBy: UserID? = nil, createdAt: Date = Date()
     ) {
         self.id = id

@@ -101,7 +101,9 @@ extension AuditVerification {
     public static func check(_ entries: [AuditEntry]) -> AuditVerification {
         var previous = AuditEntry.genesisHash
         for (index, entry) in entries.enumerated() {
-            if entry.seq != index + 1 { return .broken(seq: entry.seq, reason: "序号不连续：应为 \(index + 1)，实际为 \(entry.seq)") }
+            if entry.seq != index + 1 {
+                return .broken(seq: entry.seq, reason: "序号不连续：应为 \(index + 1)，实际为 \(entry.seq)")
+            }
             if entry.prevHash != previous { return .broken(seq: entry.seq, reason: "与上一条记录的哈希不衔接") }
             if entry.expectedHash != entry.hash { return .broken(seq: entry.seq, reason: "内容与哈希不符（记录被改动过）") }
             previous = entry.hash

@@ -18,7 +18,8 @@ public enum SQLStoreError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badDatabaseURL(let url, let reason): "数据库地址“\(url)”无效：\(reason)"
-        case .migrationFailed(let id, let name, let message): "数据库迁移 \(String(format: "%03d", id))_\(name) 失败：\(message)"
+        case .migrationFailed(let id, let name, let message):
+            "数据库迁移 \(String(format: "%03d", id))_\(name) 失败：\(message)"
         }
     }
 }
@@ -35,7 +36,8 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw SQLStoreError.badDatabaseURL(text, reason: "地址为空") }
         if trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") {
-            let normalized = trimmed.hasPrefix("postgresql://") ? "postgres://" + trimmed.dropFirst("postgresql://".count) : trimmed
+            let normalized =
+                trimmed.hasPrefix("postgresql://") ? "postgres://" + trimmed.dropFirst("postgresql://".count) : trimmed
             do { _ = try SQLPostgresConfiguration(url: normalized) } catch {
                 throw SQLStoreError.badDatabaseURL(text, reason: "应为 postgres://用户:密码@主机:端口/数据库")
             }
@@ -82,7 +84,8 @@ final class SQLiteProvider: ConnectionProvider, @unchecked Sendable {
             source: source, maxConnectionsPerEventLoop: 1, requestTimeout: .seconds(30), logger: logger, on: group)
     }
 
-    func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    {
         let connection = try await pool.requestConnection(logger: logger).get()
         do {
             let result = try await body(connection.sql(queryLogLevel: nil))
@@ -125,7 +128,8 @@ final class PostgresProvider: ConnectionProvider, @unchecked Sendable {
             on: MultiThreadedEventLoopGroup.singleton)
     }
 
-    func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    {
         let connection = try await pool.requestConnection(logger: logger).get()
         do {
             let result = try await body(connection.sql(queryLogLevel: nil))

@@ -16,7 +16,9 @@ struct AuditedUser: Encodable {
 }
 
 func requireText(_ value: String, field: String) throws {
-    if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw StorageError.invalid(field: field, message: "不能为空") }
+    if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        throw StorageError.invalid(field: field, message: "不能为空")
+    }
 }
 
 extension SQLStore {
@@ -37,17 +39,21 @@ extension SQLStore {
                 """
             ).run()
             try await self.audit(
-                db, actor, entity: "organization:\(organization.id)", action: "create", old: nil, new: Self.json(organization))
+                db, actor, entity: "organization:\(organization.id)", action: "create", old: nil,
+                new: Self.json(organization))
         }
     }
 
     public func organizations() async throws -> [Organization] {
-        try await read { db in try await db.raw("SELECT * FROM organizations ORDER BY name, id").all().map(Self.organization) }
+        try await read { db in
+            try await db.raw("SELECT * FROM organizations ORDER BY name, id").all().map(Self.organization)
+        }
     }
 
     public func organization(_ id: OrganizationID) async throws -> Organization? {
         try await read { db in
-            try await db.raw("SELECT * FROM organizations WHERE id = \(bind: id.rawValue)").first().map(Self.organization)
+            try await db.raw("SELECT * FROM organizations WHERE id = \(bind: id.rawValue)").first().map(
+                Self.organization)
         }
     }
 
@@ -61,7 +67,9 @@ extension SQLStore {
             for unit in units {
                 let key = unit.organizationID.rawValue + "\u{1F}" + unit.code
                 if !seen.insert(key).inserted { throw StorageError.duplicate(what: "单位编码", value: unit.code) }
-                if try await db.raw("SELECT id FROM organizations WHERE id = \(bind: unit.organizationID.rawValue)").first() == nil {
+                if try await db.raw("SELECT id FROM organizations WHERE id = \(bind: unit.organizationID.rawValue)")
+                    .first() == nil
+                {
                     throw StorageError.notFound(what: "组织", id: unit.organizationID.rawValue)
                 }
                 if try await db.raw(
@@ -81,7 +89,8 @@ extension SQLStore {
                     \(bind: unit.code), \(bind: unit.name), \(bind: unit.type.rawValue), \(bind: Self.seconds(unit.createdAt)))
                     """
                 ).run()
-                try await self.audit(db, actor, entity: "unit:\(unit.id)", action: "create", old: nil, new: Self.json(unit))
+                try await self.audit(
+                    db, actor, entity: "unit:\(unit.id)", action: "create", old: nil, new: Self.json(unit))
             }
         }
     }
@@ -98,7 +107,9 @@ extension SQLStore {
     }
 
     public func unit(_ id: UnitID) async throws -> AssessedUnit? {
-        try await read { db in try await db.raw("SELECT * FROM units WHERE id = \(bind: id.rawValue)").first().map(Self.unit) }
+        try await read { db in
+            try await db.raw("SELECT * FROM units WHERE id = \(bind: id.rawValue)").first().map(Self.unit)
+        }
     }
 
     // MARK: Users
@@ -119,7 +130,8 @@ extension SQLStore {
                 \(bind: user.failedLogins), \(bind: user.lockedUntil.map(Self.seconds)), \(bind: Self.seconds(user.createdAt)))
                 """
             ).run()
-            try await self.audit(db, actor, entity: "user:\(user.id)", action: "create", old: nil, new: Self.json(AuditedUser(user)))
+            try await self.audit(
+                db, actor, entity: "user:\(user.id)", action: "create", old: nil, new: Self.json(AuditedUser(user)))
         }
     }
 
@@ -135,7 +147,9 @@ extension SQLStore {
     }
 
     public func user(_ id: UserID) async throws -> User? {
-        try await read { db in try await db.raw("SELECT * FROM users WHERE id = \(bind: id.rawValue)").first().map(Self.user) }
+        try await read { db in
+            try await db.raw("SELECT * FROM users WHERE id = \(bind: id.rawValue)").first().map(Self.user)
+        }
     }
 
     public func user(username: String) async throws -> User? {
@@ -161,7 +175,9 @@ extension SQLStore {
             throw StorageError.invalid(field: "所属单位", message: "单位填报人必须指定所属单位")
         }
         return try await transaction { db in
-            guard let old = try await db.raw("SELECT * FROM users WHERE id = \(bind: userID.rawValue)").first().map(Self.user)
+            guard
+                let old = try await db.raw("SELECT * FROM users WHERE id = \(bind: userID.rawValue)").first().map(
+                    Self.user)
             else { throw StorageError.notFound(what: "用户", id: userID.rawValue) }
             try await self.checkReferences(db, organizationID: organizationID, unitID: unitID)
             try await db.raw(
@@ -175,7 +191,8 @@ extension SQLStore {
             new.organizationID = organizationID
             new.unitID = unitID
             try await self.audit(
-                db, actor, entity: "user:\(userID)", action: "roles", old: Self.json(AuditedUser(old)), new: Self.json(AuditedUser(new)))
+                db, actor, entity: "user:\(userID)", action: "roles", old: Self.json(AuditedUser(old)),
+                new: Self.json(AuditedUser(new)))
             return new
         }
     }
@@ -207,7 +224,9 @@ extension SQLStore {
                     db, AuditActor.system, entity: "user:\(userID)", action: "lock", old: nil,
                     new: "{\"failedLogins\":\(failures),\"lockedUntil\":\(Self.seconds(lockUntil))}")
             }
-            guard let user = try await db.raw("SELECT * FROM users WHERE id = \(bind: userID.rawValue)").first().map(Self.user)
+            guard
+                let user = try await db.raw("SELECT * FROM users WHERE id = \(bind: userID.rawValue)").first().map(
+                    Self.user)
             else { throw StorageError.notFound(what: "用户", id: userID.rawValue) }
             return user
         }
@@ -215,7 +234,9 @@ extension SQLStore {
 
     public func recordSuccessfulLogin(of userID: UserID) async throws {
         try await read { db in
-            try await db.raw("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = \(bind: userID.rawValue)").run()
+            try await db.raw(
+                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = \(bind: userID.rawValue)"
+            ).run()
         }
     }
 
@@ -275,7 +296,9 @@ extension SQLStore {
             ).run()
             try await self.audit(
                 db, actor, entity: "user:\(token.userID)", action: "api-token", old: nil,
-                new: "{\"tokenID\":\(AuditEntryJSON.string(token.id.rawValue)),\"name\":\(AuditEntryJSON.string(token.name))}")
+                new:
+                    "{\"tokenID\":\(AuditEntryJSON.string(token.id.rawValue)),\"name\":\(AuditEntryJSON.string(token.name))}"
+            )
         }
     }
 
@@ -289,7 +312,8 @@ extension SQLStore {
             return APIToken(
                 id: APITokenID(try row.decode(column: "id", as: String.self)),
                 tokenHash: try row.decode(column: "token_hash", as: String.self),
-                userID: UserID(try row.decode(column: "user_id", as: String.self)), name: try row.decode(column: "name", as: String.self),
+                userID: UserID(try row.decode(column: "user_id", as: String.self)),
+                name: try row.decode(column: "name", as: String.self),
                 createdAt: Self.date(try row.decode(column: "created_at", as: Int.self)),
                 expiresAt: Self.date(try row.decode(column: "expires_at", as: Int.self)))
         }
@@ -312,7 +336,9 @@ extension SQLStore {
                 \(bind: assessment.year), \(bind: assessment.title), \(bind: assessment.state.rawValue), \(bind: Self.seconds(assessment.createdAt)))
                 """
             ).run()
-            try await self.audit(db, actor, entity: "assessment:\(assessment.id)", action: "create", old: nil, new: Self.json(assessment))
+            try await self.audit(
+                db, actor, entity: "assessment:\(assessment.id)", action: "create", old: nil, new: Self.json(assessment)
+            )
         }
     }
 
@@ -329,8 +355,12 @@ extension SQLStore {
     }
 
     /// Loads an assessment inside a transaction and refuses if it is final (or, with `needsFacts`, not accepting facts).
-    func lockedCheck(_ db: any SQLDatabase, _ id: AssessmentID, operation: String, needsFacts: Bool = false) async throws -> Assessment {
-        guard let assessment = try await db.raw("SELECT * FROM assessments WHERE id = \(bind: id.rawValue)").first().map(Self.assessment)
+    func lockedCheck(_ db: any SQLDatabase, _ id: AssessmentID, operation: String, needsFacts: Bool = false)
+        async throws -> Assessment
+    {
+        guard
+            let assessment = try await db.raw("SELECT * FROM assessments WHERE id = \(bind: id.rawValue)").first().map(
+                Self.assessment)
         else { throw StorageError.notFound(what: "考核", id: id.rawValue) }
         if assessment.state == .final { throw StorageError.locked(assessment: id) }
         if needsFacts && !assessment.state.acceptsFacts {
@@ -339,7 +369,9 @@ extension SQLStore {
         return assessment
     }
 
-    public func transition(_ id: AssessmentID, to state: AssessmentState, by actor: AuditActor) async throws -> Assessment {
+    public func transition(_ id: AssessmentID, to state: AssessmentState, by actor: AuditActor) async throws
+        -> Assessment
+    {
         try await transaction { db in
             let current = try await self.lockedCheck(db, id, operation: "变更状态")
             guard current.state.allowedNext.contains(state) else {
@@ -356,7 +388,8 @@ extension SQLStore {
             var updated = current
             updated.state = state
             try await self.audit(
-                db, actor, entity: "assessment:\(id)", action: "state", old: AuditEntryJSON.string(current.state.rawValue),
+                db, actor, entity: "assessment:\(id)", action: "state",
+                old: AuditEntryJSON.string(current.state.rawValue),
                 new: AuditEntryJSON.string(state.rawValue))
             return updated
         }
@@ -384,7 +417,9 @@ extension SQLStore {
 
     public func enrolments(of assessmentID: AssessmentID) async throws -> [Enrolment] {
         try await read { db in
-            try await db.raw("SELECT * FROM enrolments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY unit_id").all().map {
+            try await db.raw(
+                "SELECT * FROM enrolments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY unit_id"
+            ).all().map {
                 Enrolment(
                     assessmentID: AssessmentID(try $0.decode(column: "assessment_id", as: String.self)),
                     unitID: UnitID(try $0.decode(column: "unit_id", as: String.self)))
@@ -395,7 +430,9 @@ extension SQLStore {
     public func assign(_ assignment: EvaluatorAssignment, by actor: AuditActor) async throws {
         try await transaction { db in
             _ = try await self.lockedCheck(db, assignment.assessmentID, operation: "分配评分人")
-            guard let evaluator = try await db.raw("SELECT * FROM users WHERE id = \(bind: assignment.userID.rawValue)").first().map(Self.user)
+            guard
+                let evaluator = try await db.raw("SELECT * FROM users WHERE id = \(bind: assignment.userID.rawValue)")
+                    .first().map(Self.user)
             else { throw StorageError.notFound(what: "用户", id: assignment.userID.rawValue) }
             guard evaluator.has(.evaluator) else {
                 throw StorageError.invalid(field: "评分人", message: "用户“\(evaluator.username)”没有评分人角色")
@@ -409,13 +446,16 @@ extension SQLStore {
                 """
             ).run()
             try await self.audit(
-                db, actor, entity: "assessment:\(assignment.assessmentID)", action: "assign", old: nil, new: Self.json(assignment))
+                db, actor, entity: "assessment:\(assignment.assessmentID)", action: "assign", old: nil,
+                new: Self.json(assignment))
         }
     }
 
     public func assignments(of assessmentID: AssessmentID) async throws -> [EvaluatorAssignment] {
         try await read { db in
-            try await db.raw("SELECT * FROM evaluator_assignments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY id").all().map {
+            try await db.raw(
+                "SELECT * FROM evaluator_assignments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY id"
+            ).all().map {
                 EvaluatorAssignment(
                     id: AssignmentID(try $0.decode(column: "id", as: String.self)),
                     assessmentID: AssessmentID(try $0.decode(column: "assessment_id", as: String.self)),
@@ -489,12 +529,15 @@ extension SQLStore {
                     AND item_id = \(bind: item)
                     """
                 ).first()?.decode(column: "version", as: Int.self)
-                throw StorageError.versionConflict(entity: "事实数据（项目 \(item)）", expected: expectedVersion, actual: current)
+                throw StorageError.versionConflict(
+                    entity: "事实数据（项目 \(item)）", expected: expectedVersion, actual: current)
             }
             let record = FactsRecord(
                 assessmentID: assessment, unitID: unit, itemID: item, json: json,
-                version: try written.decode(column: "version", as: Int.self), updatedBy: actor.userID, updatedAt: Self.date(at))
-            try await self.audit(db, actor, entity: entity, action: old == nil ? "create" : "update", old: old?.json, new: json)
+                version: try written.decode(column: "version", as: Int.self), updatedBy: actor.userID,
+                updatedAt: Self.date(at))
+            try await self.audit(
+                db, actor, entity: entity, action: old == nil ? "create" : "update", old: old?.json, new: json)
             return record
         }
     }
@@ -522,7 +565,8 @@ extension SQLStore {
                 """
             ).run()
             try await self.audit(
-                db, actor, entity: "finding:\(finding.assessmentID)/\(finding.unitID)/\(finding.itemID)", action: "create", old: nil,
+                db, actor, entity: "finding:\(finding.assessmentID)/\(finding.unitID)/\(finding.itemID)",
+                action: "create", old: nil,
                 new: Self.json(finding))
         }
     }
@@ -558,7 +602,8 @@ extension SQLStore {
                     "SELECT * FROM audit_log WHERE entity LIKE \(bind: pattern) ESCAPE '\\' ORDER BY seq LIMIT \(bind: limit)"
                 ).all().map(Self.auditEntry)
             }
-            return try await db.raw("SELECT * FROM audit_log ORDER BY seq LIMIT \(bind: limit)").all().map(Self.auditEntry)
+            return try await db.raw("SELECT * FROM audit_log ORDER BY seq LIMIT \(bind: limit)").all().map(
+                Self.auditEntry)
         }
     }
 
@@ -567,7 +612,9 @@ extension SQLStore {
             let entries = try await db.raw("SELECT * FROM audit_log ORDER BY seq").all().map(Self.auditEntry)
             guard let head = try await db.raw("SELECT seq, hash FROM audit_head WHERE id = 1").first()
             else { throw StorageError.database("审计链头记录缺失（audit_head）") }
-            return (entries, try head.decode(column: "seq", as: Int.self), try head.decode(column: "hash", as: String.self))
+            return (
+                entries, try head.decode(column: "seq", as: Int.self), try head.decode(column: "hash", as: String.self)
+            )
         }
         let result = AuditVerification.check(entries)
         guard case .intact(let count) = result else { return result }

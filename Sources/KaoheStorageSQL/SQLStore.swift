@@ -69,7 +69,8 @@ public final class SQLStore: KaoheStore {
             } catch {
                 // Another process may have applied it at the same moment.
                 if try await appliedMigrationIDs().contains(migration.id) { continue }
-                throw SQLStoreError.migrationFailed(id: migration.id, name: migration.name, message: Self.describe(error))
+                throw SQLStoreError.migrationFailed(
+                    id: migration.id, name: migration.name, message: Self.describe(error))
             }
         }
         return applied
@@ -78,7 +79,10 @@ public final class SQLStore: KaoheStore {
     /// The ids of the migrations recorded as applied.
     public func appliedMigrationIDs() async throws -> Set<Int> {
         try await read { db in
-            Set(try await db.raw("SELECT id FROM schema_migrations").all().map { try $0.decode(column: "id", as: Int.self) })
+            Set(
+                try await db.raw("SELECT id FROM schema_migrations").all().map {
+                    try $0.decode(column: "id", as: Int.self)
+                })
         }
     }
 
@@ -129,10 +133,12 @@ public final class SQLStore: KaoheStore {
     func audit(
         _ db: any SQLDatabase, _ actor: AuditActor, entity: String, action: String, old: String?, new: String?
     ) async throws {
-        guard let head = try await db.raw("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").first()
+        guard
+            let head = try await db.raw("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").first()
         else { throw StorageError.database("审计链头记录缺失（audit_head）") }
         var entry = AuditEntry(
-            seq: try head.decode(column: "seq", as: Int.self), at: Self.date(Self.seconds(now())), actorID: actor.userID,
+            seq: try head.decode(column: "seq", as: Int.self), at: Self.date(Self.seconds(now())),
+            actorID: actor.userID,
             actorName: actor.name, entity: entity, action: action, oldValue: old, newValue: new, reason: actor.reason,
             prevHash: try head.decode(column: "hash", as: String.self), hash: "")
         entry.hash = entry.expectedHash
@@ -192,11 +198,14 @@ public final class SQLStore: KaoheStore {
 
     static func assessment(_ row: any SQLRow) throws -> Assessment {
         let stateText = try row.decode(column: "state", as: String.self)
-        guard let state = AssessmentState(rawValue: stateText) else { throw StorageError.database("未知的考核状态：\(stateText)") }
+        guard let state = AssessmentState(rawValue: stateText) else {
+            throw StorageError.database("未知的考核状态：\(stateText)")
+        }
         return Assessment(
             id: AssessmentID(try row.decode(column: "id", as: String.self)),
             organizationID: OrganizationID(try row.decode(column: "organization_id", as: String.self)),
-            schemeID: try row.decode(column: "scheme_id", as: String.self), year: try row.decode(column: "year", as: Int.self),
+            schemeID: try row.decode(column: "scheme_id", as: String.self),
+            year: try row.decode(column: "year", as: Int.self),
             title: try row.decode(column: "title", as: String.self), state: state,
             createdAt: date(try row.decode(column: "created_at", as: Int.self)))
     }
@@ -205,7 +214,8 @@ public final class SQLStore: KaoheStore {
         FactsRecord(
             assessmentID: AssessmentID(try row.decode(column: "assessment_id", as: String.self)),
             unitID: UnitID(try row.decode(column: "unit_id", as: String.self)),
-            itemID: try row.decode(column: "item_id", as: String.self), json: try row.decode(column: "json", as: String.self),
+            itemID: try row.decode(column: "item_id", as: String.self),
+            json: try row.decode(column: "json", as: String.self),
             version: try row.decode(column: "version", as: Int.self),
             updatedBy: try row.decode(column: "updated_by", as: String?.self).map(UserID.init),
             updatedAt: date(try row.decode(column: "updated_at", as: Int.self)))
@@ -230,10 +240,12 @@ public final class SQLStore: KaoheStore {
             seq: try row.decode(column: "seq", as: Int.self), at: date(try row.decode(column: "at", as: Int.self)),
             actorID: try row.decode(column: "actor_id", as: String?.self).map(UserID.init),
             actorName: try row.decode(column: "actor_name", as: String.self),
-            entity: try row.decode(column: "entity", as: String.self), action: try row.decode(column: "action", as: String.self),
+            entity: try row.decode(column: "entity", as: String.self),
+            action: try row.decode(column: "action", as: String.self),
             oldValue: try row.decode(column: "old_value", as: String?.self),
             newValue: try row.decode(column: "new_value", as: String?.self),
             reason: try row.decode(column: "reason", as: String?.self),
-            prevHash: try row.decode(column: "prev_hash", as: String.self), hash: try row.decode(column: "hash", as: String.self))
+            prevHash: try row.decode(column: "prev_hash", as: String.self),
+            hash: try row.decode(column: "hash", as: String.self))
     }
 }

@@ -43,7 +43,9 @@ public struct Bootstrap: Sendable {
 
 /// Opens the configured database (creating `dataDirectory` for SQLite), migrates it, and on first start
 /// (no users yet, and `createFirstAdmin`) creates the administrator `admin` with a random password.
-public func bootstrap(_ config: WebConfig, createFirstAdmin: Bool = true, logger: Logger = Logger(label: "kaohe")) async throws -> Bootstrap {
+public func bootstrap(_ config: WebConfig, createFirstAdmin: Bool = true, logger: Logger = Logger(label: "kaohe"))
+    async throws -> Bootstrap
+{
     let location: DatabaseLocation
     if let url = config.databaseURL {
         location = try DatabaseLocation.parse(url)
@@ -60,7 +62,8 @@ public func bootstrap(_ config: WebConfig, createFirstAdmin: Bool = true, logger
             let deps = AppDependencies(store: store)
             do {
                 _ = try await AuthService(deps).createUser(
-                    username: "admin", displayName: "系统管理员", password: password, roles: [.admin], organizationID: nil, unitID: nil,
+                    username: "admin", displayName: "系统管理员", password: password, roles: [.admin], organizationID: nil,
+                    unitID: nil,
                     by: AuditActor(userID: nil, name: "系统", reason: "首次启动创建管理员"))
                 firstAdmin = ("admin", password)
             } catch {
@@ -76,7 +79,9 @@ public func bootstrap(_ config: WebConfig, createFirstAdmin: Bool = true, logger
 }
 
 /// Builds the application for `config` on an open store.
-public func buildApplication(_ config: WebConfig, store: any KaoheStore, logger: Logger = Logger(label: "kaohe")) -> some ApplicationProtocol {
+public func buildApplication(_ config: WebConfig, store: any KaoheStore, logger: Logger = Logger(label: "kaohe"))
+    -> some ApplicationProtocol
+{
     let deps = AppDependencies(store: store, secureCookies: config.secureCookies)
     return Application(
         router: buildRouter(deps),

@@ -12,7 +12,8 @@ public enum Parameter<Value: Sendable & CustomStringConvertible>: Sendable {
     func segment(_ name: String) -> String {
         switch self {
         case .key: ":\(name)"
-        case .value(let value): value.description.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? ""
+        case .value(let value):
+            value.description.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? ""
         }
     }
 }

@@ -11,7 +11,9 @@ struct ModelTests {
         #expect(
             SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(SHA256.hex(String(repeating: "a", count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+        #expect(
+            SHA256.hex(String(repeating: "a", count: 1000))
+                == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
         #expect(SHA256.hex("考核").count == 64)
     }
 
@@ -60,12 +62,14 @@ struct ModelTests {
     @Test("An audit chain checks links and hashes")
     func auditChainCheck() {
         var first = AuditEntry(
-            seq: 1, at: Date(timeIntervalSince1970: 100), actorID: nil, actorName: "系统", entity: "unit:1", action: "create",
+            seq: 1, at: Date(timeIntervalSince1970: 100), actorID: nil, actorName: "系统", entity: "unit:1",
+            action: "create",
             oldValue: nil, newValue: "{\"name\":\"甲\"}", reason: nil, prevHash: AuditEntry.genesisHash, hash: "")
         first.hash = first.expectedHash
         var second = AuditEntry(
             seq: 2, at: Date(timeIntervalSince1970: 101), actorID: UserID("u"), actorName: "admin", entity: "unit:1",
-            action: "update", oldValue: "{\"name\":\"甲\"}", newValue: "{\"name\":\"乙\"}", reason: "更正\n名称", prevHash: first.hash,
+            action: "update", oldValue: "{\"name\":\"甲\"}", newValue: "{\"name\":\"乙\"}", reason: "更正\n名称",
+            prevHash: first.hash,
             hash: "")
         second.hash = second.expectedHash
         #expect(AuditVerification.check([first, second]) == .intact(entries: 2))

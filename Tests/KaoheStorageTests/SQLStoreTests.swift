@@ -9,13 +9,17 @@ struct SQLStoreTests {
     func locations(_ unused: String) throws {
         #expect(try DatabaseLocation.parse("kaohe-data/kaohe.sqlite") == .sqlite(path: "kaohe-data/kaohe.sqlite"))
         #expect(try DatabaseLocation.parse("sqlite:/tmp/x.db") == .sqlite(path: "/tmp/x.db"))
-        #expect(try DatabaseLocation.parse("postgresql://u:p@127.0.0.1:5432/db") == .postgres(url: "postgres://u:p@127.0.0.1:5432/db"))
+        #expect(
+            try DatabaseLocation.parse("postgresql://u:p@127.0.0.1:5432/db")
+                == .postgres(url: "postgres://u:p@127.0.0.1:5432/db"))
         #expect(try DatabaseLocation.parse("postgres://u:secret@h/db").description == "postgres://u:***@h/db")
         #expect(throws: SQLStoreError.self) { try DatabaseLocation.parse("mysql://x") }
         #expect(throws: SQLStoreError.self) { try DatabaseLocation.parse("  ") }
     }
 
-    @Test("A store dropped without shutdown (after an error) closes its connections instead of crashing", arguments: Backend.all)
+    @Test(
+        "A store dropped without shutdown (after an error) closes its connections instead of crashing",
+        arguments: Backend.all)
     func droppedWithoutShutdown(_ backend: Backend) async throws {
         do {
             let store = try await backend.makeStore()
@@ -43,37 +47,48 @@ struct SQLStoreTests {
             #expect(try await store.organizations().map(\.name) == ["平桥区考核办"])
             #expect(try await store.units(in: world.org.id).map(\.code) == ["A01", "B01"])
             #expect(try await store.unit(world.unitA.id) == world.unitA.roundedToSeconds())
-            let township = AssessedUnit(organizationID: world.org.id, parentID: world.unitA.id, code: "X1", name: "某镇", type: .township)
+            let township = AssessedUnit(
+                organizationID: world.org.id, parentID: world.unitA.id, code: "X1", name: "某镇", type: .township)
             try await store.createUnits([township], by: .system)
             #expect(try await store.unit(township.id)?.parentID == world.unitA.id)
 
             let dup = AssessedUnit(organizationID: world.org.id, code: "A01", name: "重复", type: .other)
-            await #expect(throws: StorageError.duplicate(what: "单位编码", value: "A01")) { try await store.createUnits([dup], by: .system) }
+            await #expect(throws: StorageError.duplicate(what: "单位编码", value: "A01")) {
+                try await store.createUnits([dup], by: .system)
+            }
             // All or nothing: a good unit before a bad one is not kept.
             let good = AssessedUnit(organizationID: world.org.id, code: "C01", name: "好单位", type: .other)
             await #expect(throws: StorageError.self) { try await store.createUnits([good, dup], by: .system) }
             #expect(try await store.unit(good.id) == nil)
             let orphan = AssessedUnit(organizationID: OrganizationID("nope"), code: "Z", name: "孤儿", type: .other)
-            await #expect(throws: StorageError.notFound(what: "组织", id: "nope")) { try await store.createUnits([orphan], by: .system) }
+            await #expect(throws: StorageError.notFound(what: "组织", id: "nope")) {
+                try await store.createUnits([orphan], by: .system)
+            }
             await #expect(throws: StorageError.invalid(field: "组织名称", message: "不能为空")) {
                 try await store.createOrganization(Organization(name: " "), by: .system)
             }
         }
     }
 
-    @Test("Users: unique names, roles, reporters need a unit, the audit never sees password hashes", arguments: Backend.all)
+    @Test(
+        "Users: unique names, roles, reporters need a unit, the audit never sees password hashes",
+        arguments: Backend.all)
     func users(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             let world = try await World.make(in: store)
             #expect(try await store.userCount() == 2)
             #expect(try await store.user(username: "admin")?.roles == [.admin])
             let again = User(username: "admin", displayName: "又一个", passwordHash: "y", roles: [])
-            await #expect(throws: StorageError.duplicate(what: "用户名", value: "admin")) { try await store.createUser(again, by: .system) }
+            await #expect(throws: StorageError.duplicate(what: "用户名", value: "admin")) {
+                try await store.createUser(again, by: .system)
+            }
             await #expect(throws: StorageError.invalid(field: "所属单位", message: "单位填报人必须指定所属单位")) {
-                _ = try await store.setRoles(of: world.evaluator.id, roles: [.reporter], organizationID: nil, unitID: nil, by: .system)
+                _ = try await store.setRoles(
+                    of: world.evaluator.id, roles: [.reporter], organizationID: nil, unitID: nil, by: .system)
             }
             let updated = try await store.setRoles(
-                of: world.evaluator.id, roles: [.reporter, .evaluator], organizationID: world.org.id, unitID: world.unitA.id,
+                of: world.evaluator.id, roles: [.reporter, .evaluator], organizationID: world.org.id,
+                unitID: world.unitA.id,
                 by: .user(world.admin, reason: "兼任填报"))
             #expect(updated.roles == [.reporter, .evaluator])
             #expect(try await store.user(world.evaluator.id)?.unitID == world.unitA.id)
@@ -83,7 +98,10 @@ struct SQLStoreTests {
             #expect(log.map(\.action) == ["create", "roles", "password"])
             #expect(log[1].reason == "兼任填报")
             #expect(log[1].newValue?.contains("reporter") == true)
-            #expect(log.allSatisfy { !($0.newValue ?? "").contains("SECRET") && !($0.newValue ?? "").contains("passwordHash") })
+            #expect(
+                log.allSatisfy {
+                    !($0.newValue ?? "").contains("SECRET") && !($0.newValue ?? "").contains("passwordHash")
+                })
         }
     }
 
@@ -104,7 +122,10 @@ struct SQLStoreTests {
             try await store.recordSuccessfulLogin(of: world.admin.id)
             let cleared = try await store.user(world.admin.id)
             #expect(cleared?.failedLogins == 0 && cleared?.lockedUntil == nil)
-            #expect(try await store.auditLog(entityPrefix: "user:\(world.admin.id)", limit: 10).map(\.action) == ["create", "lock"])
+            #expect(
+                try await store.auditLog(entityPrefix: "user:\(world.admin.id)", limit: 10).map(\.action) == [
+                    "create", "lock",
+                ])
         }
     }
 
@@ -113,8 +134,10 @@ struct SQLStoreTests {
         try await withStore(backend) { store in
             let world = try await World.make(in: store)
             let t0 = Date(timeIntervalSince1970: 1_700_000_000)
-            let one = Session(tokenHash: "h1", userID: world.admin.id, csrfToken: "c1", createdAt: t0, expiresAt: t0 + 3600)
-            let two = Session(tokenHash: "h2", userID: world.admin.id, csrfToken: "c2", createdAt: t0, expiresAt: t0 + 3600)
+            let one = Session(
+                tokenHash: "h1", userID: world.admin.id, csrfToken: "c1", createdAt: t0, expiresAt: t0 + 3600)
+            let two = Session(
+                tokenHash: "h2", userID: world.admin.id, csrfToken: "c2", createdAt: t0, expiresAt: t0 + 3600)
             try await store.createSession(one)
             try await store.createSession(two)
             #expect(try await store.session(tokenHash: "h1", now: t0 + 10) == one)
@@ -127,9 +150,11 @@ struct SQLStoreTests {
             #expect(try await store.session(tokenHash: "h2", now: t0) == nil)
 
             // Starting a session removes expired ones.
-            let old = Session(tokenHash: "old", userID: world.admin.id, csrfToken: "c", createdAt: t0, expiresAt: t0 + 60)
+            let old = Session(
+                tokenHash: "old", userID: world.admin.id, csrfToken: "c", createdAt: t0, expiresAt: t0 + 60)
             try await store.createSession(old)
-            let later = Session(tokenHash: "later", userID: world.admin.id, csrfToken: "c", createdAt: t0 + 120, expiresAt: t0 + 3600)
+            let later = Session(
+                tokenHash: "later", userID: world.admin.id, csrfToken: "c", createdAt: t0 + 120, expiresAt: t0 + 3600)
             try await store.createSession(later)
             #expect(try await store.session(tokenHash: "old", now: t0) == nil)
             #expect(try await store.session(tokenHash: "later", now: t0 + 130) != nil)
@@ -155,7 +180,8 @@ struct SQLStoreTests {
             #expect(try await store.enrolments(of: draft.id).count == 2)
             await #expect(throws: StorageError.invalidState(assessment: draft.id, state: .draft, operation: "录入事实")) {
                 _ = try await store.saveFacts(
-                    assessment: draft.id, unit: world.unitA.id, item: "x", json: "{}", expectedVersion: 0, by: .user(world.admin))
+                    assessment: draft.id, unit: world.unitA.id, item: "x", json: "{}", expectedVersion: 0,
+                    by: .user(world.admin))
             }
             for state in [AssessmentState.open, .scoring, .publicity, .scoring, .publicity, .final] {
                 #expect(try await store.transition(draft.id, to: state, by: .user(world.admin)).state == state)
@@ -163,7 +189,8 @@ struct SQLStoreTests {
             #expect(try await store.assessment(draft.id)?.state == .final)
             await #expect(throws: StorageError.locked(assessment: draft.id)) {
                 _ = try await store.saveFacts(
-                    assessment: draft.id, unit: world.unitA.id, item: "x", json: "{}", expectedVersion: 0, by: .user(world.admin))
+                    assessment: draft.id, unit: world.unitA.id, item: "x", json: "{}", expectedVersion: 0,
+                    by: .user(world.admin))
             }
             await #expect(throws: StorageError.locked(assessment: draft.id)) {
                 try await store.enrol([world.unitA.id], in: draft.id, by: .user(world.admin))
@@ -173,13 +200,21 @@ struct SQLStoreTests {
             }
             let finding = Finding(
                 assessmentID: draft.id, unitID: world.unitA.id, itemID: "x", date: Day("2023-05-04")!, note: "逾期答复")
-            await #expect(throws: StorageError.locked(assessment: draft.id)) { try await store.addFinding(finding, by: .user(world.admin)) }
+            await #expect(throws: StorageError.locked(assessment: draft.id)) {
+                try await store.addFinding(finding, by: .user(world.admin))
+            }
             await #expect(throws: StorageError.locked(assessment: draft.id)) {
                 try await store.assign(
-                    EvaluatorAssignment(assessmentID: draft.id, userID: world.evaluator.id, unitID: nil, itemID: nil), by: .user(world.admin))
+                    EvaluatorAssignment(assessmentID: draft.id, userID: world.evaluator.id, unitID: nil, itemID: nil),
+                    by: .user(world.admin))
             }
-            let states = try await store.auditLog(entityPrefix: "assessment:\(draft.id)", limit: 100).filter { $0.action == "state" }
-            #expect(states.map(\.newValue) == ["\"open\"", "\"scoring\"", "\"publicity\"", "\"scoring\"", "\"publicity\"", "\"final\""])
+            let states = try await store.auditLog(entityPrefix: "assessment:\(draft.id)", limit: 100).filter {
+                $0.action == "state"
+            }
+            #expect(
+                states.map(\.newValue) == [
+                    "\"open\"", "\"scoring\"", "\"publicity\"", "\"scoring\"", "\"publicity\"", "\"final\"",
+                ])
         }
     }
 
@@ -188,14 +223,16 @@ struct SQLStoreTests {
         try await withStore(backend) { store in
             let world = try await World.make(in: store)
             let assessment = try await world.openAssessment(in: store)
-            let assignment = EvaluatorAssignment(assessmentID: assessment.id, userID: world.evaluator.id, unitID: world.unitA.id, itemID: "gk1")
+            let assignment = EvaluatorAssignment(
+                assessmentID: assessment.id, userID: world.evaluator.id, unitID: world.unitA.id, itemID: "gk1")
             try await store.assign(assignment, by: .user(world.admin))
             #expect(try await store.assignments(of: assessment.id) == [assignment])
             #expect(assignment.covers(unit: world.unitA.id, item: "gk1"))
             #expect(!assignment.covers(unit: world.unitB.id, item: "gk1"))
             await #expect(throws: StorageError.invalid(field: "评分人", message: "用户“admin”没有评分人角色")) {
                 try await store.assign(
-                    EvaluatorAssignment(assessmentID: assessment.id, userID: world.admin.id, unitID: nil, itemID: nil), by: .user(world.admin))
+                    EvaluatorAssignment(assessmentID: assessment.id, userID: world.admin.id, unitID: nil, itemID: nil),
+                    by: .user(world.admin))
             }
         }
     }
@@ -206,26 +243,31 @@ struct SQLStoreTests {
             let world = try await World.make(in: store)
             let assessment = try await world.openAssessment(in: store)
             let first = try await store.saveFacts(
-                assessment: assessment.id, unit: world.unitA.id, item: "gk1", json: #"{"offline":3}"#, expectedVersion: 0,
+                assessment: assessment.id, unit: world.unitA.id, item: "gk1", json: #"{"offline":3}"#,
+                expectedVersion: 0,
                 by: .user(world.evaluator))
             #expect(first.version == 1)
             // A second evaluator who also started from "nothing saved".
             await #expect(throws: StorageError.versionConflict(entity: "事实数据（项目 gk1）", expected: 0, actual: 1)) {
                 _ = try await store.saveFacts(
-                    assessment: assessment.id, unit: world.unitA.id, item: "gk1", json: #"{"offline":5}"#, expectedVersion: 0,
+                    assessment: assessment.id, unit: world.unitA.id, item: "gk1", json: #"{"offline":5}"#,
+                    expectedVersion: 0,
                     by: .user(world.admin))
             }
             let second = try await store.saveFacts(
-                assessment: assessment.id, unit: world.unitA.id, item: "gk1", json: #"{"offline":4}"#, expectedVersion: 1,
+                assessment: assessment.id, unit: world.unitA.id, item: "gk1", json: #"{"offline":4}"#,
+                expectedVersion: 1,
                 by: .user(world.evaluator))
             #expect(second.version == 2)
             await #expect(throws: StorageError.versionConflict(entity: "事实数据（项目 gk1）", expected: 1, actual: 2)) {
                 _ = try await store.saveFacts(
-                    assessment: assessment.id, unit: world.unitA.id, item: "gk1", json: #"{"offline":9}"#, expectedVersion: 1,
+                    assessment: assessment.id, unit: world.unitA.id, item: "gk1", json: #"{"offline":9}"#,
+                    expectedVersion: 1,
                     by: .user(world.admin))
             }
             let stored = try await store.facts(assessment: assessment.id, unit: world.unitA.id, item: "gk1")
-            #expect(stored?.json == #"{"offline":4}"# && stored?.version == 2 && stored?.updatedBy == world.evaluator.id)
+            #expect(
+                stored?.json == #"{"offline":4}"# && stored?.version == 2 && stored?.updatedBy == world.evaluator.id)
             #expect(try await store.facts(assessment: assessment.id, unit: world.unitA.id).count == 1)
             #expect(try await store.facts(assessment: assessment.id, unit: world.unitB.id).isEmpty)
             let log = try await store.auditLog(entityPrefix: "facts:\(assessment.id)/\(world.unitA.id)/gk1", limit: 10)
@@ -234,17 +276,20 @@ struct SQLStoreTests {
 
             await #expect(throws: StorageError.invalid(field: "事实数据（gk2）", message: "不是有效的 JSON")) {
                 _ = try await store.saveFacts(
-                    assessment: assessment.id, unit: world.unitA.id, item: "gk2", json: "{offline:", expectedVersion: 0, by: .system)
+                    assessment: assessment.id, unit: world.unitA.id, item: "gk2", json: "{offline:", expectedVersion: 0,
+                    by: .system)
             }
             await #expect(throws: StorageError.invalid(field: "事实数据（gk2）", message: "必须是 JSON 对象 {…}")) {
                 _ = try await store.saveFacts(
-                    assessment: assessment.id, unit: world.unitA.id, item: "gk2", json: "[1]", expectedVersion: 0, by: .system)
+                    assessment: assessment.id, unit: world.unitA.id, item: "gk2", json: "[1]", expectedVersion: 0,
+                    by: .system)
             }
             let stranger = AssessedUnit(organizationID: world.org.id, code: "S1", name: "未参加单位", type: .other)
             try await store.createUnits([stranger], by: .system)
             await #expect(throws: StorageError.self) {
                 _ = try await store.saveFacts(
-                    assessment: assessment.id, unit: stranger.id, item: "gk1", json: "{}", expectedVersion: 0, by: .system)
+                    assessment: assessment.id, unit: stranger.id, item: "gk1", json: "{}", expectedVersion: 0,
+                    by: .system)
             }
         }
     }
@@ -259,7 +304,8 @@ struct SQLStoreTests {
                     group.addTask {
                         do {
                             _ = try await store.saveFacts(
-                                assessment: assessment.id, unit: world.unitA.id, item: "race", json: "{\"n\":\(n)}", expectedVersion: 0,
+                                assessment: assessment.id, unit: world.unitA.id, item: "race", json: "{\"n\":\(n)}",
+                                expectedVersion: 0,
                                 by: .system)
                             return true
                         } catch StorageError.versionConflict {
@@ -268,7 +314,8 @@ struct SQLStoreTests {
                     }
                     group.addTask {
                         let finding = Finding(
-                            assessmentID: assessment.id, unitID: world.unitB.id, itemID: "late", date: Day("2023-01-0\(n % 9 + 1)")!,
+                            assessmentID: assessment.id, unitID: world.unitB.id, itemID: "late",
+                            date: Day("2023-01-0\(n % 9 + 1)")!,
                             note: "第\(n)件")
                         try await store.addFinding(finding, by: .system)
                         return false
@@ -278,7 +325,9 @@ struct SQLStoreTests {
             }
             #expect(outcomes.filter { $0 }.count == 1)
             #expect(try await store.findings(assessment: assessment.id, unit: world.unitB.id, item: "late").count == 12)
-            #expect(try await store.verifyAudit() == .intact(entries: try await store.auditLog(entityPrefix: nil, limit: 10_000).count))
+            #expect(
+                try await store.verifyAudit()
+                    == .intact(entries: try await store.auditLog(entityPrefix: nil, limit: 10_000).count))
         }
     }
 
@@ -288,10 +337,12 @@ struct SQLStoreTests {
             let world = try await World.make(in: store)
             let assessment = try await world.openAssessment(in: store)
             let late = Finding(
-                assessmentID: assessment.id, unitID: world.unitA.id, itemID: "yq", date: Day("2022-10-10")!, note: "依申请公开逾期答复",
+                assessmentID: assessment.id, unitID: world.unitA.id, itemID: "yq", date: Day("2022-10-10")!,
+                note: "依申请公开逾期答复",
                 evidenceRef: "sha256:abc", createdBy: world.evaluator.id)
             let early = Finding(
-                assessmentID: assessment.id, unitID: world.unitA.id, itemID: "yq", date: Day("2022-09-27")!, note: "网下办件")
+                assessmentID: assessment.id, unitID: world.unitA.id, itemID: "yq", date: Day("2022-09-27")!,
+                note: "网下办件")
             try await store.addFinding(late, by: .user(world.evaluator))
             try await store.addFinding(early, by: .user(world.evaluator))
             let listed = try await store.findings(assessment: assessment.id, unit: world.unitA.id, item: "yq")
@@ -300,7 +351,9 @@ struct SQLStoreTests {
             #expect(try await store.findings(assessment: assessment.id, unit: world.unitB.id, item: nil).isEmpty)
             await #expect(throws: StorageError.invalid(field: "问题说明", message: "不能为空")) {
                 try await store.addFinding(
-                    Finding(assessmentID: assessment.id, unitID: world.unitA.id, itemID: "yq", date: Day("2022-01-01")!, note: ""),
+                    Finding(
+                        assessmentID: assessment.id, unitID: world.unitA.id, itemID: "yq", date: Day("2022-01-01")!,
+                        note: ""),
                     by: .system)
             }
         }

@@ -7,7 +7,8 @@ enum Backend: String, CustomStringConvertible, Sendable {
     case sqlite, postgres
 
     static var all: [Backend] {
-        ProcessInfo.processInfo.environment["KAOHE_TEST_POSTGRES_URL"].map { !$0.isEmpty } == true ? [.sqlite, .postgres] : [.sqlite]
+        ProcessInfo.processInfo.environment["KAOHE_TEST_POSTGRES_URL"].map { !$0.isEmpty } == true
+            ? [.sqlite, .postgres] : [.sqlite]
     }
 
     var description: String { rawValue }
@@ -71,7 +72,8 @@ struct World {
 
     /// An assessment in state open with both units enrolled.
     func openAssessment(in store: SQLStore) async throws -> Assessment {
-        let assessment = Assessment(organizationID: org.id, schemeID: "pingqiao-2022", year: 2022, title: "2022年度政务公开考核")
+        let assessment = Assessment(
+            organizationID: org.id, schemeID: "pingqiao-2022", year: 2022, title: "2022年度政务公开考核")
         try await store.createAssessment(assessment, by: .user(admin))
         try await store.enrol([unitA.id, unitB.id], in: assessment.id, by: .user(admin))
         return try await store.transition(assessment.id, to: .open, by: .user(admin))

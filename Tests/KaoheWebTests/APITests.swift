@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import KaoheStorage
 import Testing
+
 @testable import KaoheWeb
 
 @Suite("JSON API under /api/v1")
@@ -55,10 +56,12 @@ struct APITests {
                 .post, .api(.units), json: #"{"organizationID":"\#(orgID)","code":"Q1","name":"桃山区","type":"县区"}"#)
             #expect(unit.status == .created)
             #expect((try unit.json() as? [String: Any])?["type"] as? String == "county")
-            let wrongType = try await api.call(.post, .api(.units), json: #"{"organizationID":"\#(orgID)","code":"Q1","name":"桃山区","type":5}"#)
+            let wrongType = try await api.call(
+                .post, .api(.units), json: #"{"organizationID":"\#(orgID)","code":"Q1","name":"桃山区","type":5}"#)
             #expect(wrongType.status == .badRequest)
             #expect(wrongType.errorMessage == "JSON 字段“type”类型不对")
-            let dup = try await api.call(.post, .api(.units), json: #"{"organizationID":"\#(orgID)","code":"Q1","name":"又一个","type":"县区"}"#)
+            let dup = try await api.call(
+                .post, .api(.units), json: #"{"organizationID":"\#(orgID)","code":"Q1","name":"又一个","type":"县区"}"#)
             #expect(dup.status == .conflict)
             #expect(dup.errorMessage == "单位编码“Q1”已存在")
 
@@ -66,14 +69,18 @@ struct APITests {
             let imported = try await api.call(.post, .api(.unitImport), query: "?organization=\(orgID)", raw: csv)
             #expect(imported.status == .created)
             #expect((try imported.json() as? [String: Any])?["imported"] as? Int == 2)
-            let bad = try await api.call(.post, .api(.unitImport), query: "?organization=\(orgID)", raw: "编码,名称,类型\nQ1,重复,县区\nQ9,,乡镇\n")
+            let bad = try await api.call(
+                .post, .api(.unitImport), query: "?organization=\(orgID)", raw: "编码,名称,类型\nQ1,重复,县区\nQ9,,乡镇\n")
             #expect(bad.status == .badRequest)
-            let details = try #require((try bad.json() as? [String: Any]).flatMap { $0["error"] as? [String: Any] }?["details"] as? [[String: Any]])
+            let details = try #require(
+                (try bad.json() as? [String: Any]).flatMap { $0["error"] as? [String: Any] }?["details"]
+                    as? [[String: Any]])
             #expect(details.map { $0["line"] as? Int } == [2, 3])
             #expect(details.first?["message"] as? String == "编码“Q1”已存在于该组织")
             let noOrg = try await api.call(.post, .api(.unitImport), raw: csv)
             #expect(noOrg.errorMessage == "缺少查询参数 organization（组织编号）")
-            let units = try #require(try await api.call(.get, .api(.units), query: "?organization=\(orgID)").json() as? [[String: Any]])
+            let units = try #require(
+                try await api.call(.get, .api(.units), query: "?organization=\(orgID)").json() as? [[String: Any]])
             #expect(units.compactMap { $0["code"] as? String }.sorted() == ["Q1", "Q2", "Q2-1"])
         }
     }
@@ -85,15 +92,19 @@ struct APITests {
             let api = try await APIClient.login(client, "admin")
             let created = try await api.call(
                 .post, .api(.users),
-                json: #"{"username":"tb","displayName":"填报员","password":"Secret-123","roles":["reporter"],"unitID":"\#(fixture.unitB.id)"}"#)
+                json:
+                    #"{"username":"tb","displayName":"填报员","password":"Secret-123","roles":["reporter"],"unitID":"\#(fixture.unitB.id)"}"#
+            )
             #expect(created.status == .created)
             let user = try #require(try created.json() as? [String: Any])
             #expect(user["unitID"] as? String == fixture.unitB.id.rawValue)
             #expect(user["organizationID"] as? String == fixture.org.id.rawValue)
             let id = try #require(user["id"] as? String)
-            let shortPassword = try await api.call(.post, .api(.users), json: #"{"username":"x2","password":"123","roles":[]}"#)
+            let shortPassword = try await api.call(
+                .post, .api(.users), json: #"{"username":"x2","password":"123","roles":[]}"#)
             #expect(shortPassword.errorMessage == "密码至少需要8个字符")
-            let roles = try await api.call(.put, .api(.userRoles(.value(UserID(id)))), json: #"{"roles":["evaluator","leader"],"reason":"轮岗"}"#)
+            let roles = try await api.call(
+                .put, .api(.userRoles(.value(UserID(id)))), json: #"{"roles":["evaluator","leader"],"reason":"轮岗"}"#)
             #expect(roles.status == .ok)
             #expect((try roles.json() as? [String: Any])?["roles"] as? [String] == ["evaluator", "leader"])
             let list = try #require(try await api.call(.get, .api(.users)).json() as? [[String: Any]])
@@ -119,11 +130,19 @@ struct ConfigTests {
     @Test("Defaults, then environment, then command line")
     func layering() throws {
         #expect(try WebConfig.resolve(cli: .init(), environment: [:]) == .defaults)
-        let env = ["KAOHE_HOST": "0.0.0.0", "KAOHE_PORT": "9000", "KAOHE_DATABASE_URL": "postgres://u@h/db", "KAOHE_SECURE_COOKIES": "true"]
+        let env = [
+            "KAOHE_HOST": "0.0.0.0", "KAOHE_PORT": "9000", "KAOHE_DATABASE_URL": "postgres://u@h/db",
+            "KAOHE_SECURE_COOKIES": "true",
+        ]
         let fromEnv = try WebConfig.resolve(cli: .init(), environment: env)
-        #expect(fromEnv.host == "0.0.0.0" && fromEnv.port == 9000 && fromEnv.databaseURL == "postgres://u@h/db" && fromEnv.secureCookies)
-        let fromCLI = try WebConfig.resolve(cli: .init(host: "127.0.0.2", port: 8081, databaseURL: "sqlite:x.db"), environment: env)
-        #expect(fromCLI.host == "127.0.0.2" && fromCLI.port == 8081 && fromCLI.databaseURL == "sqlite:x.db" && fromCLI.secureCookies)
+        #expect(
+            fromEnv.host == "0.0.0.0" && fromEnv.port == 9000 && fromEnv.databaseURL == "postgres://u@h/db"
+                && fromEnv.secureCookies)
+        let fromCLI = try WebConfig.resolve(
+            cli: .init(host: "127.0.0.2", port: 8081, databaseURL: "sqlite:x.db"), environment: env)
+        #expect(
+            fromCLI.host == "127.0.0.2" && fromCLI.port == 8081 && fromCLI.databaseURL == "sqlite:x.db"
+                && fromCLI.secureCookies)
         #expect(WebConfig.defaults.sqlitePath.hasSuffix("kaohe-data/kaohe.sqlite"))
         #expect(WebConfig.defaults.baseURL == "http://127.0.0.1:8080")
     }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import KaoheStorage
 import Testing
+
 @testable import KaoheWeb
 
 @Suite("Assessments: create, enrol, assign, life cycle, lock")
@@ -14,14 +15,17 @@ struct AssessmentPageTests {
             let browser = Browser(client)
             try await browser.login("organizer")
             let badScheme = try await browser.post(
-                SiteURL.assessments.path, [("organization_id", fixture.org.id.rawValue), ("scheme_id", "nope"), ("year", "2022")])
+                SiteURL.assessments.path,
+                [("organization_id", fixture.org.id.rawValue), ("scheme_id", "nope"), ("year", "2022")])
             #expect(badScheme.status == .badRequest)
             #expect(badScheme.text.contains("未知的考核方案“nope”"))
             let badYear = try await browser.post(
-                SiteURL.assessments.path, [("organization_id", fixture.org.id.rawValue), ("scheme_id", "pingqiao-2022"), ("year", "22")])
+                SiteURL.assessments.path,
+                [("organization_id", fixture.org.id.rawValue), ("scheme_id", "pingqiao-2022"), ("year", "22")])
             #expect(badYear.text.contains("考核年度“22”无效"))
             let created = try await browser.post(
-                SiteURL.assessments.path, [("organization_id", fixture.org.id.rawValue), ("scheme_id", "pingqiao-2022"), ("year", "2022")])
+                SiteURL.assessments.path,
+                [("organization_id", fixture.org.id.rawValue), ("scheme_id", "pingqiao-2022"), ("year", "2022")])
             #expect(created.status == .seeOther)
             let location = try #require(created.headers[.location])
             let page = try await browser.get(location)
@@ -30,14 +34,19 @@ struct AssessmentPageTests {
             #expect(page.text.contains("<li class=\"current\">草稿</li>"))
             let id = try #require(try await fixture.store.assessments().first { $0.schemeID == "pingqiao-2022" }?.id)
 
-            let byType = try await browser.post(SiteURL.assessmentEnrolments(.value(id)).path, [("unit_type", "county")])
+            let byType = try await browser.post(
+                SiteURL.assessmentEnrolments(.value(id)).path, [("unit_type", "county")])
             #expect(byType.status == .seeOther)
-            #expect(Set(try await fixture.store.enrolments(of: id).map(\.unitID)) == [fixture.unitA.id, fixture.unitB.id])
+            #expect(
+                Set(try await fixture.store.enrolments(of: id).map(\.unitID)) == [fixture.unitA.id, fixture.unitB.id])
             let nothing = try await browser.post(SiteURL.assessmentEnrolments(.value(id)).path, [("unit_type", "")])
             #expect(nothing.text.contains("请选择要参加考核的单位"))
             let assign = try await browser.post(
                 SiteURL.assessmentAssignments(.value(id)).path,
-                [("user_id", fixture.users[.evaluator]!.id.rawValue), ("unit_id", fixture.unitA.id.rawValue), ("item_id", "gk1")])
+                [
+                    ("user_id", fixture.users[.evaluator]!.id.rawValue), ("unit_id", fixture.unitA.id.rawValue),
+                    ("item_id", "gk1"),
+                ])
             #expect(assign.status == .seeOther)
             let notEvaluator = try await browser.post(
                 SiteURL.assessmentAssignments(.value(id)).path, [("user_id", fixture.users[.leader]!.id.rawValue)])
@@ -49,13 +58,15 @@ struct AssessmentPageTests {
             #expect(skip.status == .conflict)
             #expect(skip.text.contains("考核状态不能从“草稿”变为“定稿”"))
             for state in ["open", "scoring", "publicity", "final"] {
-                let response = try await browser.post(SiteURL.assessmentState(.value(id)).path, [("state", state), ("reason", "按计划")])
+                let response = try await browser.post(
+                    SiteURL.assessmentState(.value(id)).path, [("state", state), ("reason", "按计划")])
                 #expect(response.status == .seeOther, "\(state)")
             }
             let final = try await browser.get(SiteURL.assessment(.value(id)).path)
             #expect(final.text.contains("已定稿锁定"))
             #expect(!final.text.contains("变更状态"))
-            let locked = try await browser.post(SiteURL.assessmentEnrolments(.value(id)).path, [("unit_ids", fixture.unitA.id.rawValue)])
+            let locked = try await browser.post(
+                SiteURL.assessmentEnrolments(.value(id)).path, [("unit_ids", fixture.unitA.id.rawValue)])
             #expect(locked.status == .conflict)
             #expect(locked.text.contains("已定稿锁定，不能再修改"))
             let back = try await browser.post(SiteURL.assessmentState(.value(id)).path, [("state", "scoring")])
@@ -84,13 +95,16 @@ struct AssessmentPageTests {
             #expect(try await browser.get(SiteURL.assessment(.value(other.id)).path).status == .notFound)
             let api = try await APIClient.login(client, "reporter")
             #expect(try await api.call(.get, .api(.assessment(.value(other.id)))).status == .notFound)
-            let mine = try #require(try await api.call(.get, .api(.assessment(.value(fixture.assessment.id)))).json() as? [String: Any])
+            let mine = try #require(
+                try await api.call(.get, .api(.assessment(.value(fixture.assessment.id)))).json() as? [String: Any])
             #expect((mine["units"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["A01"])
             #expect((try await api.call(.get, .api(.assessments)).json() as? [[String: Any]])?.count == 1)
             // A leader reads everything, changes nothing.
             let leader = try await APIClient.login(client, "leader")
             #expect((try await leader.call(.get, .api(.assessments)).json() as? [[String: Any]])?.count == 2)
-            #expect(try await leader.call(.post, .api(.assessmentState(.value(other.id))), json: #"{"state":"open"}"#).status == .forbidden)
+            #expect(
+                try await leader.call(.post, .api(.assessmentState(.value(other.id))), json: #"{"state":"open"}"#)
+                    .status == .forbidden)
         }
     }
 
@@ -100,14 +114,18 @@ struct AssessmentPageTests {
         try await fixture.test { client in
             let api = try await APIClient.login(client, "admin")
             let created = try await api.call(
-                .post, .api(.assessments), json: #"{"organizationID":"\#(fixture.org.id)","schemeID":"shuangyashan-2017","year":2017}"#)
+                .post, .api(.assessments),
+                json: #"{"organizationID":"\#(fixture.org.id)","schemeID":"shuangyashan-2017","year":2017}"#)
             #expect(created.status == .created)
             let id = try #require((try created.json() as? [String: Any])?["id"] as? String)
-            let enrolled = try await api.call(.post, .api(.assessmentEnrolments(.value(AssessmentID(id)))), json: #"{"unitType":"县区"}"#)
+            let enrolled = try await api.call(
+                .post, .api(.assessmentEnrolments(.value(AssessmentID(id)))), json: #"{"unitType":"县区"}"#)
             #expect((try enrolled.json() as? [String: Any])?["enrolled"] as? Int == 2)
-            let badState = try await api.call(.post, .api(.assessmentState(.value(AssessmentID(id)))), json: #"{"state":"done"}"#)
+            let badState = try await api.call(
+                .post, .api(.assessmentState(.value(AssessmentID(id)))), json: #"{"state":"done"}"#)
             #expect(badState.errorMessage == "未知的考核状态“done”，可用：draft、open、scoring、publicity、final")
-            let open = try await api.call(.post, .api(.assessmentState(.value(AssessmentID(id)))), json: #"{"state":"open","reason":"启动"}"#)
+            let open = try await api.call(
+                .post, .api(.assessmentState(.value(AssessmentID(id)))), json: #"{"state":"open","reason":"启动"}"#)
             #expect((try open.json() as? [String: Any])?["state"] as? String == "open")
             let missing = try await api.call(.get, .api(.assessment(.value(AssessmentID("nope")))))
             #expect(missing.status == .notFound)

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import KaoheStorage
 import Testing
+
 @testable import KaoheWeb
 
 @Suite("Login, sessions, CSRF, lock-out, password change")
@@ -15,8 +16,12 @@ struct AuthTests {
             let page = try await browser.get(SiteURL.login.path)
             #expect(page.status == .ok)
             #expect(page.text.contains("<h1>登录</h1>"))
-            #expect(browser.lastSetCookies.contains { $0.hasPrefix("kaohe_csrf=") && $0.contains("HttpOnly") && $0.contains("SameSite=Lax") })
-            let response = try await browser.post(SiteURL.login.path, [("username", "organizer"), ("password", testPassword)])
+            #expect(
+                browser.lastSetCookies.contains {
+                    $0.hasPrefix("kaohe_csrf=") && $0.contains("HttpOnly") && $0.contains("SameSite=Lax")
+                })
+            let response = try await browser.post(
+                SiteURL.login.path, [("username", "organizer"), ("password", testPassword)])
             #expect(response.status == .seeOther)
             #expect(response.headers[.location] == SiteURL.dashboard.path)
             let cookie = try #require(browser.lastSetCookies.first { $0.hasPrefix("kaohe_session=") })
@@ -53,38 +58,48 @@ struct AuthTests {
             let home = try await browser.get(SiteURL.home.path)
             #expect(home.headers[.location] == SiteURL.login.path)
             try await browser.get(SiteURL.login.path + "?next=/units")
-            let login = try await browser.post(SiteURL.login.path, [("username", "admin"), ("password", testPassword), ("next", "/units")])
+            let login = try await browser.post(
+                SiteURL.login.path, [("username", "admin"), ("password", testPassword), ("next", "/units")])
             #expect(login.headers[.location] == "/units")
             // No open redirect to another site.
             try await browser.post(SiteURL.logout.path, [])
             try await browser.get(SiteURL.login.path)
-            let evil = try await browser.post(SiteURL.login.path, [("username", "admin"), ("password", testPassword), ("next", "//evil.example")])
+            let evil = try await browser.post(
+                SiteURL.login.path, [("username", "admin"), ("password", testPassword), ("next", "//evil.example")])
             #expect(evil.headers[.location] == SiteURL.dashboard.path)
         }
     }
 
-    @Test("Wrong passwords: a clear message, lock after 5 failures for 15 minutes, even the right password refused meanwhile")
+    @Test(
+        "Wrong passwords: a clear message, lock after 5 failures for 15 minutes, even the right password refused meanwhile"
+    )
     func lockout() async throws {
         let fixture = try await Fixture.make()
         try await fixture.test { client in
             let browser = Browser(client)
             try await browser.get(SiteURL.login.path)
-            let unknown = try await browser.post(SiteURL.login.path, [("username", "nobody"), ("password", "whatever1")])
+            let unknown = try await browser.post(
+                SiteURL.login.path, [("username", "nobody"), ("password", "whatever1")])
             #expect(unknown.status == .unauthorized)
             #expect(unknown.text.contains("用户名或密码错误"))
             for attempt in 1...4 {
-                let response = try await browser.post(SiteURL.login.path, [("username", "leader"), ("password", "wrong-password")])
+                let response = try await browser.post(
+                    SiteURL.login.path, [("username", "leader"), ("password", "wrong-password")])
                 #expect(response.status == .unauthorized)
                 #expect(response.text.contains("再失败\(5 - attempt)次将锁定15分钟"))
             }
-            let fifth = try await browser.post(SiteURL.login.path, [("username", "leader"), ("password", "wrong-password")])
+            let fifth = try await browser.post(
+                SiteURL.login.path, [("username", "leader"), ("password", "wrong-password")])
             #expect(fifth.text.contains("账户已锁定至"))
-            let refused = try await browser.post(SiteURL.login.path, [("username", "leader"), ("password", testPassword)])
+            let refused = try await browser.post(
+                SiteURL.login.path, [("username", "leader"), ("password", testPassword)])
             #expect(refused.status == .unauthorized)
             #expect(refused.text.contains("已锁定，请于"))
             #expect(browser.cookies["kaohe_session"] == nil)
             fixture.clock.advance(14 * 60)
-            #expect(try await browser.post(SiteURL.login.path, [("username", "leader"), ("password", testPassword)]).status == .unauthorized)
+            #expect(
+                try await browser.post(SiteURL.login.path, [("username", "leader"), ("password", testPassword)]).status
+                    == .unauthorized)
             fixture.clock.advance(61)
             let ok = try await browser.post(SiteURL.login.path, [("username", "leader"), ("password", testPassword)])
             #expect(ok.status == .seeOther)
@@ -99,12 +114,16 @@ struct AuthTests {
         try await app.test(.router) { client in
             let browser = Browser(client)
             browser.cookies = ["kaohe_session": "stolen", "kaohe_csrf": "abc"]
-            for url in [SiteURL.login, .logout, .organizations, .units, .unitImport, .users, .password, .userRoles(.value(UserID("x")))] {
+            for url in [
+                SiteURL.login, .logout, .organizations, .units, .unitImport, .users, .password,
+                .userRoles(.value(UserID("x"))),
+            ] {
                 let response = try await browser.post(url.path, [("name", "x")], csrf: false)
                 #expect(response.status == .forbidden, "\(url.path)")
                 #expect(response.text.contains("CSRF"))
             }
-            let json = try await browser.request(.post, SiteURL.organizations.path, body: "{}", contentType: "application/json")
+            let json = try await browser.request(
+                .post, SiteURL.organizations.path, body: "{}", contentType: "application/json")
             #expect(json.status == .badRequest)
         }
         #expect(store.calls.isEmpty)
@@ -167,22 +186,26 @@ struct AuthTests {
             try await browser.login("evaluator")
             try await elsewhere.login("evaluator")
             try await browser.get(SiteURL.password.path)
-            let wrong = try await browser.post(SiteURL.password.path, [("current", "nope"), ("new", "NewPass-123"), ("confirm", "NewPass-123")])
+            let wrong = try await browser.post(
+                SiteURL.password.path, [("current", "nope"), ("new", "NewPass-123"), ("confirm", "NewPass-123")])
             #expect(wrong.status == .badRequest)
             #expect(wrong.text.contains("当前密码不正确"))
-            let short = try await browser.post(SiteURL.password.path, [("current", testPassword), ("new", "short"), ("confirm", "short")])
+            let short = try await browser.post(
+                SiteURL.password.path, [("current", testPassword), ("new", "short"), ("confirm", "short")])
             #expect(short.text.contains("密码至少需要8个字符"))
             let mismatch = try await browser.post(
                 SiteURL.password.path, [("current", testPassword), ("new", "NewPass-123"), ("confirm", "NewPass-124")])
             #expect(mismatch.text.contains("两次输入的新密码不一致"))
-            let ok = try await browser.post(SiteURL.password.path, [("current", testPassword), ("new", "NewPass-123"), ("confirm", "NewPass-123")])
+            let ok = try await browser.post(
+                SiteURL.password.path, [("current", testPassword), ("new", "NewPass-123"), ("confirm", "NewPass-123")])
             #expect(ok.status == .seeOther)
             #expect(try await browser.get(ok.headers[.location]!).text.contains("密码已修改"))
             #expect(try await elsewhere.get(SiteURL.dashboard.path).status == .seeOther)
             let fresh = Browser(client)
             #expect(try await fresh.login("evaluator").status == .unauthorized)
             #expect(try await fresh.login("evaluator", password: "NewPass-123").status == .seeOther)
-            let audit = try await fixture.store.auditLog(entityPrefix: "user:\(fixture.users[.evaluator]!.id)", limit: 10)
+            let audit = try await fixture.store.auditLog(
+                entityPrefix: "user:\(fixture.users[.evaluator]!.id)", limit: 10)
             #expect(audit.last?.action == "password" && audit.last?.newValue == nil)
         }
     }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import KaoheStorage
 import Testing
+
 @testable import KaoheWeb
 
 /// One route with the roles allowed to use it, written out by hand (not derived from the permission table),
@@ -20,15 +21,20 @@ struct RouteCase: Sendable {
     var isAPI: Bool { url.path.hasPrefix("/api/") }
     var label: String { "\(method) \(url.path)\(query)" }
 
-    static func page(_ method: HTTPRequest.Method, _ url: SiteURL, _ form: [(String, String)] = [], allowed: Set<Role>) -> RouteCase {
+    static func page(_ method: HTTPRequest.Method, _ url: SiteURL, _ form: [(String, String)] = [], allowed: Set<Role>)
+        -> RouteCase
+    {
         RouteCase(method: method, url: url, form: form, json: nil, raw: nil, query: "", headers: [:], allowed: allowed)
     }
 
     static func api(
-        _ method: HTTPRequest.Method, _ url: APIURL, json: String? = nil, raw: String? = nil, query: String = "", headers: HTTPFields = [:],
+        _ method: HTTPRequest.Method, _ url: APIURL, json: String? = nil, raw: String? = nil, query: String = "",
+        headers: HTTPFields = [:],
         allowed: Set<Role>
     ) -> RouteCase {
-        RouteCase(method: method, url: .api(url), form: [], json: json, raw: raw, query: query, headers: headers, allowed: allowed)
+        RouteCase(
+            method: method, url: .api(url), form: [], json: json, raw: raw, query: query, headers: headers,
+            allowed: allowed)
     }
 }
 
@@ -53,43 +59,65 @@ struct AuthorizationMatrixTests {
             .page(.get, .organizations, allowed: viewers),
             .page(.post, .organizations, [("name", "组织-\(tag)")], allowed: managers),
             .page(.get, .units, allowed: everyone),
-            .page(.post, .units, [("organization_id", org), ("code", "U-\(tag)"), ("name", "单位\(tag)"), ("type", "other")], allowed: managers),
+            .page(
+                .post, .units,
+                [("organization_id", org), ("code", "U-\(tag)"), ("name", "单位\(tag)"), ("type", "other")],
+                allowed: managers),
             .page(.get, .unitImport, allowed: managers),
-            .page(.post, .unitImport, [("organization_id", org), ("csv", "编码,名称,类型\nI-\(tag),导入\(tag),其他\n")], allowed: managers),
+            .page(
+                .post, .unitImport, [("organization_id", org), ("csv", "编码,名称,类型\nI-\(tag),导入\(tag),其他\n")],
+                allowed: managers),
             .page(.get, .users, allowed: admins),
             .page(
-                .post, .users, [("username", "u-\(tag)"), ("display_name", "新用户"), ("password", "Secret-123"), ("roles", "leader")],
+                .post, .users,
+                [("username", "u-\(tag)"), ("display_name", "新用户"), ("password", "Secret-123"), ("roles", "leader")],
                 allowed: admins),
             .page(.post, .userRoles(.value(target)), [("roles", "leader")], allowed: admins),
             .page(.post, .userPasswordReset(.value(f.spare.id)), allowed: admins),
             .page(.get, .audit, allowed: managers),
             .page(.get, .assessments, allowed: everyone),
-            .page(.post, .assessments, [("organization_id", org), ("scheme_id", "pingqiao-2022"), ("year", "2022"), ("title", "考核-\(tag)")], allowed: managers),
+            .page(
+                .post, .assessments,
+                [("organization_id", org), ("scheme_id", "pingqiao-2022"), ("year", "2022"), ("title", "考核-\(tag)")],
+                allowed: managers),
             .page(.get, .assessment(.value(a)), allowed: everyone),
             .page(.post, .assessmentState(.value(a)), [("state", "open"), ("reason", "开始")], allowed: managers),
             .page(.post, .assessmentEnrolments(.value(a)), [("unit_ids", f.unitB.id.rawValue)], allowed: managers),
             .page(.post, .assessmentAssignments(.value(a)), [("user_id", evaluator)], allowed: managers),
             .api(.get, .me, allowed: everyone),
             .api(.get, .assessments, allowed: everyone),
-            .api(.post, .assessments, json: #"{"organizationID":"\#(org)","schemeID":"pingqiao-2022","year":2022,"title":"API考核-\#(tag)"}"#, allowed: managers),
+            .api(
+                .post, .assessments,
+                json: #"{"organizationID":"\#(org)","schemeID":"pingqiao-2022","year":2022,"title":"API考核-\#(tag)"}"#,
+                allowed: managers),
             .api(.get, .assessment(.value(a)), allowed: everyone),
             .api(.post, .assessmentState(.value(a)), json: #"{"state":"open"}"#, allowed: managers),
             .api(.post, .assessmentEnrolments(.value(a)), json: #"{"unitIDs":["\#(f.unitB.id)"]}"#, allowed: managers),
             .api(.post, .assessmentAssignments(.value(a)), json: #"{"userID":"\#(evaluator)"}"#, allowed: managers),
             // Facts and findings of unit A (the evaluator was assigned above, before their turn).
-            .api(.put, .itemFacts(.value(a), .value(f.unitA.id), .value("gk1")), raw: #"{"offline":2}"#, headers: [.ifMatch: "0"], allowed: recorders),
+            .api(
+                .put, .itemFacts(.value(a), .value(f.unitA.id), .value("gk1")), raw: #"{"offline":2}"#,
+                headers: [.ifMatch: "0"], allowed: recorders),
             .api(.get, .itemFacts(.value(a), .value(f.unitA.id), .value("gk1")), allowed: everyone),
             .api(.get, .unitFacts(.value(a), .value(f.unitA.id)), allowed: everyone),
-            .api(.post, .findings(.value(a), .value(f.unitA.id)), json: #"{"itemID":"gk1","date":"2023-03-01","note":"逾期答复"}"#, allowed: recorders),
+            .api(
+                .post, .findings(.value(a), .value(f.unitA.id)),
+                json: #"{"itemID":"gk1","date":"2023-03-01","note":"逾期答复"}"#, allowed: recorders),
             .api(.get, .findings(.value(a), .value(f.unitA.id)), allowed: everyone),
             .api(.get, .schemes, allowed: everyone),
             .api(.get, .organizations, allowed: viewers),
             .api(.post, .organizations, json: #"{"name":"API组织-\#(tag)"}"#, allowed: managers),
             .api(.get, .units, allowed: everyone),
-            .api(.post, .units, json: #"{"organizationID":"\#(org)","code":"AU-\#(tag)","name":"API单位","type":"乡镇"}"#, allowed: managers),
-            .api(.post, .unitImport, raw: "编码,名称,类型\nAI-\(tag),API导入,其他\n", query: "?organization=\(org)", allowed: managers),
+            .api(
+                .post, .units, json: #"{"organizationID":"\#(org)","code":"AU-\#(tag)","name":"API单位","type":"乡镇"}"#,
+                allowed: managers),
+            .api(
+                .post, .unitImport, raw: "编码,名称,类型\nAI-\(tag),API导入,其他\n", query: "?organization=\(org)",
+                allowed: managers),
             .api(.get, .users, allowed: admins),
-            .api(.post, .users, json: #"{"username":"api-\#(tag)","password":"Secret-123","roles":["leader"]}"#, allowed: admins),
+            .api(
+                .post, .users, json: #"{"username":"api-\#(tag)","password":"Secret-123","roles":["leader"]}"#,
+                allowed: admins),
             .api(.put, .userRoles(.value(target)), json: #"{"roles":["leader"]}"#, allowed: admins),
         ]
     }
@@ -106,20 +134,27 @@ struct AuthorizationMatrixTests {
                 for route in Self.routes(fixture, tag: role.rawValue) {
                     let response: TestResponse
                     if route.isAPI {
-                        response = try await api.call(route.method, route.url, query: route.query, json: route.json, raw: route.raw, headers: route.headers)
+                        response = try await api.call(
+                            route.method, route.url, query: route.query, json: route.json, raw: route.raw,
+                            headers: route.headers)
                     } else if route.method == .get {
                         response = try await browser.get(route.url.path)
                     } else {
                         response = try await browser.post(route.url.path, route.form)
                     }
                     if route.allowed.contains(role) {
-                        let toLogin = response.status == .seeOther && response.headers[.location]?.hasPrefix(SiteURL.login.path) == true
+                        let toLogin =
+                            response.status == .seeOther
+                            && response.headers[.location]?.hasPrefix(SiteURL.login.path) == true
                         #expect(
                             response.status != .forbidden && response.status != .unauthorized && !toLogin,
-                            "\(role) should be allowed \(route.label), got \(response.status) \(response.text.prefix(200))")
+                            "\(role) should be allowed \(route.label), got \(response.status) \(response.text.prefix(200))"
+                        )
                         #expect(response.status.code < 500, "\(role) \(route.label): \(response.status)")
                     } else {
-                        #expect(response.status == .forbidden, "\(role) must be refused \(route.label), got \(response.status)")
+                        #expect(
+                            response.status == .forbidden,
+                            "\(role) must be refused \(route.label), got \(response.status)")
                         let message = route.isAPI ? response.errorMessage ?? "" : response.text
                         #expect(message.contains("无权操作"), "\(role) \(route.label): \(message.prefix(200))")
                     }
@@ -133,11 +168,15 @@ struct AuthorizationMatrixTests {
             for route in Self.routes(fixture, tag: "anon") {
                 let response: TestResponse
                 if route.isAPI {
-                    response = try await noToken.call(route.method, route.url, query: route.query, json: route.json, raw: route.raw, headers: route.headers)
+                    response = try await noToken.call(
+                        route.method, route.url, query: route.query, json: route.json, raw: route.raw,
+                        headers: route.headers)
                     #expect(response.status == .unauthorized, "anonymous \(route.label): \(response.status)")
                     #expect(response.errorMessage == "请先登录")
                 } else {
-                    response = route.method == .get ? try await anonymous.get(route.url.path) : try await anonymous.post(route.url.path, route.form)
+                    response =
+                        route.method == .get
+                        ? try await anonymous.get(route.url.path) : try await anonymous.post(route.url.path, route.form)
                     #expect(response.status == .seeOther, "anonymous \(route.label): \(response.status)")
                     #expect(response.headers[.location]?.hasPrefix(SiteURL.login.path) == true)
                 }
@@ -146,7 +185,11 @@ struct AuthorizationMatrixTests {
             #expect(checked == (Role.allCases.count + 1) * Self.routes(fixture, tag: "x").count)
             // Nothing a refused request asked for was created.
             let names = try await fixture.store.organizations().map(\.name)
-            #expect(!names.contains { $0.hasSuffix("-evaluator") || $0.hasSuffix("-reporter") || $0.hasSuffix("-leader") || $0.hasSuffix("-anon") })
+            #expect(
+                !names.contains {
+                    $0.hasSuffix("-evaluator") || $0.hasSuffix("-reporter") || $0.hasSuffix("-leader")
+                        || $0.hasSuffix("-anon")
+                })
             #expect(try await fixture.store.user(username: "u-organizer") == nil)
         }
     }
@@ -159,7 +202,8 @@ struct AuthorizationMatrixTests {
             let units = try #require(try await api.call(.get, .api(.units)).json() as? [[String: Any]])
             #expect(units.map { $0["code"] as? String } == ["A01"])
             let filtered = try #require(
-                try await api.call(.get, .api(.units), query: "?organization=\(fixture.org.id)").json() as? [[String: Any]])
+                try await api.call(.get, .api(.units), query: "?organization=\(fixture.org.id)").json()
+                    as? [[String: Any]])
             #expect(filtered.count == 1)
             let browser = Browser(client)
             try await browser.login("reporter")

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import KaoheStorage
 import KaoheStorageSQL
+
 @testable import KaoheWeb
 
 /// The password every test user has.
@@ -35,7 +36,8 @@ struct Fixture {
 
     /// The databases to run multi-instance tests on: SQLite always, PostgreSQL when `KAOHE_TEST_POSTGRES_URL` is set.
     static var backends: [String] {
-        (ProcessInfo.processInfo.environment["KAOHE_TEST_POSTGRES_URL"] ?? "").isEmpty ? ["sqlite"] : ["sqlite", "postgres"]
+        (ProcessInfo.processInfo.environment["KAOHE_TEST_POSTGRES_URL"] ?? "").isEmpty
+            ? ["sqlite"] : ["sqlite", "postgres"]
     }
 
     /// A fresh database location: a new SQLite file, or a new schema in the test PostgreSQL database.
@@ -48,7 +50,9 @@ struct Fixture {
             await admin.shutdown()
             return (location, schema)
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kaohe-web-\(UUID().uuidString)/kaohe.sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kaohe-web-\(UUID().uuidString)/kaohe.sqlite"
+        ).path
         return (.sqlite(path: path), nil)
     }
 
@@ -66,16 +70,20 @@ struct Fixture {
         var users: [Role: User] = [:]
         for role in Role.allCases {
             users[role] = try await AuthService(deps).createUser(
-                username: role.rawValue, displayName: role.displayName, password: testPassword, roles: [role], organizationID: nil,
+                username: role.rawValue, displayName: role.displayName, password: testPassword, roles: [role],
+                organizationID: nil,
                 unitID: role == .reporter ? unitA.id : nil, by: .system)
         }
         let spare = try await AuthService(deps).createUser(
-            username: "spare", displayName: "备用账号", password: testPassword, roles: [], organizationID: nil, unitID: nil, by: .system)
-        let assessment = Assessment(organizationID: org.id, schemeID: "xinbei-sanheyi", year: 2023, title: "2023年度三合一平台考核")
+            username: "spare", displayName: "备用账号", password: testPassword, roles: [], organizationID: nil, unitID: nil,
+            by: .system)
+        let assessment = Assessment(
+            organizationID: org.id, schemeID: "xinbei-sanheyi", year: 2023, title: "2023年度三合一平台考核")
         try await store.createAssessment(assessment, by: .system)
         try await store.enrol([unitA.id], in: assessment.id, by: .system)
         return Fixture(
-            store: store, deps: deps, clock: clock, org: org, unitA: unitA, unitB: unitB, users: users, location: location, schema: schema,
+            store: store, deps: deps, clock: clock, org: org, unitA: unitA, unitB: unitB, users: users,
+            location: location, schema: schema,
             assessment: assessment, spare: spare)
     }
 
@@ -103,10 +111,13 @@ final class Browser: @unchecked Sendable {
 
     @discardableResult
     func request(
-        _ method: HTTPRequest.Method, _ uri: String, body: String? = nil, contentType: String? = nil, headers extra: HTTPFields = [:]
+        _ method: HTTPRequest.Method, _ uri: String, body: String? = nil, contentType: String? = nil,
+        headers extra: HTTPFields = [:]
     ) async throws -> TestResponse {
         var headers = extra
-        if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
+        if !cookies.isEmpty {
+            headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")
+        }
         if let contentType { headers[.contentType] = contentType }
         let response = try await client.executeRequest(
             uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
@@ -146,7 +157,9 @@ extension TestResponse {
 
     func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(buffer: body)) }
 
-    var errorMessage: String? { ((try? json()) as? [String: Any]).flatMap { $0["error"] as? [String: Any] }?["message"] as? String }
+    var errorMessage: String? {
+        ((try? json()) as? [String: Any]).flatMap { $0["error"] as? [String: Any] }?["message"] as? String
+    }
 }
 
 /// An API client holding a bearer token.
@@ -156,7 +169,8 @@ struct APIClient {
 
     @discardableResult
     func call(
-        _ method: HTTPRequest.Method, _ url: SiteURL, query: String = "", json: String? = nil, raw: String? = nil, headers extra: HTTPFields = [:]
+        _ method: HTTPRequest.Method, _ url: SiteURL, query: String = "", json: String? = nil, raw: String? = nil,
+        headers extra: HTTPFields = [:]
     ) async throws -> TestResponse {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
@@ -165,10 +179,13 @@ struct APIClient {
             uri: url.path + query, method: method, headers: headers, body: (json ?? raw).map { ByteBuffer(string: $0) })
     }
 
-    static func login(_ client: any TestClientProtocol, _ username: String, password: String = testPassword) async throws -> APIClient {
+    static func login(_ client: any TestClientProtocol, _ username: String, password: String = testPassword)
+        async throws -> APIClient
+    {
         let response = try await APIClient(client: client).call(
             .post, .api(.tokens), json: #"{"username":"\#(username)","password":"\#(password)","name":"test"}"#)
-        guard response.status == .created, let token = (try response.json() as? [String: Any])?["token"] as? String else {
+        guard response.status == .created, let token = (try response.json() as? [String: Any])?["token"] as? String
+        else {
             throw WebError.badRequest("API login failed for \(username): \(response.status) \(response.text)")
         }
         return APIClient(client: client, token: token)

@@ -4,14 +4,18 @@ import HummingbirdTesting
 import KaoheStorage
 import KaoheStorageSQL
 import Testing
+
 @testable import KaoheWeb
 
 @Suite("Several app instances on one database")
 struct InstancesTests {
-    @Test("A session started on one instance works on another; changes and logout are shared", arguments: Fixture.backends)
+    @Test(
+        "A session started on one instance works on another; changes and logout are shared", arguments: Fixture.backends
+    )
     func sharedSessions(_ backend: String) async throws {
         let fixture = try await Fixture.make(backend: backend)
-        let secondStore = try SQLStore(location: fixture.location, postgresSchema: fixture.schema, now: { fixture.clock.now })
+        let secondStore = try SQLStore(
+            location: fixture.location, postgresSchema: fixture.schema, now: { fixture.clock.now })
         var secondDeps = fixture.deps
         secondDeps.store = secondStore
         let second = Application(router: buildRouter(secondDeps))
@@ -32,11 +36,12 @@ struct InstancesTests {
             }
         }
         await secondStore.shutdown()
-        #expect(try await { () async throws -> AuditVerification in
-            let check = try SQLStore(location: fixture.location, postgresSchema: fixture.schema)
-            let result = try await check.verifyAudit()
-            await check.shutdown()
-            return result
-        }() == .intact(entries: 12))
+        #expect(
+            try await { () async throws -> AuditVerification in
+                let check = try SQLStore(location: fixture.location, postgresSchema: fixture.schema)
+                let result = try await check.verifyAudit()
+                await check.shutdown()
+                return result
+            }() == .intact(entries: 12))
     }
 }

@@ -3,13 +3,15 @@ import Hummingbird
 import HummingbirdTesting
 import KaoheStorage
 import Testing
+
 @testable import KaoheWeb
 
 @Suite("docs/openapi.yaml matches the code")
 struct OpenAPITests {
     /// (METHOD, path) pairs under `paths:` in the document, by indentation.
     static func documented() throws -> Set<String> {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("docs/openapi.yaml")
         let text = try String(contentsOf: file, encoding: .utf8)
         var result = Set<String>()
@@ -34,7 +36,8 @@ struct OpenAPITests {
             (AuthorizationMatrixTests.routes(fixture, tag: "x").filter(\.isAPI).map { route in
                 let path = route.url.path.replacingOccurrences(of: fixture.users[.leader]!.id.rawValue, with: "{id}")
                     .replacingOccurrences(of: fixture.assessment.id.rawValue, with: "{id}")
-                    .replacingOccurrences(of: fixture.unitA.id.rawValue, with: "{unit}").replacingOccurrences(of: "/gk1", with: "/{item}")
+                    .replacingOccurrences(of: fixture.unitA.id.rawValue, with: "{unit}").replacingOccurrences(
+                        of: "/gk1", with: "/{item}")
                 return "\(route.method.rawValue) \(path)"
             }) + ["POST \(SiteURL.api(.tokens).path)"])
         #expect(try Self.documented() == inCode)
@@ -52,11 +55,13 @@ struct OpenAPITests {
                 let parts = entry.split(separator: " ", maxSplits: 1)
                 let id = parts[1].hasPrefix("/api/v1/assessments") ? fixture.assessment.id.rawValue : target
                 let path = String(parts[1]).replacingOccurrences(of: "{id}", with: id)
-                    .replacingOccurrences(of: "{unit}", with: fixture.unitA.id.rawValue).replacingOccurrences(of: "{item}", with: "gk1")
+                    .replacingOccurrences(of: "{unit}", with: fixture.unitA.id.rawValue).replacingOccurrences(
+                        of: "{item}", with: "gk1")
                 var headers = HTTPFields()
                 headers[.authorization] = "Bearer \(api.token!)"
                 let response = try await client.executeRequest(
-                    uri: path, method: HTTPRequest.Method(String(parts[0]))!, headers: headers, body: ByteBuffer(string: "{}"))
+                    uri: path, method: HTTPRequest.Method(String(parts[0]))!, headers: headers,
+                    body: ByteBuffer(string: "{}"))
                 // The application's own 404s ("未找到：…") are fine; the router's "no such route" is not.
                 let routed = response.status != .notFound || response.errorMessage?.hasPrefix("未找到") == true
                 #expect(routed && response.status != .methodNotAllowed, "\(entry): \(response.status) \(response.text)")

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import KaoheStorage
 import Testing
+
 @testable import KaoheWeb
 
 @Suite("Pages: organizations, units, CSV import, users, schemes")
@@ -14,7 +15,8 @@ struct PageTests {
             let browser = Browser(client)
             try await browser.login("organizer")
             let created = try await browser.post(
-                SiteURL.organizations.path, [("name", "<script>尖山区考核组</script>"), ("parent_id", fixture.org.id.rawValue)])
+                SiteURL.organizations.path,
+                [("name", "<script>尖山区考核组</script>"), ("parent_id", fixture.org.id.rawValue)])
             #expect(created.status == .seeOther)
             let page = try await browser.get(created.headers[.location]!)
             #expect(page.text.contains("组织已创建"))
@@ -41,18 +43,21 @@ struct PageTests {
             let created = try await browser.post(
                 SiteURL.units.path,
                 [
-                    ("organization_id", fixture.org.id.rawValue), ("code", "A01-01"), ("name", "长胜乡"), ("type", "township"),
+                    ("organization_id", fixture.org.id.rawValue), ("code", "A01-01"), ("name", "长胜乡"),
+                    ("type", "township"),
                     ("parent_id", fixture.unitA.id.rawValue),
                 ])
             #expect(created.status == .seeOther)
             let page = try await browser.get(SiteURL.units.path)
             #expect(page.text.contains("长胜乡") && page.text.contains("乡镇") && page.text.contains("双鸭山市考核办"))
             let dup = try await browser.post(
-                SiteURL.units.path, [("organization_id", fixture.org.id.rawValue), ("code", "A01"), ("name", "重复"), ("type", "county")])
+                SiteURL.units.path,
+                [("organization_id", fixture.org.id.rawValue), ("code", "A01"), ("name", "重复"), ("type", "county")])
             #expect(dup.status == .conflict)
             #expect(dup.text.contains("单位编码“A01”已存在"))
             let badType = try await browser.post(
-                SiteURL.units.path, [("organization_id", fixture.org.id.rawValue), ("code", "Z9"), ("name", "某"), ("type", "县市")])
+                SiteURL.units.path,
+                [("organization_id", fixture.org.id.rawValue), ("code", "Z9"), ("name", "某"), ("type", "县市")])
             #expect(badType.status == .badRequest)
             #expect(badType.text.contains("类型“县市”无法识别"))
         }
@@ -66,7 +71,8 @@ struct PageTests {
             try await browser.login("organizer")
             #expect(try await browser.get(SiteURL.unitImport.path).text.contains("编码,名称,类型,上级编码"))
             let bad = "编码,名称,类型,上级编码\nC01,宝山区,县区,\nA01,重复,县区,\nC02,某镇,乡镇,NOPE\n"
-            let failed = try await browser.post(SiteURL.unitImport.path, [("organization_id", fixture.org.id.rawValue), ("csv", bad)])
+            let failed = try await browser.post(
+                SiteURL.unitImport.path, [("organization_id", fixture.org.id.rawValue), ("csv", bad)])
             #expect(failed.status == .badRequest)
             #expect(failed.text.contains("第3行：编码“A01”已存在于该组织"))
             #expect(failed.text.contains("第4行：上级编码“NOPE”不存在"))
@@ -74,7 +80,8 @@ struct PageTests {
             #expect(try await fixture.store.units(in: fixture.org.id).count == 2)
 
             let good = "\u{FEFF}编码,名称,类型,上级编码\nC01,宝山区,县区,\nC01-1,七星镇,乡镇,C01\nP01,\"省农垦总局, 红兴隆分局\",中省直单位,\n"
-            let imported = try await browser.post(SiteURL.unitImport.path, [("organization_id", fixture.org.id.rawValue), ("csv", good)])
+            let imported = try await browser.post(
+                SiteURL.unitImport.path, [("organization_id", fixture.org.id.rawValue), ("csv", good)])
             #expect(imported.status == .seeOther)
             #expect(try await browser.get(imported.headers[.location]!).text.contains("已导入3个单位"))
             let units = try await fixture.store.units(in: fixture.org.id)
@@ -95,7 +102,10 @@ struct PageTests {
             try await browser.login("admin")
             let created = try await browser.post(
                 SiteURL.users.path,
-                [("username", "zhang.san"), ("display_name", "张三"), ("password", "Secret-123"), ("roles", "evaluator"), ("roles", "leader")])
+                [
+                    ("username", "zhang.san"), ("display_name", "张三"), ("password", "Secret-123"),
+                    ("roles", "evaluator"), ("roles", "leader"),
+                ])
             #expect(created.status == .seeOther)
             let user = try #require(try await fixture.store.user(username: "zhang.san"))
             #expect(user.roles == [.evaluator, .leader])
@@ -104,15 +114,18 @@ struct PageTests {
             #expect(list.text.contains("张三") && list.text.contains(SiteURL.userRoles(.value(user.id)).path))
 
             let reporter = try await browser.post(
-                SiteURL.users.path, [("username", "li"), ("display_name", "李四"), ("password", "Secret-123"), ("roles", "reporter")])
+                SiteURL.users.path,
+                [("username", "li"), ("display_name", "李四"), ("password", "Secret-123"), ("roles", "reporter")])
             #expect(reporter.status == .badRequest)
             #expect(reporter.text.contains("单位填报人必须指定所属单位"))
             let badName = try await browser.post(SiteURL.users.path, [("username", "李 四"), ("password", "Secret-123")])
             #expect(badName.text.contains("用户名“李 四”无效"))
-            let dup = try await browser.post(SiteURL.users.path, [("username", "zhang.san"), ("password", "Secret-123")])
+            let dup = try await browser.post(
+                SiteURL.users.path, [("username", "zhang.san"), ("password", "Secret-123")])
             #expect(dup.status == .conflict)
             #expect(dup.text.contains("用户名“zhang.san”已存在"))
-            let badRole = try await browser.post(SiteURL.users.path, [("username", "wang"), ("password", "Secret-123"), ("roles", "boss")])
+            let badRole = try await browser.post(
+                SiteURL.users.path, [("username", "wang"), ("password", "Secret-123"), ("roles", "boss")])
             #expect(badRole.text.contains("未知角色“boss”"))
 
             let roles = try await browser.post(
@@ -120,10 +133,14 @@ struct PageTests {
                 [("roles", "reporter"), ("unit_id", fixture.unitB.id.rawValue), ("reason", "调任岭东区")])
             #expect(roles.status == .seeOther)
             let updated = try await fixture.store.user(user.id)
-            #expect(updated?.roles == [.reporter] && updated?.unitID == fixture.unitB.id && updated?.organizationID == fixture.org.id)
-            #expect(try await fixture.store.auditLog(entityPrefix: "user:\(user.id)", limit: 10).last?.reason == "调任岭东区")
+            #expect(
+                updated?.roles == [.reporter] && updated?.unitID == fixture.unitB.id
+                    && updated?.organizationID == fixture.org.id)
+            #expect(
+                try await fixture.store.auditLog(entityPrefix: "user:\(user.id)", limit: 10).last?.reason == "调任岭东区")
 
-            let own = try await browser.post(SiteURL.userRoles(.value(fixture.users[.admin]!.id)).path, [("roles", "leader")])
+            let own = try await browser.post(
+                SiteURL.userRoles(.value(fixture.users[.admin]!.id)).path, [("roles", "leader")])
             #expect(own.status == .badRequest)
             #expect(own.text.contains("不能取消自己的系统管理员角色"))
             let missing = try await browser.post(SiteURL.userRoles(.value(UserID("nope"))).path, [("roles", "leader")])
@@ -191,7 +208,8 @@ struct AdminToolsTests {
             #expect(try await Browser(client).login("spare").status == .unauthorized)
             #expect(try await Browser(client).login("spare", password: String(password)).status == .seeOther)
             let audit = try await fixture.store.auditLog(entityPrefix: "user:\(fixture.spare.id)", limit: 10)
-            #expect(audit.last?.action == "password" && audit.last?.reason == "管理员重置密码" && audit.last?.actorName == "admin")
+            #expect(
+                audit.last?.action == "password" && audit.last?.reason == "管理员重置密码" && audit.last?.actorName == "admin")
             let recorded = audit.last?.newValue ?? ""
             let leaked = recorded.contains(String(password))
             #expect(leaked == false)
@@ -211,7 +229,9 @@ struct AdminToolsTests {
             #expect(page.text.contains("哈希链完整"))
             #expect(page.text.contains("unit:\(fixture.unitA.id)"))
             let filtered = try await browser.get(SiteURL.audit.path(query: [("entity", "unit:\(fixture.unitB.id)")]))
-            #expect(filtered.text.contains("unit:\(fixture.unitB.id)") && !filtered.text.contains("unit:\(fixture.unitA.id)"))
+            #expect(
+                filtered.text.contains("unit:\(fixture.unitB.id)")
+                    && !filtered.text.contains("unit:\(fixture.unitA.id)"))
             try await fixture.store.unsafeExecute("UPDATE audit_log SET reason = '篡改' WHERE seq = 2")
             let broken = try await browser.get(SiteURL.audit.path)
             #expect(broken.text.contains("哈希链在第2条断开"))

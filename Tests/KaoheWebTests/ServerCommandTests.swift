@@ -3,6 +3,7 @@ import Foundation
 import KaoheStorage
 import KaoheStorageSQL
 import Testing
+
 @testable import KaoheCLI
 @testable import KaoheWeb
 
@@ -21,10 +22,15 @@ struct ServerCommandTests {
     @Test("serve parses host, port, database and data directory options")
     func serveOptions() throws {
         let command = try #require(
-            try KaoheCommand.parseAsRoot(["serve", "--host", "0.0.0.0", "--port", "9001", "--database", "postgres://u@h/db", "--secure-cookies"])
+            try KaoheCommand.parseAsRoot([
+                "serve", "--host", "0.0.0.0", "--port", "9001", "--database", "postgres://u@h/db", "--secure-cookies",
+            ])
                 as? ServeCommand)
-        let config = try command.options.config(host: command.host, port: command.port, secureCookies: command.secureCookies)
-        #expect(config.host == "0.0.0.0" && config.port == 9001 && config.databaseURL == "postgres://u@h/db" && config.secureCookies)
+        let config = try command.options.config(
+            host: command.host, port: command.port, secureCookies: command.secureCookies)
+        #expect(
+            config.host == "0.0.0.0" && config.port == 9001 && config.databaseURL == "postgres://u@h/db"
+                && config.secureCookies)
         #expect(throws: (any Error).self) { try KaoheCommand.parseAsRoot(["serve", "--port", "eighty"]) }
     }
 
@@ -43,7 +49,9 @@ struct ServerCommandTests {
     @Test("user add creates an account with roles; bad roles and missing roles are refused")
     func userAdd() async throws {
         let dir = tempDir()
-        try await run(["user", "add", "wang.wu", "--role", "organizer", "--role", "leader", "--name", "王五", "--data-dir", dir])
+        try await run([
+            "user", "add", "wang.wu", "--role", "organizer", "--role", "leader", "--name", "王五", "--data-dir", dir,
+        ])
         let store = try SQLStore(location: .sqlite(path: dir + "/kaohe.sqlite"))
         let user = try await store.user(username: "wang.wu")
         #expect(user?.roles == [.organizer, .leader] && user?.displayName == "王五")
@@ -52,9 +60,15 @@ struct ServerCommandTests {
         #expect(audit.first?.actorName == "命令行")
         await store.shutdown()
         #expect(throws: (any Error).self) { try KaoheCommand.parseAsRoot(["user", "add", "nobody"]) }
-        await #expect(throws: ExitCode(1)) { try await run(["user", "add", "x1", "--role", "boss", "--data-dir", dir]) }
-        await #expect(throws: ExitCode(1)) { try await run(["user", "add", "wang.wu", "--role", "leader", "--data-dir", dir]) }
-        await #expect(throws: ExitCode(1)) { try await run(["user", "add", "r1", "--role", "reporter", "--data-dir", dir]) }
+        await #expect(throws: ExitCode(1)) {
+            try await run(["user", "add", "x1", "--role", "boss", "--data-dir", dir])
+        }
+        await #expect(throws: ExitCode(1)) {
+            try await run(["user", "add", "wang.wu", "--role", "leader", "--data-dir", dir])
+        }
+        await #expect(throws: ExitCode(1)) {
+            try await run(["user", "add", "r1", "--role", "reporter", "--data-dir", dir])
+        }
     }
 
     @Test("audit verify passes on an intact log and exits 1 after an edit behind the application's back")

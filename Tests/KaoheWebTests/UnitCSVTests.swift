@@ -32,7 +32,8 @@ struct UnitCSVTests {
     @Test("English headers and no parent column work; an existing unit can be a parent")
     func englishHeaders() throws {
         let parent = AssessedUnit(organizationID: org, code: "P", name: "上级", type: .county)
-        let units = try UnitCSV.parse("code,name,type,parent_code\nX,某乡,township,P\n", organization: org, existing: [parent])
+        let units = try UnitCSV.parse(
+            "code,name,type,parent_code\nX,某乡,township,P\n", organization: org, existing: [parent])
         #expect(units.first?.parentID == parent.id)
         #expect(try UnitCSV.parse("编码,名称,类型\nA,甲,其他", organization: org, existing: []).count == 1)
     }
@@ -71,7 +72,9 @@ struct UnitCSVTests {
         #expect(errors("编码,名称,类型\n") == [LineError(line: 1, message: "只有表头，没有单位")])
         #expect(errors("code,名称\nA,甲") == [LineError(line: 1, message: "表头缺少列“类型”；表头应为：编码,名称,类型,上级编码")])
         #expect(
-            errors("编码,名称,类型\nOLD,甲,其他", existing: [AssessedUnit(organizationID: org, code: "OLD", name: "旧", type: .other)])
+            errors(
+                "编码,名称,类型\nOLD,甲,其他",
+                existing: [AssessedUnit(organizationID: org, code: "OLD", name: "旧", type: .other)])
                 == [LineError(line: 2, message: "编码“OLD”已存在于该组织")])
         #expect(errors("编码,名称,类型,上级编码\nA,甲,其他,B\nB,乙,其他,A\n").map(\.message) == ["上级编码形成循环（A）", "上级编码形成循环（B）"])
         #expect(errors("编码,名称,类型\nA,\"甲,其他\n") == [LineError(line: 2, message: "引号未闭合")])

@@ -18,7 +18,9 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "端口（默认：KAOHE_PORT 或 8080）")
     var port: Int?
 
-    @Flag(name: .customLong("secure-cookies"), help: "Cookie 加 Secure 标记（经 https 反向代理提供服务时使用；或 KAOHE_SECURE_COOKIES=true）")
+    @Flag(
+        name: .customLong("secure-cookies"), help: "Cookie 加 Secure 标记（经 https 反向代理提供服务时使用；或 KAOHE_SECURE_COOKIES=true）"
+    )
     var secureCookies = false
 
     public init() {}
@@ -85,7 +87,9 @@ public struct MigrateCommand: AsyncParsableCommand {
 @Sendable func builtInSchemeSummaries() -> [SchemeSummary] {
     BuiltInSchemes.ids.map { id in
         do {
-            guard let scheme = try BuiltInSchemes.load(id) else { return SchemeSummary(id: id, title: "（未找到）", source: "内置") }
+            guard let scheme = try BuiltInSchemes.load(id) else {
+                return SchemeSummary(id: id, title: "（未找到）", source: "内置")
+            }
             return SchemeSummary(id: id, title: scheme.title, source: "内置")
         } catch {
             return SchemeSummary(id: id, title: "（加载失败：\(error)）", source: "内置")

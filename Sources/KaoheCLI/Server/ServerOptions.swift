@@ -16,7 +16,9 @@ struct ServerOptions: ParsableArguments {
     func config(host: String? = nil, port: Int? = nil, secureCookies: Bool? = nil) throws -> WebConfig {
         do {
             return try WebConfig.resolve(
-                cli: .init(host: host, port: port, databaseURL: database, dataDirectory: dataDirectory, secureCookies: secureCookies),
+                cli: .init(
+                    host: host, port: port, databaseURL: database, dataDirectory: dataDirectory,
+                    secureCookies: secureCookies),
                 environment: ProcessInfo.processInfo.environment)
         } catch let error as WebError {
             throw ValidationError(error.message)

@@ -37,7 +37,9 @@ public struct UserAddCommand: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
-        if role.isEmpty { throw ValidationError("请用 --role 指定至少一个角色：\(Role.allCases.map(\.rawValue).joined(separator: "、"))") }
+        if role.isEmpty {
+            throw ValidationError("请用 --role 指定至少一个角色：\(Role.allCases.map(\.rawValue).joined(separator: "、"))")
+        }
     }
 
     public func run() async throws {
@@ -47,7 +49,9 @@ public struct UserAddCommand: AsyncParsableCommand {
             do {
                 let password: String
                 if passwordFromStdin {
-                    guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw WebError.badRequest("标准输入中没有密码") }
+                    guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                        throw WebError.badRequest("标准输入中没有密码")
+                    }
                     password = line
                 } else {
                     password = Secrets.password()
@@ -55,11 +59,14 @@ public struct UserAddCommand: AsyncParsableCommand {
                 let deps = AppDependencies(store: boot.store)
                 var unitRecord: AssessedUnit?
                 if let unit {
-                    guard let found = try await boot.store.unit(UnitID(unit)) else { throw WebError.notFound("单位 \(unit)") }
+                    guard let found = try await boot.store.unit(UnitID(unit)) else {
+                        throw WebError.notFound("单位 \(unit)")
+                    }
                     unitRecord = found
                 }
                 let user = try await AuthService(deps).createUser(
-                    username: username, displayName: name ?? username, password: password, roles: try Operations.roles(role),
+                    username: username, displayName: name ?? username, password: password,
+                    roles: try Operations.roles(role),
                     organizationID: unitRecord?.organizationID, unitID: unitRecord?.id,
                     by: AuditActor(userID: nil, name: "命令行", reason: "kaohe user add"))
                 print("已创建用户 \(user.username)（\(user.roles.sorted().map(\.displayName).joined(separator: "、"))）")

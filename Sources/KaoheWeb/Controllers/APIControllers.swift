@@ -31,7 +31,9 @@ struct APIAuthController {
             let user = try await AuthService(deps).login(username: body.username, password: body.password)
             let (secret, token) = try await AuthService(deps).issueAPIToken(for: user, name: body.name ?? "API")
             return try JSONResponse.make(
-                TokenResponse(token: secret, tokenID: token.id.rawValue, expiresAt: token.expiresAt, user: APIUser(user, now: deps.now())),
+                TokenResponse(
+                    token: secret, tokenID: token.id.rawValue, expiresAt: token.expiresAt,
+                    user: APIUser(user, now: deps.now())),
                 status: .created)
         }
         router.get(SiteURL.api(.me).routerPath) { _, context -> Response in
@@ -66,14 +68,18 @@ struct APIOrganizationsController {
 struct APIUnitsController {
     let deps: AppDependencies
 
-    struct CreateRequest: Decodable { let organizationID: String, code: String, name: String, type: String, parentID: String? }
+    struct CreateRequest: Decodable {
+        let organizationID: String, code: String, name: String, type: String, parentID: String?
+    }
     struct ImportResponse: Encodable { let imported: Int, units: [AssessedUnit] }
 
     func register(on router: Router<AppContext>) {
         router.get(SiteURL.api(.units).routerPath) { request, context -> Response in
             let user = try context.require(.viewUnits)
             var units = try await Operations(deps).visibleUnits(for: user)
-            if let org = request.uri.queryParameters["organization"].map(String.init) { units = units.filter { $0.organizationID.rawValue == org } }
+            if let org = request.uri.queryParameters["organization"].map(String.init) {
+                units = units.filter { $0.organizationID.rawValue == org }
+            }
             return try JSONResponse.make(units)
         }
         router.post(SiteURL.api(.units).routerPath) { request, context -> Response in
@@ -81,7 +87,8 @@ struct APIUnitsController {
             let body = try await JSONResponse.decode(CreateRequest.self, from: request, context: context)
             let unit = try await Operations(deps).createUnit(
                 organizationID: body.organizationID, code: body.code.trimmingCharacters(in: .whitespaces),
-                name: body.name.trimmingCharacters(in: .whitespaces), type: body.type, parentID: body.parentID, by: user)
+                name: body.name.trimmingCharacters(in: .whitespaces), type: body.type, parentID: body.parentID, by: user
+            )
             return try JSONResponse.make(unit, status: .created)
         }
         router.post(SiteURL.api(.unitImport).routerPath) { request, context -> Response in
@@ -90,7 +97,8 @@ struct APIUnitsController {
                 throw WebError.badRequest("缺少查询参数 organization（组织编号）")
             }
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-            let units = try await Operations(deps).importUnits(organizationID: org, csv: String(buffer: buffer), by: user)
+            let units = try await Operations(deps).importUnits(
+                organizationID: org, csv: String(buffer: buffer), by: user)
             return try JSONResponse.make(ImportResponse(imported: units.count, units: units), status: .created)
         }
     }
@@ -100,7 +108,9 @@ struct APIUnitsController {
 struct APIUsersController {
     let deps: AppDependencies
 
-    struct CreateRequest: Decodable { let username: String, displayName: String?, password: String, roles: [String], unitID: String? }
+    struct CreateRequest: Decodable {
+        let username: String, displayName: String?, password: String, roles: [String], unitID: String?
+    }
     struct RolesRequest: Decodable { let roles: [String], unitID: String?, reason: String? }
 
     func register(on router: Router<AppContext>) {
@@ -112,7 +122,8 @@ struct APIUsersController {
             let admin = try context.require(.manageUsers)
             let body = try await JSONResponse.decode(CreateRequest.self, from: request, context: context)
             let user = try await Operations(deps).createUser(
-                username: body.username, displayName: body.displayName ?? body.username, password: body.password, roles: body.roles,
+                username: body.username, displayName: body.displayName ?? body.username, password: body.password,
+                roles: body.roles,
                 unitID: body.unitID, by: admin)
             return try JSONResponse.make(APIUser(user, now: deps.now()), status: .created)
         }
@@ -120,7 +131,8 @@ struct APIUsersController {
             let admin = try context.require(.manageUsers)
             let id = try context.parameters.require("id")
             let body = try await JSONResponse.decode(RolesRequest.self, from: request, context: context)
-            let user = try await Operations(deps).setRoles(userID: id, roles: body.roles, unitID: body.unitID, reason: body.reason, by: admin)
+            let user = try await Operations(deps).setRoles(
+                userID: id, roles: body.roles, unitID: body.unitID, reason: body.reason, by: admin)
             return try JSONResponse.make(APIUser(user, now: deps.now()))
         }
     }

@@ -18,7 +18,8 @@ struct APIFactsController {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         let meta = FactsMeta(
-            assessmentID: record.assessmentID.rawValue, unitID: record.unitID.rawValue, itemID: record.itemID, version: record.version,
+            assessmentID: record.assessmentID.rawValue, unitID: record.unitID.rawValue, itemID: record.itemID,
+            version: record.version,
             updatedBy: record.updatedBy?.rawValue, updatedAt: record.updatedAt)
         let text = String(decoding: try encoder.encode(meta), as: UTF8.self)
         return String(text.dropLast()) + ",\"facts\":" + record.json + "}"
@@ -44,7 +45,8 @@ struct APIFactsController {
         router.get(SiteURL.api(.itemFacts(.key, .key, .key)).routerPath) { _, context -> Response in
             let user = try context.require(.viewAssessments)
             let record = try await Operations(deps).facts(
-                try context.parameters.require("id"), unit: try context.parameters.require("unit"), item: try context.parameters.require("item"),
+                try context.parameters.require("id"), unit: try context.parameters.require("unit"),
+                item: try context.parameters.require("item"),
                 for: user)
             return Self.response(try Self.json(record), version: record.version)
         }
@@ -53,13 +55,16 @@ struct APIFactsController {
             guard let ifMatch = request.headers[.ifMatch] else {
                 throw HTTPError(.preconditionRequired, message: "缺少 If-Match 头：首次保存填 0，之后填读取到的版本号（ETag）")
             }
-            guard let version = Int(ifMatch.trimmingCharacters(in: CharacterSet(charactersIn: "\" W/"))), version >= 0 else {
+            guard let version = Int(ifMatch.trimmingCharacters(in: CharacterSet(charactersIn: "\" W/"))), version >= 0
+            else {
                 throw WebError.badRequest("If-Match 头“\(ifMatch)”应为版本号，如 \"0\" 或 \"3\"")
             }
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
             let record = try await Operations(deps).saveFacts(
-                try context.parameters.require("id"), unit: try context.parameters.require("unit"), item: try context.parameters.require("item"),
-                json: String(buffer: buffer), version: version, reason: request.uri.queryParameters["reason"].map(String.init), by: user)
+                try context.parameters.require("id"), unit: try context.parameters.require("unit"),
+                item: try context.parameters.require("item"),
+                json: String(buffer: buffer), version: version,
+                reason: request.uri.queryParameters["reason"].map(String.init), by: user)
             return Self.response(try Self.json(record), version: record.version)
         }
         router.get(SiteURL.api(.findings(.key, .key)).routerPath) { request, context -> Response in
@@ -73,7 +78,8 @@ struct APIFactsController {
             let user = try context.require(.recordFacts)
             let body = try await JSONResponse.decode(FindingRequest.self, from: request, context: context)
             let finding = try await Operations(deps).addFinding(
-                try context.parameters.require("id"), unit: try context.parameters.require("unit"), item: body.itemID, date: body.date,
+                try context.parameters.require("id"), unit: try context.parameters.require("unit"), item: body.itemID,
+                date: body.date,
                 note: body.note, evidenceRef: body.evidenceRef, by: user)
             return try JSONResponse.make(finding, status: .created)
         }

@@ -17,31 +17,39 @@ struct AssessmentsController {
             let created: Assessment
             do {
                 created = try await Operations(deps).createAssessment(
-                    organizationID: form["organization_id"] ?? "", schemeID: form["scheme_id"] ?? "", year: form["year"] ?? "",
+                    organizationID: form["organization_id"] ?? "", schemeID: form["scheme_id"] ?? "",
+                    year: form["year"] ?? "",
                     title: form["title"] ?? "", by: user)
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden else { throw error }
-                return try await listPage(user: user, context: context, notice: nil, error: webError.message).with(status: webError.status)
-                    .response(from: request, context: context)
+                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden
+                else { throw error }
+                return try await listPage(user: user, context: context, notice: nil, error: webError.message).with(
+                    status: webError.status
+                )
+                .response(from: request, context: context)
             }
             return .redirect(to: .assessment(.value(created.id)), notice: .assessment)
         }
         router.get(SiteURL.assessment(.key).routerPath) { request, context -> HTML in
             let user = try context.require(.viewAssessments)
-            return try await detailPage(try context.parameters.require("id"), user: user, context: context, notice: Notice.from(request), error: nil)
+            return try await detailPage(
+                try context.parameters.require("id"), user: user, context: context, notice: Notice.from(request),
+                error: nil)
         }
         router.post(SiteURL.assessmentState(.key).routerPath) { request, context -> Response in
             let user = try context.require(.manageAssessments)
             let id = try context.parameters.require("id")
             return try await act(id, user: user, request: request, context: context, notice: .state) {
-                _ = try await Operations(deps).transition(id, to: context.form["state"] ?? "", reason: context.form["reason"], by: user)
+                _ = try await Operations(deps).transition(
+                    id, to: context.form["state"] ?? "", reason: context.form["reason"], by: user)
             }
         }
         router.post(SiteURL.assessmentEnrolments(.key).routerPath) { request, context -> Response in
             let user = try context.require(.manageAssessments)
             let id = try context.parameters.require("id")
             return try await act(id, user: user, request: request, context: context, notice: .enrolled) {
-                _ = try await Operations(deps).enrol(id, unitIDs: context.form.all("unit_ids"), unitType: context.form["unit_type"], by: user)
+                _ = try await Operations(deps).enrol(
+                    id, unitIDs: context.form.all("unit_ids"), unitType: context.form["unit_type"], by: user)
             }
         }
         router.post(SiteURL.assessmentAssignments(.key).routerPath) { request, context -> Response in
@@ -49,14 +57,16 @@ struct AssessmentsController {
             let id = try context.parameters.require("id")
             return try await act(id, user: user, request: request, context: context, notice: .assigned) {
                 _ = try await Operations(deps).assign(
-                    id, userID: context.form["user_id"] ?? "", unitID: context.form["unit_id"], itemID: context.form["item_id"], by: user)
+                    id, userID: context.form["user_id"] ?? "", unitID: context.form["unit_id"],
+                    itemID: context.form["item_id"], by: user)
             }
         }
     }
 
     /// Runs a change; on success back to the assessment page with a notice, on failure the page with the error.
     func act(
-        _ id: String, user: User, request: Request, context: AppContext, notice: Notice, _ change: () async throws -> Void
+        _ id: String, user: User, request: Request, context: AppContext, notice: Notice,
+        _ change: () async throws -> Void
     ) async throws -> Response {
         do {
             try await change()
@@ -64,8 +74,10 @@ struct AssessmentsController {
             guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden,
                 try await deps.store.assessment(AssessmentID(id)) != nil
             else { throw error }
-            return try await detailPage(id, user: user, context: context, notice: nil, error: webError.message).with(status: webError.status)
-                .response(from: request, context: context)
+            return try await detailPage(id, user: user, context: context, notice: nil, error: webError.message).with(
+                status: webError.status
+            )
+            .response(from: request, context: context)
         }
         return .redirect(to: .assessment(.value(AssessmentID(id))), notice: notice)
     }
@@ -74,19 +86,24 @@ struct AssessmentsController {
         let year = Calendar(identifier: .gregorian).component(.year, from: deps.now())
         return Views.assessments(
             .init(
-                assessments: try await Operations(deps).visibleAssessments(for: user), organizations: try await deps.store.organizations(),
+                assessments: try await Operations(deps).visibleAssessments(for: user),
+                organizations: try await deps.store.organizations(),
                 schemes: deps.schemes(), canManage: user.can(.manageAssessments), defaultYear: year - 1),
             identity: context.identity!, csrf: context.csrfToken, notice: notice, error: error)
     }
 
-    func detailPage(_ id: String, user: User, context: AppContext, notice: String?, error: String?) async throws -> HTML {
+    func detailPage(_ id: String, user: User, context: AppContext, notice: String?, error: String?) async throws -> HTML
+    {
         let detail = try await Operations(deps).assessmentDetail(id, for: user)
         let canManage = user.can(.manageAssessments)
         let users = canManage ? try await deps.store.users() : []
         return Views.assessment(
             .init(
-                detail: detail, organizationUnits: canManage ? try await deps.store.units(in: detail.assessment.organizationID) : detail.units,
-                evaluators: users.filter { $0.has(.evaluator) }, userNames: Dictionary(users.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a }),
+                detail: detail,
+                organizationUnits: canManage
+                    ? try await deps.store.units(in: detail.assessment.organizationID) : detail.units,
+                evaluators: users.filter { $0.has(.evaluator) },
+                userNames: Dictionary(users.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a }),
                 canManage: canManage),
             identity: context.identity!, csrf: context.csrfToken, notice: notice, error: error)
     }
@@ -111,18 +128,21 @@ struct APIAssessmentsController {
             let user = try context.require(.manageAssessments)
             let body = try await JSONResponse.decode(CreateRequest.self, from: request, context: context)
             let assessment = try await Operations(deps).createAssessment(
-                organizationID: body.organizationID, schemeID: body.schemeID, year: String(body.year), title: body.title ?? "", by: user)
+                organizationID: body.organizationID, schemeID: body.schemeID, year: String(body.year),
+                title: body.title ?? "", by: user)
             return try JSONResponse.make(assessment, status: .created)
         }
         router.get(SiteURL.api(.assessment(.key)).routerPath) { _, context -> Response in
             let user = try context.require(.viewAssessments)
-            return try JSONResponse.make(try await Operations(deps).assessmentDetail(try context.parameters.require("id"), for: user))
+            return try JSONResponse.make(
+                try await Operations(deps).assessmentDetail(try context.parameters.require("id"), for: user))
         }
         router.post(SiteURL.api(.assessmentState(.key)).routerPath) { request, context -> Response in
             let user = try context.require(.manageAssessments)
             let body = try await JSONResponse.decode(StateRequest.self, from: request, context: context)
             return try JSONResponse.make(
-                try await Operations(deps).transition(try context.parameters.require("id"), to: body.state, reason: body.reason, by: user))
+                try await Operations(deps).transition(
+                    try context.parameters.require("id"), to: body.state, reason: body.reason, by: user))
         }
         router.post(SiteURL.api(.assessmentEnrolments(.key)).routerPath) { request, context -> Response in
             let user = try context.require(.manageAssessments)
@@ -135,7 +155,8 @@ struct APIAssessmentsController {
             let user = try context.require(.manageAssessments)
             let body = try await JSONResponse.decode(AssignRequest.self, from: request, context: context)
             let assignment = try await Operations(deps).assign(
-                try context.parameters.require("id"), userID: body.userID, unitID: body.unitID, itemID: body.itemID, by: user)
+                try context.parameters.require("id"), userID: body.userID, unitID: body.unitID, itemID: body.itemID,
+                by: user)
             return try JSONResponse.make(assignment, status: .created)
         }
     }

@@ -11,7 +11,8 @@ struct AuditController {
             let filter = request.uri.queryParameters["entity"].map(String.init) ?? ""
             let entries = try await deps.store.auditLog(entityPrefix: filter.isEmpty ? nil : filter, limit: 1000)
             return Views.audit(
-                entries: entries, filter: filter, verification: try await deps.store.verifyAudit(), identity: context.identity!,
+                entries: entries, filter: filter, verification: try await deps.store.verifyAudit(),
+                identity: context.identity!,
                 csrf: context.csrfToken)
         }
     }

@@ -12,7 +12,9 @@ struct AuthController {
         }
         router.get(SiteURL.login.routerPath) { request, context -> Response in
             if context.identity != nil { return .redirect(to: .dashboard) }
-            return try loginPage(request: request, context: context, username: "", next: safeNext(request.uri.queryParameters["next"].map(String.init)), error: nil, status: .ok)
+            return try loginPage(
+                request: request, context: context, username: "",
+                next: safeNext(request.uri.queryParameters["next"].map(String.init)), error: nil, status: .ok)
         }
         router.post(SiteURL.login.routerPath) { request, context -> Response in
             let username = context.form["username"] ?? ""
@@ -28,18 +30,24 @@ struct AuthController {
                 return response
             } catch let error as WebError {
                 guard case .loginFailed(let message) = error else { throw error }
-                return try loginPage(request: request, context: context, username: username, next: next, error: message, status: .unauthorized)
+                return try loginPage(
+                    request: request, context: context, username: username, next: next, error: message,
+                    status: .unauthorized)
             }
         }
         router.post(SiteURL.logout.routerPath) { request, context -> Response in
-            if let session = context.identity?.session { try await deps.store.deleteSession(tokenHash: session.tokenHash) }
+            if let session = context.identity?.session {
+                try await deps.store.deleteSession(tokenHash: session.tokenHash)
+            }
             var response = Response.redirect(to: .login)
             response.setCookie(deps.cookie(CookieName.session, value: "", maxAge: 0))
             return response
         }
         router.get(SiteURL.password.routerPath) { request, context -> HTML in
             let user = try context.require(.useSite)
-            return Views.password(identity: Identity(user: user, session: context.identity?.session), csrf: context.csrfToken, notice: Notice.from(request))
+            return Views.password(
+                identity: Identity(user: user, session: context.identity?.session), csrf: context.csrfToken,
+                notice: Notice.from(request))
         }
         router.post(SiteURL.password.routerPath) { request, context -> Response in
             let user = try context.require(.useSite)
@@ -49,26 +57,35 @@ struct AuthController {
                     user: user, current: context.form.raw("current") ?? "", new: context.form.raw("new") ?? "",
                     confirm: context.form.raw("confirm") ?? "", keepingSession: identity.session?.tokenHash)
             } catch let error as WebError {
-                return try Views.password(identity: identity, csrf: context.csrfToken, error: error.message).with(status: error.status)
-                    .response(from: request, context: context)
+                return try Views.password(identity: identity, csrf: context.csrfToken, error: error.message).with(
+                    status: error.status
+                )
+                .response(from: request, context: context)
             }
             return .redirect(to: .password, notice: .password)
         }
     }
 
     /// The login page, setting the login CSRF cookie when there is none.
-    func loginPage(request: Request, context: AppContext, username: String, next: String?, error: String?, status: HTTPResponse.Status) throws -> Response {
+    func loginPage(
+        request: Request, context: AppContext, username: String, next: String?, error: String?,
+        status: HTTPResponse.Status
+    ) throws -> Response {
         let existing = request.cookies[CookieName.loginCSRF]?.value ?? ""
         let token = existing.count == 32 ? existing : Secrets.hexToken(bytes: 16)
-        var response = try Views.login(csrf: token, username: username, next: next ?? "", error: error).with(status: status)
-            .response(from: request, context: context)
+        var response = try Views.login(csrf: token, username: username, next: next ?? "", error: error).with(
+            status: status
+        )
+        .response(from: request, context: context)
         if token != existing { response.setCookie(deps.cookie(CookieName.loginCSRF, value: token, maxAge: nil)) }
         return response
     }
 
     /// Only local paths are followed after login (no open redirects).
     func safeNext(_ next: String?) -> String? {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), !next.contains("\n") else { return nil }
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), !next.contains("\n") else {
+            return nil
+        }
         return next
     }
 }

@@ -10,11 +10,13 @@ struct DashboardController {
             let user = try context.require(.useSite)
             let units = try await Operations(deps).visibleUnits(for: user)
             let model = Views.DashboardModel(
-                organizations: user.can(.viewOrganizations) ? try await deps.store.organizations().count : nil, units: units.count,
+                organizations: user.can(.viewOrganizations) ? try await deps.store.organizations().count : nil,
+                units: units.count,
                 users: user.can(.manageUsers) ? try await deps.store.userCount() : nil,
                 assessments: try await deps.store.assessments().count,
                 ownUnit: user.seesOwnUnitOnly ? units.first : nil)
-            return Views.dashboard(model, identity: context.identity!, csrf: context.csrfToken, notice: Notice.from(request))
+            return Views.dashboard(
+                model, identity: context.identity!, csrf: context.csrfToken, notice: Notice.from(request))
         }
     }
 }

@@ -9,17 +9,21 @@ struct OrganizationsController {
         router.get(SiteURL.organizations.routerPath) { request, context -> HTML in
             let user = try context.require(.viewOrganizations)
             return Views.organizations(
-                try await deps.store.organizations(), canManage: user.can(.manageUnits), identity: context.identity!, csrf: context.csrfToken,
+                try await deps.store.organizations(), canManage: user.can(.manageUnits), identity: context.identity!,
+                csrf: context.csrfToken,
                 notice: Notice.from(request))
         }
         router.post(SiteURL.organizations.routerPath) { request, context -> Response in
             let user = try context.require(.manageUnits)
             do {
-                _ = try await Operations(deps).createOrganization(name: context.form["name"] ?? "", parentID: context.form["parent_id"], by: user)
+                _ = try await Operations(deps).createOrganization(
+                    name: context.form["name"] ?? "", parentID: context.form["parent_id"], by: user)
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden else { throw error }
+                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden
+                else { throw error }
                 return try Views.organizations(
-                    try await deps.store.organizations(), canManage: true, identity: context.identity!, csrf: context.csrfToken,
+                    try await deps.store.organizations(), canManage: true, identity: context.identity!,
+                    csrf: context.csrfToken,
                     error: webError.message
                 ).with(status: webError.status).response(from: request, context: context)
             }

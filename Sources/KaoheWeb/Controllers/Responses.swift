@@ -23,8 +23,12 @@ enum Notice: String {
     }
 
     static func from(_ request: Request) -> String? {
-        guard let key = request.uri.queryParameters["ok"].map(String.init), let notice = Notice(rawValue: key) else { return nil }
-        if notice == .imported, let n = request.uri.queryParameters["n"].flatMap({ Int(String($0)) }) { return "已导入\(n)个单位" }
+        guard let key = request.uri.queryParameters["ok"].map(String.init), let notice = Notice(rawValue: key) else {
+            return nil
+        }
+        if notice == .imported, let n = request.uri.queryParameters["n"].flatMap({ Int(String($0)) }) {
+            return "已导入\(n)个单位"
+        }
         return notice.message
     }
 }
@@ -46,7 +50,8 @@ enum JSONResponse {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+        return Response(
+            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
     /// Decodes a JSON body, turning decoding failures into Chinese messages that name the field.
@@ -63,16 +68,20 @@ enum JSONResponse {
             throw WebError.badRequest("JSON 字段“\(path(context.codingPath))”不能为 null")
         } catch let DecodingError.dataCorrupted(context) {
             throw WebError.badRequest(
-                context.codingPath.isEmpty ? "请求体不是有效的 JSON" : "JSON 字段“\(path(context.codingPath))”的值无效：\(context.debugDescription)")
+                context.codingPath.isEmpty
+                    ? "请求体不是有效的 JSON" : "JSON 字段“\(path(context.codingPath))”的值无效：\(context.debugDescription)")
         }
     }
 
-    static func path(_ keys: [any CodingKey]) -> String { keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
 }
 
 /// The cookie helpers.
 extension AppDependencies {
     func cookie(_ name: String, value: String, maxAge: Int?) -> Cookie {
-        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax)
+        Cookie(
+            name: name, value: value, maxAge: maxAge, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax)
     }
 }

@@ -18,9 +18,12 @@ struct UnitsController {
                     organizationID: form["organization_id"] ?? "", code: form["code"] ?? "", name: form["name"] ?? "",
                     type: form["type"] ?? "", parentID: form["parent_id"], by: user)
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden else { throw error }
-                return try await page(user: user, context: context, notice: nil, error: webError.message).with(status: webError.status)
-                    .response(from: request, context: context)
+                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden
+                else { throw error }
+                return try await page(user: user, context: context, notice: nil, error: webError.message).with(
+                    status: webError.status
+                )
+                .response(from: request, context: context)
             }
             return .redirect(to: .units, notice: .unit)
         }
@@ -38,11 +41,17 @@ struct UnitsController {
                 let units = try await Operations(deps).importUnits(organizationID: orgID, csv: csv, by: user)
                 return .redirect(to: .units, notice: .imported, extra: [("n", String(units.count))])
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden else { throw error }
+                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden
+                else { throw error }
                 let errors: [LineError]
-                if case .lineErrors(let lines) = webError { errors = lines } else { errors = [LineError(line: 0, message: webError.message)] }
+                if case .lineErrors(let lines) = webError {
+                    errors = lines
+                } else {
+                    errors = [LineError(line: 0, message: webError.message)]
+                }
                 return try Views.unitImport(
-                    organizations: try await deps.store.organizations(), selected: OrganizationID(orgID), csv: csv, errors: errors,
+                    organizations: try await deps.store.organizations(), selected: OrganizationID(orgID), csv: csv,
+                    errors: errors,
                     identity: context.identity!, csrf: context.csrfToken
                 ).with(status: webError.status).response(from: request, context: context)
             }
@@ -52,9 +61,12 @@ struct UnitsController {
     func page(user: User, context: AppContext, notice: String?, error: String?) async throws -> HTML {
         let units = try await Operations(deps).visibleUnits(for: user)
         var organizations = try await deps.store.organizations()
-        if user.seesOwnUnitOnly { organizations = organizations.filter { org in units.contains { $0.organizationID == org.id } } }
+        if user.seesOwnUnitOnly {
+            organizations = organizations.filter { org in units.contains { $0.organizationID == org.id } }
+        }
         return Views.units(
-            .init(organizations: organizations, units: units, canManage: user.can(.manageUnits)), identity: context.identity!,
+            .init(organizations: organizations, units: units, canManage: user.can(.manageUnits)),
+            identity: context.identity!,
             csrf: context.csrfToken, notice: notice, error: error)
     }
 }

@@ -15,7 +15,8 @@ struct UsersController {
             let form = context.form
             do {
                 _ = try await Operations(deps).createUser(
-                    username: form["username"] ?? "", displayName: form["display_name"] ?? "", password: form.raw("password") ?? "",
+                    username: form["username"] ?? "", displayName: form["display_name"] ?? "",
+                    password: form.raw("password") ?? "",
                     roles: form.all("roles"), unitID: form["unit_id"], by: admin)
             } catch {
                 return try await failure(error, request: request, context: context)
@@ -27,7 +28,8 @@ struct UsersController {
             let id = try context.parameters.require("id")
             do {
                 _ = try await Operations(deps).setRoles(
-                    userID: id, roles: context.form.all("roles"), unitID: context.form["unit_id"], reason: context.form["reason"], by: admin)
+                    userID: id, roles: context.form.all("roles"), unitID: context.form["unit_id"],
+                    reason: context.form["reason"], by: admin)
             } catch {
                 return try await failure(error, request: request, context: context)
             }
@@ -44,20 +46,24 @@ struct UsersController {
             }
             // Shown once, in this response only; never put in a URL or a log.
             return try await page(
-                context: context, notice: "已为用户 \(result.user.username) 设置新密码：\(result.password)（只显示这一次，请转告本人登录后修改）", error: nil
+                context: context, notice: "已为用户 \(result.user.username) 设置新密码：\(result.password)（只显示这一次，请转告本人登录后修改）",
+                error: nil
             ).response(from: request, context: context)
         }
     }
 
     func failure(_ error: any Error, request: Request, context: AppContext) async throws -> Response {
-        guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden else { throw error }
+        guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden else {
+            throw error
+        }
         return try await page(context: context, notice: nil, error: webError.message).with(status: webError.status)
             .response(from: request, context: context)
     }
 
     func page(context: AppContext, notice: String?, error: String?) async throws -> HTML {
         Views.users(
-            .init(users: try await deps.store.users(), units: try await deps.store.units(in: nil), now: deps.now()), identity: context.identity!,
+            .init(users: try await deps.store.users(), units: try await deps.store.units(in: nil), now: deps.now()),
+            identity: context.identity!,
             csrf: context.csrfToken, notice: notice, error: error)
     }
 }

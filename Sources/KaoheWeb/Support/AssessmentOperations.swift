@@ -13,7 +13,9 @@ public struct AssessmentDetail: Sendable, Codable {
 
 extension Operations {
     /// Creates an assessment (state 草稿) for a scheme and a year.
-    public func createAssessment(organizationID: String, schemeID: String, year yearText: String, title: String, by user: User) async throws
+    public func createAssessment(
+        organizationID: String, schemeID: String, year yearText: String, title: String, by user: User
+    ) async throws
         -> Assessment
     {
         guard user.can(.manageAssessments) else { throw WebError.forbidden(Permission.manageAssessments.label) }
@@ -25,9 +27,12 @@ extension Operations {
             throw WebError.badRequest("考核年度“\(yearText)”无效，应为2000–2100之间的年份")
         }
         let name = title.isEmpty ? "\(year)年度 \(deps.schemes().first { $0.id == schemeID }?.title ?? schemeID)" : title
-        guard try await store.organization(OrganizationID(organizationID)) != nil else { throw WebError.notFound("组织 \(organizationID)") }
+        guard try await store.organization(OrganizationID(organizationID)) != nil else {
+            throw WebError.notFound("组织 \(organizationID)")
+        }
         let assessment = Assessment(
-            organizationID: OrganizationID(organizationID), schemeID: schemeID, year: year, title: name, createdAt: deps.now())
+            organizationID: OrganizationID(organizationID), schemeID: schemeID, year: year, title: name,
+            createdAt: deps.now())
         try await store.createAssessment(assessment, by: .user(user))
         return assessment
     }
@@ -39,7 +44,8 @@ extension Operations {
         guard user.seesOwnUnitOnly else { return all }
         guard let unit = user.unitID else { return [] }
         var visible: [Assessment] = []
-        for assessment in all where try await store.enrolments(of: assessment.id).contains(where: { $0.unitID == unit }) {
+        for assessment in all where try await store.enrolments(of: assessment.id).contains(where: { $0.unitID == unit })
+        {
             visible.append(assessment)
         }
         return visible
@@ -62,13 +68,17 @@ extension Operations {
     }
 
     /// Moves an assessment to another state (recorded with the reason).
-    public func transition(_ id: String, to stateText: String, reason: String?, by user: User) async throws -> Assessment {
+    public func transition(_ id: String, to stateText: String, reason: String?, by user: User) async throws
+        -> Assessment
+    {
         guard user.can(.manageAssessments) else { throw WebError.forbidden(Permission.manageAssessments.label) }
         guard let state = AssessmentState(rawValue: stateText) else {
-            throw WebError.badRequest("未知的考核状态“\(stateText)”，可用：\(AssessmentState.allCases.map(\.rawValue).joined(separator: "、"))")
+            throw WebError.badRequest(
+                "未知的考核状态“\(stateText)”，可用：\(AssessmentState.allCases.map(\.rawValue).joined(separator: "、"))")
         }
         guard try await store.assessment(AssessmentID(id)) != nil else { throw WebError.notFound("考核 \(id)") }
-        return try await store.transition(AssessmentID(id), to: state, by: .user(user, reason: reason.flatMap { $0.isEmpty ? nil : $0 }))
+        return try await store.transition(
+            AssessmentID(id), to: state, by: .user(user, reason: reason.flatMap { $0.isEmpty ? nil : $0 }))
     }
 
     /// Enrols units by hand (ids) and/or by type (all units of that type in the assessment's organization).
@@ -79,12 +89,15 @@ extension Operations {
         let orgUnits = try await store.units(in: assessment.organizationID)
         var chosen = Set<UnitID>()
         for text in unitIDs where !text.isEmpty {
-            guard orgUnits.contains(where: { $0.id.rawValue == text }) else { throw WebError.notFound("本组织的单位 \(text)") }
+            guard orgUnits.contains(where: { $0.id.rawValue == text }) else {
+                throw WebError.notFound("本组织的单位 \(text)")
+            }
             chosen.insert(UnitID(text))
         }
         if let typeText, !typeText.isEmpty {
             guard let type = UnitType(label: typeText) else {
-                throw WebError.badRequest("类型“\(typeText)”无法识别，可用：\(UnitType.allCases.map(\.displayName).joined(separator: "、"))")
+                throw WebError.badRequest(
+                    "类型“\(typeText)”无法识别，可用：\(UnitType.allCases.map(\.displayName).joined(separator: "、"))")
             }
             chosen.formUnion(orgUnits.filter { $0.type == type }.map(\.id))
         }
@@ -94,12 +107,15 @@ extension Operations {
     }
 
     /// Assigns an evaluator to the assessment, optionally limited to a unit and / or an item.
-    public func assign(_ id: String, userID: String, unitID: String?, itemID: String?, by user: User) async throws -> EvaluatorAssignment {
+    public func assign(_ id: String, userID: String, unitID: String?, itemID: String?, by user: User) async throws
+        -> EvaluatorAssignment
+    {
         guard user.can(.manageAssessments) else { throw WebError.forbidden(Permission.manageAssessments.label) }
         guard try await store.assessment(AssessmentID(id)) != nil else { throw WebError.notFound("考核 \(id)") }
         guard !userID.isEmpty else { throw WebError.badRequest("请选择“评分人”") }
         let assignment = EvaluatorAssignment(
-            assessmentID: AssessmentID(id), userID: UserID(userID), unitID: unitID.flatMap { $0.isEmpty ? nil : UnitID($0) },
+            assessmentID: AssessmentID(id), userID: UserID(userID),
+            unitID: unitID.flatMap { $0.isEmpty ? nil : UnitID($0) },
             itemID: itemID.flatMap { $0.isEmpty ? nil : $0 })
         try await store.assign(assignment, by: .user(user))
         return assignment

@@ -40,7 +40,8 @@ public struct AuthService: Sendable {
             if let until = updated.lockedUntil, until > now {
                 throw WebError.loginFailed("用户名或密码错误。连续失败\(deps.maxFailedLogins)次，账户已锁定至\(AuthService.clock(until))")
             }
-            throw WebError.loginFailed("用户名或密码错误（再失败\(deps.maxFailedLogins - updated.failedLogins)次将锁定\(Int(deps.lockDuration / 60))分钟）")
+            throw WebError.loginFailed(
+                "用户名或密码错误（再失败\(deps.maxFailedLogins - updated.failedLogins)次将锁定\(Int(deps.lockDuration / 60))分钟）")
         }
         if user.failedLogins > 0 || user.lockedUntil != nil { try await deps.store.recordSuccessfulLogin(of: user.id) }
         return user
@@ -70,7 +71,8 @@ public struct AuthService: Sendable {
         let secret = "kh_" + Secrets.hexToken()
         let now = deps.now()
         let token = APIToken(
-            tokenHash: SHA256.hex(secret), userID: user.id, name: name, createdAt: now, expiresAt: now.addingTimeInterval(90 * 86400))
+            tokenHash: SHA256.hex(secret), userID: user.id, name: name, createdAt: now,
+            expiresAt: now.addingTimeInterval(90 * 86400))
         try await deps.store.createAPIToken(token, by: .user(user))
         return (secret, token)
     }
@@ -84,7 +86,9 @@ public struct AuthService: Sendable {
     }
 
     /// Changes the user's own password after checking the current one; ends their other sessions.
-    public func changePassword(user: User, current: String, new: String, confirm: String, keepingSession: String?) async throws {
+    public func changePassword(user: User, current: String, new: String, confirm: String, keepingSession: String?)
+        async throws
+    {
         guard Bcrypt.verify(current, hash: user.passwordHash) else { throw WebError.badRequest("当前密码不正确") }
         guard new == confirm else { throw WebError.badRequest("两次输入的新密码不一致") }
         try AuthService.validate(password: new)
@@ -105,14 +109,16 @@ public struct AuthService: Sendable {
 
     /// Creates a user account with a hashed password.
     public func createUser(
-        username: String, displayName: String, password: String, roles: Set<Role>, organizationID: OrganizationID?, unitID: UnitID?,
+        username: String, displayName: String, password: String, roles: Set<Role>, organizationID: OrganizationID?,
+        unitID: UnitID?,
         by actor: AuditActor
     ) async throws -> User {
         try AuthService.validate(username: username)
         try AuthService.validate(password: password)
         if roles.contains(.reporter) && unitID == nil { throw WebError.badRequest("单位填报人必须指定所属单位") }
         let user = User(
-            username: username, displayName: displayName.isEmpty ? username : displayName, passwordHash: hash(password), roles: roles,
+            username: username, displayName: displayName.isEmpty ? username : displayName, passwordHash: hash(password),
+            roles: roles,
             organizationID: organizationID, unitID: unitID, createdAt: deps.now())
         try await deps.store.createUser(user, by: actor)
         return user

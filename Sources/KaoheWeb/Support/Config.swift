@@ -14,7 +14,8 @@ public struct WebConfig: Sendable, Equatable {
     public var secureCookies: Bool
 
     /// The defaults: 127.0.0.1:8080, SQLite in ./kaohe-data, cookies without `Secure`.
-    public static let defaults = WebConfig(host: "127.0.0.1", port: 8080, databaseURL: nil, dataDirectory: "kaohe-data", secureCookies: false)
+    public static let defaults = WebConfig(
+        host: "127.0.0.1", port: 8080, databaseURL: nil, dataDirectory: "kaohe-data", secureCookies: false)
 
     /// Creates a configuration.
     public init(host: String, port: Int, databaseURL: String?, dataDirectory: String, secureCookies: Bool) {
@@ -39,7 +40,10 @@ public struct WebConfig: Sendable, Equatable {
         public var secureCookies: Bool?
 
         /// Creates overrides.
-        public init(host: String? = nil, port: Int? = nil, databaseURL: String? = nil, dataDirectory: String? = nil, secureCookies: Bool? = nil) {
+        public init(
+            host: String? = nil, port: Int? = nil, databaseURL: String? = nil, dataDirectory: String? = nil,
+            secureCookies: Bool? = nil
+        ) {
             self.host = host
             self.port = port
             self.databaseURL = databaseURL

@@ -51,8 +51,10 @@ public struct AppDependencies: Sendable {
 
     /// Creates the dependencies; defaults: 12-hour sessions, lock after 5 failures for 15 minutes.
     public init(
-        store: any KaoheStore, now: @escaping @Sendable () -> Date = { Date() }, bcryptCost: UInt8 = 12, secureCookies: Bool = false,
-        schemes: @escaping @Sendable () -> [SchemeSummary] = { SchemeSummary.builtIn }, sessionLifetime: TimeInterval = 12 * 3600,
+        store: any KaoheStore, now: @escaping @Sendable () -> Date = { Date() }, bcryptCost: UInt8 = 12,
+        secureCookies: Bool = false,
+        schemes: @escaping @Sendable () -> [SchemeSummary] = { SchemeSummary.builtIn },
+        sessionLifetime: TimeInterval = 12 * 3600,
         maxFailedLogins: Int = 5, lockDuration: TimeInterval = 15 * 60
     ) {
         self.store = store

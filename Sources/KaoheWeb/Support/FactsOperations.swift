@@ -40,7 +40,9 @@ extension Operations {
 
     /// Saves the facts of one item (a JSON object) over `version` (0 for the first save). A writer that
     /// started from an older version gets a conflict naming the versions; nothing is overwritten.
-    public func saveFacts(_ id: String, unit: String, item: String, json: String, version: Int, reason: String?, by user: User)
+    public func saveFacts(
+        _ id: String, unit: String, item: String, json: String, version: Int, reason: String?, by user: User
+    )
         async throws -> FactsRecord
     {
         let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
@@ -54,11 +56,14 @@ extension Operations {
     /// The findings of a unit (of one item when given).
     public func findings(_ id: String, unit: String, item: String?, for user: User) async throws -> [Finding] {
         let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
-        return try await store.findings(assessment: assessment.id, unit: unit.id, item: item.flatMap { $0.isEmpty ? nil : $0 })
+        return try await store.findings(
+            assessment: assessment.id, unit: unit.id, item: item.flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// Records one finding (date `yyyy-MM-dd`, description, optional evidence reference).
-    public func addFinding(_ id: String, unit: String, item: String, date: String, note: String, evidenceRef: String?, by user: User)
+    public func addFinding(
+        _ id: String, unit: String, item: String, date: String, note: String, evidenceRef: String?, by user: User
+    )
         async throws -> Finding
     {
         let (assessment, unit) = try await factsScope(id, unit: unit, for: user)

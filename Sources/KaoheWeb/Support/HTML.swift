@@ -26,7 +26,9 @@ public struct HTML: Sendable, ResponseGenerator, ExpressibleByStringInterpolatio
         /// Appends escaped text.
         public mutating func appendInterpolation(_ value: String) { text += HTML.escape(value) }
         /// Appends escaped text of a number or other describable value.
-        public mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) { text += HTML.escape(value.description) }
+        public mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) {
+            text += HTML.escape(value.description)
+        }
         /// Appends HTML as it is.
         public mutating func appendInterpolation(_ html: HTML) { text += html.text }
         /// Appends many HTML pieces.

@@ -18,7 +18,9 @@ func isAPI(_ request: Request) -> Bool { request.uri.path.hasPrefix("/api/") }
 struct ErrorAndHeadersMiddleware: RouterMiddleware {
     typealias Context = AppContext
 
-    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
         var response: Response
         do {
             response = try await next(request, context)
@@ -27,7 +29,8 @@ struct ErrorAndHeadersMiddleware: RouterMiddleware {
         }
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.init("X-Frame-Options")!] = "DENY"
-        response.headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
         response.headers[.init("Referrer-Policy")!] = "same-origin"
         return response
     }
@@ -67,7 +70,8 @@ struct ErrorAndHeadersMiddleware: RouterMiddleware {
                 }
                 let error: Inner
             }
-            let body = Body(error: .init(status: status.code, message: message, details: details.isEmpty ? nil : details))
+            let body = Body(
+                error: .init(status: status.code, message: message, details: details.isEmpty ? nil : details))
             let data = (try? JSONEncoder().encode(body)) ?? Data()
             var headers = HTTPFields()
             headers[.contentType] = "application/json; charset=utf-8"
@@ -94,7 +98,9 @@ struct SessionAndCSRFMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let deps: AppDependencies
 
-    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
         guard !isAPI(request) else { return try await next(request, context) }
         var context = context
         var request = request
@@ -134,11 +140,14 @@ struct BearerMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let deps: AppDependencies
 
-    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
+        async throws -> Response
+    {
         guard isAPI(request) else { return try await next(request, context) }
         var context = context
         if let header = request.headers[.authorization] {
-            guard header.hasPrefix("Bearer "), case let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces),
+            guard header.hasPrefix("Bearer "),
+                case let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces),
                 !secret.isEmpty
             else { throw WebError.badRequest("Authorization 头应为“Bearer 令牌”") }
             guard let identity = try await AuthService(deps).identity(bearer: secret) else {

@@ -15,7 +15,8 @@ public struct Operations: Sendable {
         guard user.can(.manageUnits) else { throw WebError.forbidden(Permission.manageUnits.label) }
         guard !name.isEmpty else { throw WebError.badRequest("请填写“名称”") }
         guard name.count <= 100 else { throw WebError.badRequest("“名称”不能超过100个字") }
-        let organization = Organization(parentID: parentID.flatMap { $0.isEmpty ? nil : OrganizationID($0) }, name: name, createdAt: deps.now())
+        let organization = Organization(
+            parentID: parentID.flatMap { $0.isEmpty ? nil : OrganizationID($0) }, name: name, createdAt: deps.now())
         try await store.createOrganization(organization, by: .user(user))
         return organization
     }
@@ -29,10 +30,12 @@ public struct Operations: Sendable {
         guard !code.isEmpty else { throw WebError.badRequest("请填写“编码”") }
         guard !name.isEmpty else { throw WebError.badRequest("请填写“名称”") }
         guard let type = UnitType(label: typeText) else {
-            throw WebError.badRequest("类型“\(typeText)”无法识别，可用：\(UnitType.allCases.map(\.displayName).joined(separator: "、"))")
+            throw WebError.badRequest(
+                "类型“\(typeText)”无法识别，可用：\(UnitType.allCases.map(\.displayName).joined(separator: "、"))")
         }
         let unit = AssessedUnit(
-            organizationID: OrganizationID(organizationID), parentID: parentID.flatMap { $0.isEmpty ? nil : UnitID($0) }, code: code,
+            organizationID: OrganizationID(organizationID),
+            parentID: parentID.flatMap { $0.isEmpty ? nil : UnitID($0) }, code: code,
             name: name, type: type, createdAt: deps.now())
         try await store.createUnits([unit], by: .user(user))
         return unit
@@ -74,18 +77,22 @@ public struct Operations: Sendable {
 
     /// Creates a user (administrators only).
     public func createUser(
-        username: String, displayName: String, password: String, roles roleTexts: [String], unitID: String?, by admin: User
+        username: String, displayName: String, password: String, roles roleTexts: [String], unitID: String?,
+        by admin: User
     ) async throws -> User {
         guard admin.can(.manageUsers) else { throw WebError.forbidden(Permission.manageUsers.label) }
         let roles = try Self.roles(roleTexts)
         let unit = try await resolveUnit(unitID)
         return try await AuthService(deps).createUser(
-            username: username, displayName: displayName, password: password, roles: roles, organizationID: unit?.organizationID,
+            username: username, displayName: displayName, password: password, roles: roles,
+            organizationID: unit?.organizationID,
             unitID: unit?.id, by: .user(admin))
     }
 
     /// Replaces a user's roles and unit (administrators only; nobody can remove their own admin role).
-    public func setRoles(userID: String, roles roleTexts: [String], unitID: String?, reason: String?, by admin: User) async throws -> User {
+    public func setRoles(userID: String, roles roleTexts: [String], unitID: String?, reason: String?, by admin: User)
+        async throws -> User
+    {
         guard admin.can(.manageUsers) else { throw WebError.forbidden(Permission.manageUsers.label) }
         let roles = try Self.roles(roleTexts)
         if userID == admin.id.rawValue && !roles.contains(.admin) {

@@ -28,7 +28,11 @@ extension Role {
     public var permissions: Set<Permission> {
         switch self {
         case .admin: Set(Permission.allCases)
-        case .organizer: [.useSite, .viewOrganizations, .viewUnits, .manageUnits, .viewAssessments, .manageAssessments, .recordFacts, .viewAudit]
+        case .organizer:
+            [
+                .useSite, .viewOrganizations, .viewUnits, .manageUnits, .viewAssessments, .manageAssessments,
+                .recordFacts, .viewAudit,
+            ]
         case .evaluator: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments, .recordFacts]
         case .leader: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments]
         case .reporter: [.useSite, .viewUnits, .viewAssessments]

@@ -8,7 +8,9 @@ public enum UnitCSV {
     /// Parses `text` into units of `organization`. `existing` are the organization's units already stored
     /// (for duplicate codes and parent codes). Units come back parents first; problems are thrown as
     /// ``WebError/lineErrors(_:)``, sorted by line.
-    public static func parse(_ text: String, organization: OrganizationID, existing: [AssessedUnit], now: Date = Date()) throws(WebError) -> [AssessedUnit] {
+    public static func parse(_ text: String, organization: OrganizationID, existing: [AssessedUnit], now: Date = Date())
+        throws(WebError) -> [AssessedUnit]
+    {
         switch parseResult(text, organization: organization, existing: existing, now: now) {
         case .success(let units): return units
         case .failure(let list): throw WebError.lineErrors(list.errors)
@@ -21,7 +23,9 @@ public enum UnitCSV {
         init(arrayLiteral elements: LineError...) { self.errors = elements }
     }
 
-    static func parseResult(_ text: String, organization: OrganizationID, existing: [AssessedUnit], now: Date) -> Result<[AssessedUnit], LineErrors> {
+    static func parseResult(_ text: String, organization: OrganizationID, existing: [AssessedUnit], now: Date)
+        -> Result<[AssessedUnit], LineErrors>
+    {
         var body = text
         if body.hasPrefix("\u{FEFF}") { body.removeFirst() }
         let records: [(line: Int, fields: [String])]
@@ -29,13 +33,21 @@ public enum UnitCSV {
         case .success(let value): records = value
         case .failure(let error): return .failure(LineErrors(errors: [error]))
         }
-        let nonEmpty = records.filter { !($0.fields.count == 1 && $0.fields[0].trimmingCharacters(in: .whitespaces).isEmpty) }
+        let nonEmpty = records.filter {
+            !($0.fields.count == 1 && $0.fields[0].trimmingCharacters(in: .whitespaces).isEmpty)
+        }
         guard let header = nonEmpty.first else { return .failure([LineError(line: 1, message: "文件为空，至少需要表头和一行单位")]) }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-        func column(_ chinese: String, _ english: String) -> Int? { names.firstIndex { $0 == chinese || $0.lowercased() == english } }
+        func column(_ chinese: String, _ english: String) -> Int? {
+            names.firstIndex { $0 == chinese || $0.lowercased() == english }
+        }
         var errors: [LineError] = []
-        guard let codeColumn = column("编码", "code"), let nameColumn = column("名称", "name"), let typeColumn = column("类型", "type") else {
-            let missing = [("编码", "code"), ("名称", "name"), ("类型", "type")].filter { column($0.0, $0.1) == nil }.map { "“\($0.0)”" }
+        guard let codeColumn = column("编码", "code"), let nameColumn = column("名称", "name"),
+            let typeColumn = column("类型", "type")
+        else {
+            let missing = [("编码", "code"), ("名称", "name"), ("类型", "type")].filter { column($0.0, $0.1) == nil }.map {
+                "“\($0.0)”"
+            }
             return .failure([
                 LineError(line: header.line, message: "表头缺少列\(missing.joined(separator: "、"))；表头应为：编码,名称,类型,上级编码")
             ])
@@ -63,7 +75,8 @@ public enum UnitCSV {
                 errors.append(
                     LineError(
                         line: row.line,
-                        message: "类型“\(typeText)”无法识别，可用：\(UnitType.allCases.map(\.displayName).joined(separator: "、"))"))
+                        message: "类型“\(typeText)”无法识别，可用：\(UnitType.allCases.map(\.displayName).joined(separator: "、"))"
+                    ))
                 ok = false
             }
             if !code.isEmpty {
@@ -77,7 +90,12 @@ public enum UnitCSV {
                 }
             }
             if ok, let type {
-                parsed.append((row.line, AssessedUnit(organizationID: organization, code: code, name: name, type: type, createdAt: now), parentCode))
+                parsed.append(
+                    (
+                        row.line,
+                        AssessedUnit(organizationID: organization, code: code, name: name, type: type, createdAt: now),
+                        parentCode
+                    ))
             }
         }
         // Parents: an existing unit or another row of the file; no cycles.
@@ -94,7 +112,8 @@ public enum UnitCSV {
                 } else if let parent = fileByCode[parentCode] {
                     unit.parentID = parent.unit.id
                 } else if firstLineOfCode[parentCode] == nil {
-                    errors.append(LineError(line: entry.line, message: "上级编码“\(parentCode)”不存在（既不在文件中，也不是已有单位）")); continue
+                    errors.append(LineError(line: entry.line, message: "上级编码“\(parentCode)”不存在（既不在文件中，也不是已有单位）"));
+                    continue
                 }
             }
             resolved.append(unit)
@@ -108,7 +127,10 @@ public enum UnitCSV {
         while !pending.isEmpty {
             let ready = pending.filter { $0.parentID.map(placed.contains) ?? true }
             if ready.isEmpty {
-                return .failure(LineErrors(errors: pending.map { LineError(line: lineOf[$0.id] ?? 0, message: "上级编码形成循环（\($0.code)）") }.sorted { $0.line < $1.line }))
+                return .failure(
+                    LineErrors(
+                        errors: pending.map { LineError(line: lineOf[$0.id] ?? 0, message: "上级编码形成循环（\($0.code)）") }
+                            .sorted { $0.line < $1.line }))
             }
             for unit in ready { placed.insert(unit.id) }
             ordered += ready
@@ -133,7 +155,11 @@ public enum UnitCSV {
             let c = chars[index]
             if inQuotes {
                 if c == "\"" {
-                    if index + 1 < chars.count && chars[index + 1] == "\"" { field.append("\""); index += 1 } else { inQuotes = false }
+                    if index + 1 < chars.count && chars[index + 1] == "\"" {
+                        field.append("\""); index += 1
+                    } else {
+                        inQuotes = false
+                    }
                 } else {
                     if c == "\n" { line += 1 }
                     field.append(c)

@@ -38,9 +38,13 @@ extension Views {
     }
 
     /// The dashboard.
-    public static func dashboard(_ model: DashboardModel, identity: Identity, csrf: String, notice: String? = nil) -> HTML {
+    public static func dashboard(_ model: DashboardModel, identity: Identity, csrf: String, notice: String? = nil)
+        -> HTML
+    {
         var cards: [HTML] = []
-        if let n = model.organizations { cards.append("<div class=\"stat\"><b>\(n)</b>\(link(.organizations, "组织"))</div>") }
+        if let n = model.organizations {
+            cards.append("<div class=\"stat\"><b>\(n)</b>\(link(.organizations, "组织"))</div>")
+        }
         cards.append("<div class=\"stat\"><b>\(model.units)</b>\(link(.units, "单位"))</div>")
         if let n = model.users { cards.append("<div class=\"stat\"><b>\(n)</b>\(link(.users, "用户"))</div>") }
         cards.append("<div class=\"stat\"><b>\(model.assessments)</b><span>考核</span></div>")
@@ -68,7 +72,9 @@ extension Views {
 
     /// The schemes list.
     public static func schemes(_ schemes: [SchemeSummary], identity: Identity, csrf: String) -> HTML {
-        let rows: [HTML] = schemes.map { "<tr><td><code>\($0.id)</code></td><td>\($0.title)</td><td>\($0.source)</td></tr>" }
+        let rows: [HTML] = schemes.map {
+            "<tr><td><code>\($0.id)</code></td><td>\($0.title)</td><td>\($0.source)</td></tr>"
+        }
         return layout(
             title: "考核方案", identity: identity, csrf: csrf,
             content: """

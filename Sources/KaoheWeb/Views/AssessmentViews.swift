@@ -17,7 +17,9 @@ extension Views {
     }
 
     /// The assessments list.
-    public static func assessments(_ model: AssessmentsModel, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil)
+    public static func assessments(
+        _ model: AssessmentsModel, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil
+    )
         -> HTML
     {
         let orgNames = Dictionary(model.organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
@@ -46,7 +48,8 @@ extension Views {
         } else {
             form = ""
         }
-        return layout(title: "考核", identity: identity, csrf: csrf, notice: notice, error: error, content: "\(table)\(form)")
+        return layout(
+            title: "考核", identity: identity, csrf: csrf, notice: notice, error: error, content: "\(table)\(form)")
     }
 
     /// What the assessment page needs besides the detail.
@@ -64,7 +67,9 @@ extension Views {
     }
 
     /// One assessment: its state line, units, evaluators, and (for managers) the forms to change them.
-    public static func assessment(_ model: AssessmentPageModel, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil)
+    public static func assessment(
+        _ model: AssessmentPageModel, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil
+    )
         -> HTML
     {
         let assessment = model.detail.assessment
@@ -72,8 +77,11 @@ extension Views {
         let steps: [HTML] = [AssessmentState.draft, .open, .scoring, .publicity, .final].map {
             $0 == assessment.state ? "<li class=\"current\">\($0.displayName)</li>" : "<li>\($0.displayName)</li>"
         }
-        let unitNames = Dictionary(model.organizationUnits.map { ($0.id, "\($0.code) \($0.name)") }, uniquingKeysWith: { a, _ in a })
-        let unitRows: [HTML] = model.detail.units.map { "<tr><td>\($0.code)</td><td>\($0.name)</td><td>\($0.type.displayName)</td></tr>" }
+        let unitNames = Dictionary(
+            model.organizationUnits.map { ($0.id, "\($0.code) \($0.name)") }, uniquingKeysWith: { a, _ in a })
+        let unitRows: [HTML] = model.detail.units.map {
+            "<tr><td>\($0.code)</td><td>\($0.name)</td><td>\($0.type.displayName)</td></tr>"
+        }
         let assignmentRows: [HTML] = model.detail.assignments.map {
             "<tr><td>\(model.userNames[$0.userID] ?? $0.userID.rawValue)</td><td>\($0.unitID.flatMap { unitNames[$0] } ?? "全部单位")</td><td>\($0.itemID ?? "全部项目")</td></tr>"
         }

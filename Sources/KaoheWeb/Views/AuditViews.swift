@@ -9,7 +9,8 @@ extension Views {
         let status: HTML
         switch verification {
         case .intact(let count): status = "<p class=\"notice\">哈希链完整：共\(count)条记录。</p>"
-        case .broken(let seq, let reason): status = "<p class=\"error\" role=\"alert\">哈希链在第\(seq)条断开：\(reason)。可能有人绕过系统改动了数据库。</p>"
+        case .broken(let seq, let reason):
+            status = "<p class=\"error\" role=\"alert\">哈希链在第\(seq)条断开：\(reason)。可能有人绕过系统改动了数据库。</p>"
         }
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")

@@ -4,7 +4,9 @@ import KaoheStorage
 /// Pure view functions: a model in, HTML out. No storage, no request.
 public enum Views {
     /// The page frame: header with navigation for the identity's permissions, messages, content.
-    static func layout(title: String, identity: Identity?, csrf: String, notice: String? = nil, error: String? = nil, content: HTML) -> HTML {
+    static func layout(
+        title: String, identity: Identity?, csrf: String, notice: String? = nil, error: String? = nil, content: HTML
+    ) -> HTML {
         let nav: HTML
         if let user = identity?.user {
             var links: [HTML] = [link(.dashboard, "首页")]
@@ -38,12 +40,16 @@ public enum Views {
     static func csrfField(_ token: String) -> HTML { "<input type=\"hidden\" name=\"_csrf\" value=\"\(token)\">" }
 
     static func option(_ value: String, _ label: String, selected: Bool) -> HTML {
-        selected ? "<option value=\"\(value)\" selected>\(label)</option>" : "<option value=\"\(value)\">\(label)</option>"
+        selected
+            ? "<option value=\"\(value)\" selected>\(label)</option>" : "<option value=\"\(value)\">\(label)</option>"
     }
 
     /// The error page.
-    public static func errorPage(status: HTTPResponse.Status, message: String, details: [LineError], identity: Identity?) -> HTML {
-        let list: HTML = details.isEmpty ? "" : "<ul class=\"errors\">\(details.map { "<li>\($0.description)</li>" as HTML })</ul>"
+    public static func errorPage(
+        status: HTTPResponse.Status, message: String, details: [LineError], identity: Identity?
+    ) -> HTML {
+        let list: HTML =
+            details.isEmpty ? "" : "<ul class=\"errors\">\(details.map { "<li>\($0.description)</li>" as HTML })</ul>"
         return layout(
             title: "出错了（\(status.code)）", identity: identity, csrf: identity?.session?.csrfToken ?? "", error: message,
             content: "\(list)<p>\(link(.home, "回到首页"))</p>")

@@ -3,7 +3,8 @@ import KaoheStorage
 extension Views {
     /// Organizations as a tree, and (for managers) the create form.
     public static func organizations(
-        _ organizations: [Organization], canManage: Bool, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil
+        _ organizations: [Organization], canManage: Bool, identity: Identity, csrf: String, notice: String? = nil,
+        error: String? = nil
     ) -> HTML {
         let rows: [HTML] = treeOrder(organizations, id: \.id, parent: \.parentID).map { org, depth in
             "<tr><td class=\"d\(min(Int(depth), 6))\">\(org.name)</td><td><code>\(org.id)</code></td></tr>"
@@ -20,7 +21,8 @@ extension Views {
             <label>上级组织<select name="parent_id">\(option("", "（无）", selected: true))\(organizations.map { option($0.id.rawValue, $0.name, selected: false) })</select></label>
             <button type="submit">创建</button></form>
             """ : ""
-        return layout(title: "组织", identity: identity, csrf: csrf, notice: notice, error: error, content: "\(table)\(form)")
+        return layout(
+            title: "组织", identity: identity, csrf: csrf, notice: notice, error: error, content: "\(table)\(form)")
     }
 
     /// The units page model.
@@ -34,7 +36,9 @@ extension Views {
     }
 
     /// Units grouped by organization, as a tree, and (for managers) the create form.
-    public static func units(_ model: UnitsModel, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil) -> HTML {
+    public static func units(
+        _ model: UnitsModel, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil
+    ) -> HTML {
         var sections: [HTML] = []
         for org in model.organizations {
             let units = model.units.filter { $0.organizationID == org.id }
@@ -43,7 +47,8 @@ extension Views {
                 "<tr><td>\(unit.code)</td><td class=\"d\(min(Int(depth), 6))\">\(unit.name)</td><td>\(unit.type.displayName)</td></tr>"
             }
             sections.append(
-                "<h2>\(org.name)</h2><table><thead><tr><th>编码</th><th>名称</th><th>类型</th></tr></thead><tbody>\(rows)</tbody></table>")
+                "<h2>\(org.name)</h2><table><thead><tr><th>编码</th><th>名称</th><th>类型</th></tr></thead><tbody>\(rows)</tbody></table>"
+            )
         }
         if sections.isEmpty { sections.append("<p class=\"muted\">还没有单位。</p>") }
         let form: HTML
@@ -63,16 +68,19 @@ extension Views {
         } else {
             form = ""
         }
-        return layout(title: "单位", identity: identity, csrf: csrf, notice: notice, error: error, content: "\(sections)\(form)")
+        return layout(
+            title: "单位", identity: identity, csrf: csrf, notice: notice, error: error, content: "\(sections)\(form)")
     }
 
     /// The CSV import page, with the errors of a failed attempt line by line.
     public static func unitImport(
-        organizations: [Organization], selected: OrganizationID?, csv: String, errors: [LineError], identity: Identity, csrf: String
+        organizations: [Organization], selected: OrganizationID?, csv: String, errors: [LineError], identity: Identity,
+        csrf: String
     ) -> HTML {
         let errorList: HTML =
             errors.isEmpty
-            ? "" : "<div class=\"error\" role=\"alert\"><p>导入失败，未导入任何单位。请修改后重试：</p><ul>\(errors.map { "<li>\($0.description)</li>" as HTML })</ul></div>"
+            ? ""
+            : "<div class=\"error\" role=\"alert\"><p>导入失败，未导入任何单位。请修改后重试：</p><ul>\(errors.map { "<li>\($0.description)</li>" as HTML })</ul></div>"
         return layout(
             title: "导入单位", identity: identity, csrf: csrf,
             content: """
@@ -94,7 +102,11 @@ extension Views {
         var children: [ID: [T]] = [:]
         var roots: [T] = []
         for item in items {
-            if let p = item[keyPath: parent], ids.contains(p), p != item[keyPath: id] { children[p, default: []].append(item) } else { roots.append(item) }
+            if let p = item[keyPath: parent], ids.contains(p), p != item[keyPath: id] {
+                children[p, default: []].append(item)
+            } else {
+                roots.append(item)
+            }
         }
         var out: [(T, Double)] = []
         var visited = Set<ID>()

@@ -13,7 +13,9 @@ extension Views {
     }
 
     /// Users with their roles, a roles form per user, and the create form.
-    public static func users(_ model: UsersModel, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil) -> HTML {
+    public static func users(
+        _ model: UsersModel, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil
+    ) -> HTML {
         let unitNames = Dictionary(model.units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let rows: [HTML] = model.users.map { user in
             let status: HTML = user.isLocked(at: model.now) ? "<span class=\"tag warn\">已锁定</span>" : ""
@@ -44,7 +46,8 @@ extension Views {
         HTML(
             raw: Role.allCases.map { role -> String in
                 let checked = selected.contains(role) ? " checked" : ""
-                return "<label class=\"check\"><input type=\"checkbox\" name=\"roles\" value=\"\(role.rawValue)\"\(checked)>\(HTML.escape(role.displayName))</label>"
+                return
+                    "<label class=\"check\"><input type=\"checkbox\" name=\"roles\" value=\"\(role.rawValue)\"\(checked)>\(HTML.escape(role.displayName))</label>"
             }.joined())
     }
 
