@@ -6,6 +6,8 @@ import KaoheEngine
 import KaoheFormats
 
 let unitCount = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 10_000
+/// `--engine-only`: score repeatedly and stop (for profiling the engine).
+let engineOnly = CommandLine.arguments.contains("--engine-only")
 let scheme = try BuiltInSchemes.load("xinbei-sanheyi")!
 let calendar = try CalendarFile.builtIn()
 
@@ -84,6 +86,11 @@ for _ in 0..<5 {
 print(String(format: "engine alone:       %8.1f ms for %d units = %9.0f units/s (one core; target >= 100000)", best * 1000, unitCount, Double(unitCount) / best))
 print("  checksum of totals: \(checksum)")
 
+if engineOnly {
+    for _ in 0..<20 { _ = Engine.score(units: decoded.units, scheme: scheme, context: context) }
+    exit(0)
+}
+
 // Engine + explanations + JSON encoding, in process.
 let encodeTime = seconds {
     let results = Engine.score(units: decoded.units, scheme: scheme, context: context)
@@ -123,6 +130,10 @@ for _ in 0..<3 {
     runs.append(time)
 }
 var usage = rusage()
+#if os(Linux)
+getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+#else
 getrusage(RUSAGE_CHILDREN, &usage)
+#endif
 print(String(format: "end to end (kaohe score, %d KiB out): best %.3f s, median %.3f s (target <= 1.5 s)", outputBytes / 1024, runs.min()!, runs.sorted()[1]))
 print(String(format: "peak memory of kaohe score: %.1f MB (max RSS; target <= 200 MB)", Double(usage.ru_maxrss) / 1024))

@@ -38,9 +38,12 @@ public struct ScoringContext: Sendable {
 public enum Step: Sendable, Equatable {
     case pass(slot: Int, value: Bool, score: ExactDecimal)
     case perCount(slot: Int, count: Int, points: ExactDecimal, amount: ExactDecimal)
-    case condition(Condition, amount: ExactDecimal)
-    case zeroed(Condition)
-    case band(Measure, value: ExactDecimal, interval: Interval, result: ExactDecimal)
+    /// Term `term` of the item's rule held and yielded `amount`.
+    case condition(term: Int, amount: ExactDecimal)
+    /// Term `term` (a `zero` term) of the item's rule held.
+    case zeroed(term: Int)
+    /// The measure of term `term` (nil: of the rule itself) fell in band `band`.
+    case band(term: Int?, value: ExactDecimal, band: Int, result: ExactDecimal)
     case dates(slot: Int, records: Int, late: Int, missing: Int, perLate: ExactDecimal, perMissing: ExactDecimal, amount: ExactDecimal)
     case months(slot: Int, shortMonths: [Int], atLeast: Int, points: ExactDecimal, amount: ExactDecimal)
     case levels(slot: Int, counts: [(String, Int, ExactDecimal)], amount: ExactDecimal)
@@ -99,6 +102,28 @@ public struct UnitResult: Sendable, Equatable {
     public var complete: Bool { pending.isEmpty }
     /// 1-based; ties share a rank (1, 1, 3). Within the unit type when the scheme has unit types.
     public var rank: Int
+
+    public init(
+        id: String, name: String, unitType: String?, items: [ItemResult], base: ExactDecimal, baseMax: ExactDecimal,
+        bonus: ExactDecimal, penalty: ExactDecimal, total: ExactDecimal, annual: ExactDecimal?, grade: String?,
+        downgrade: Bool, downgradeReasons: [String], pending: [String], rank: Int
+    ) {
+        self.id = id
+        self.name = name
+        self.unitType = unitType
+        self.items = items
+        self.base = base
+        self.baseMax = baseMax
+        self.bonus = bonus
+        self.penalty = penalty
+        self.total = total
+        self.annual = annual
+        self.grade = grade
+        self.downgrade = downgrade
+        self.downgradeReasons = downgradeReasons
+        self.pending = pending
+        self.rank = rank
+    }
 }
 
 /// Input errors found in a unit's facts (wrong values that types alone cannot catch).
@@ -190,7 +215,7 @@ public enum Engine {
 
     /// Scores one unit. Pending items count as 0 and are listed in `pending`.
     public static func score(_ unit: UnitInput, scheme: Scheme, context: ScoringContext) -> UnitResult {
-        var evaluator = Evaluator(scheme: scheme, facts: unit.facts, context: context)
+        let evaluator = Evaluator(scheme: scheme, facts: unit.facts, context: context)
 
         // Effects first: which items are zeroed by other items' findings.
         var zeroed: [String: String] = [:]
@@ -213,29 +238,29 @@ public enum Engine {
         var bonus = ExactDecimal.zero
         var penalty = ExactDecimal.zero
         var pending: [String] = []
-        for category in scheme.categories {
+        for section in scheme.sections {
             var categorySum = ExactDecimal.zero
-            for item in category.items where scheme.applies(item, to: unit.unitType) {
+            for plan in section.items where plan.appliesTo(unit.unitType) {
                 var result: ItemResult
-                if let reason = zeroed[item.id] {
+                if !zeroed.isEmpty, let reason = zeroed[plan.item.id] {
                     result = ItemResult(
-                        itemID: item.id, kind: category.kind, score: .zero, max: item.max,
+                        itemID: plan.item.id, kind: section.kind, score: .zero, max: plan.item.max,
                         state: .zeroedByEffect(reason: reason), steps: [.effect(reason: reason)], rawAmount: .zero)
                 } else {
-                    result = evaluator.evaluate(item, kind: category.kind)
-                    if case .scored = result.state, let missing = effectPending[item.id] {
+                    result = evaluator.evaluate(plan, kind: section.kind)
+                    if !effectPending.isEmpty, case .scored = result.state, let missing = effectPending[plan.item.id] {
                         result.state = .pending(missing: missing)
                         result.score = .zero
                     }
                 }
-                if case .pending = result.state { pending.append(item.id) }
+                if case .pending = result.state { pending.append(plan.item.id) }
                 categorySum += result.score
                 items.append(result)
             }
-            switch category.kind {
+            switch section.kind {
             case .base: base += categorySum
-            case .bonus: bonus += ExactDecimal.min(categorySum, category.cap ?? categorySum)
-            case .penalty: penalty += ExactDecimal.min(categorySum, category.cap ?? categorySum)
+            case .bonus: bonus += ExactDecimal.min(categorySum, section.cap ?? categorySum)
+            case .penalty: penalty += ExactDecimal.min(categorySum, section.cap ?? categorySum)
             }
         }
         let total = base + bonus - penalty
@@ -260,7 +285,7 @@ public enum Engine {
         }
         return UnitResult(
             id: unit.id, name: unit.name, unitType: unit.unitType, items: items, base: base,
-            baseMax: scheme.baseMaximum(for: unit.unitType), bonus: bonus, penalty: penalty, total: total,
+            baseMax: scheme.cachedBaseMaximum(for: unit.unitType), bonus: bonus, penalty: penalty, total: total,
             annual: annual, grade: grade, downgrade: !reasons.isEmpty, downgradeReasons: reasons, pending: pending,
             rank: 1)
     }
@@ -278,7 +303,7 @@ struct Evaluator {
     }
 
     func value(_ name: FactName, _ missing: inout [Int]) -> FactValue? {
-        if let value = facts[name.slot] ?? scheme.slots[name.slot].spec.defaultValue { return value }
+        if let value = facts[name.slot] ?? scheme.defaults[name.slot] { return value }
         if !missing.contains(name.slot) { missing.append(name.slot) }
         return nil
     }
@@ -364,14 +389,16 @@ struct Evaluator {
         }
     }
 
-    /// The band a value falls in; on a shared boundary the more favourable one.
-    func band(_ bands: [Band], _ value: ExactDecimal, exact: (Interval) -> Bool, higherIsBetter: Bool) -> Band? {
-        var chosen: Band? = nil
-        for band in bands where exact(band.interval) {
+    /// The index of the band a value falls in; on a shared boundary the more favourable one.
+    func band(_ bands: [Band], _ measure: Measure, _ value: ExactDecimal, higherIsBetter: Bool) -> Int? {
+        var chosen: Int? = nil
+        for index in bands.indices where contains(bands[index].interval, measure, value) {
             if let current = chosen {
-                if higherIsBetter ? band.result > current.result : band.result < current.result { chosen = band }
+                let better = higherIsBetter
+                    ? bands[index].result > bands[current].result : bands[index].result < bands[current].result
+                if better { chosen = index }
             } else {
-                chosen = band
+                chosen = index
             }
         }
         return chosen
@@ -425,9 +452,9 @@ struct Evaluator {
     }
 
     /// Evaluates one additive term; returns the amount and appends its step.
-    func term(_ term: Term, max: ExactDecimal, higherIsBetter: Bool, _ steps: inout [Step], _ missing: inout [Int])
-        -> ExactDecimal?
-    {
+    func term(
+        _ term: Term, index: Int, max: ExactDecimal, higherIsBetter: Bool, _ steps: inout [Step], _ missing: inout [Int]
+    ) -> ExactDecimal? {
         switch term {
         case .perCount(let name, let points):
             guard let n = count(name, &missing) else { return nil }
@@ -436,24 +463,21 @@ struct Evaluator {
             return amount
         case .points(let points, let when):
             guard let holds = condition(when, &missing) else { return nil }
-            if holds { steps.append(.condition(when, amount: points)) }
+            if holds { steps.append(.condition(term: index, amount: points)) }
             return holds ? points : .zero
         case .zero:
             return .zero  // handled before other terms
         case .fractionOfMax(let fraction, let when):
             guard let holds = condition(when, &missing) else { return nil }
             let amount = holds ? max * fraction : .zero
-            if holds { steps.append(.condition(when, amount: amount)) }
+            if holds { steps.append(.condition(term: index, amount: amount)) }
             return amount
         case .banded(let m, let bands):
             guard let value = measure(m, &missing) else { return nil }
             // For deductions the favourable band is the smaller amount.
-            guard
-                let chosen = band(
-                    bands, value, exact: { contains($0, m, value) }, higherIsBetter: higherIsBetter)
-            else { return .zero }
-            steps.append(.band(m, value: value, interval: chosen.interval, result: chosen.result))
-            return chosen.result
+            guard let chosen = band(bands, m, value, higherIsBetter: higherIsBetter) else { return .zero }
+            steps.append(.band(term: index, value: value, band: chosen, result: bands[chosen].result))
+            return bands[chosen].result
         case .lateDates(let name, let from, let to, let days, let perLate, let perMissing):
             guard let t = tally(name, from: from, to: to, workingDays: days, &missing) else { return nil }
             let amount = perLate * t.late + perMissing * t.missing
@@ -485,13 +509,17 @@ struct Evaluator {
             steps.append(.levels(slot: name.slot, counts: counts, amount: amount))
             return amount
         case .value(let name):
-            guard let value = number(name, &missing) else { return nil }
+            guard let value = number(name, &missing)?.rounded(places: 2) else { return nil }
             if value != .zero { steps.append(.value(slot: name.slot, amount: value)) }
             return value
         }
     }
 
-    func evaluate(_ item: Item, kind: CategoryKind) -> ItemResult {
+    func evaluate(_ plan: ItemPlan, kind: CategoryKind) -> ItemResult {
+        evaluate(plan.item, kind: kind)
+    }
+
+    func evaluate(_ item: borrowing Item, kind: CategoryKind) -> ItemResult {
         var steps: [Step] = []
         var missing: [Int] = []
         var raw = ExactDecimal.zero
@@ -508,22 +536,24 @@ struct Evaluator {
             let deducting: Bool
             if case .deduct = item.rule { deducting = true } else { deducting = false }
             // Terms that zero the item decide first: facts needed only otherwise are not required.
-            var zeroedBy: Condition? = nil
+            var zeroedBy: Int? = nil
             var zeroMissing: [Int] = []
-            for case .zero(let when) in terms where zeroedBy == nil {
-                if condition(when, &zeroMissing) == true { zeroedBy = when }
+            for index in terms.indices where zeroedBy == nil {
+                if case .zero(let when) = terms[index], condition(when, &zeroMissing) == true { zeroedBy = index }
             }
             if let zeroedBy {
-                steps.append(.zeroed(zeroedBy))
+                steps.append(.zeroed(term: zeroedBy))
                 score = .zero
                 break
             }
-            missing.append(contentsOf: zeroMissing)
+            if !zeroMissing.isEmpty { missing.append(contentsOf: zeroMissing) }
             var sum = ExactDecimal.zero
             var known = true
-            for t in terms {
-                if case .zero = t { continue }
-                if let amount = term(t, max: item.max, higherIsBetter: !deducting, &steps, &missing) {
+            for index in terms.indices {
+                if case .zero = terms[index] { continue }
+                if let amount = term(
+                    terms[index], index: index, max: item.max, higherIsBetter: !deducting, &steps, &missing)
+                {
                     sum += amount
                 } else {
                     known = false
@@ -537,11 +567,9 @@ struct Evaluator {
                 score = nil
             }
         case .bands(let m, let bands):
-            if let value = measure(m, &missing),
-                let chosen = band(bands, value, exact: { contains($0, m, value) }, higherIsBetter: true)
-            {
-                steps.append(.band(m, value: value, interval: chosen.interval, result: chosen.result))
-                score = chosen.result
+            if let value = measure(m, &missing), let chosen = band(bands, m, value, higherIsBetter: true) {
+                steps.append(.band(term: nil, value: value, band: chosen, result: bands[chosen].result))
+                score = bands[chosen].result
             } else {
                 score = nil
             }
@@ -573,7 +601,7 @@ struct Evaluator {
                 score = nil
             }
         case .manual(let name):
-            if let value = number(name, &missing) {
+            if let value = number(name, &missing)?.rounded(places: 2) {
                 steps.append(.manual(slot: name.slot, value: value))
                 score = value.clamped(.zero, item.max)
             } else {

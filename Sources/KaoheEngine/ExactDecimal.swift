@@ -131,6 +131,9 @@ public struct ExactDecimal: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// Shortest decimal text: `94`, `1.5`, `-0.25`.
     public var description: String {
+        if units >= 0 && units % Self.scale == 0 && units / Self.scale < 128 {
+            return Self.smallIntegers[Int(units / Self.scale)]
+        }
         let negative = units < 0
         let magnitude = units.magnitude
         let whole = magnitude / UInt64(Self.scale)
@@ -148,6 +151,8 @@ public struct ExactDecimal: Hashable, Comparable, Sendable, CustomStringConverti
         }
         return text
     }
+
+    private static let smallIntegers: [String] = (0..<128).map { String($0) }
 
     /// Text as a percentage, e.g. `85%` for 0.85.
     public var percentText: String { (self * ExactDecimal(100)).description + "%" }

@@ -22,6 +22,11 @@ public struct Explainer: Sendable {
         return value.description
     }
 
+    func unit(of measure: Measure) -> String {
+        if case .fact(let name) = measure, name.slot >= 0 { return spec(name.slot).unit }
+        return ""
+    }
+
     func measureText(_ measure: Measure) -> String {
         switch measure {
         case .fact(let name): return label(name)
@@ -75,7 +80,14 @@ public struct Explainer: Sendable {
         }
     }
 
-    func stepText(_ step: Step, _ facts: FactSheet, deducting: Bool, itemMax: ExactDecimal) -> String {
+    func terms(of rule: Rule) -> [Term] {
+        switch rule {
+        case .deduct(let terms), .award(let terms): terms
+        default: []
+        }
+    }
+
+    func stepText(_ step: Step, _ facts: FactSheet, rule: Rule, deducting: Bool, itemMax: ExactDecimal) -> String {
         let verb = deducting ? "扣" : "加"
         switch step {
         case .pass(let slot, let value, let score):
@@ -83,12 +95,28 @@ public struct Explainer: Sendable {
         case .perCount(let slot, let count, let points, let amount):
             let unit = spec(slot).unit
             return "\(spec(slot).label)\(count)\(unit) × \(points)分 = \(verb)\(amount)分"
-        case .condition(let condition, let amount):
+        case .condition(let index, let amount):
+            let condition: Condition
+            switch terms(of: rule)[index] {
+            case .points(_, let when), .fractionOfMax(_, let when), .zero(let when): condition = when
+            default: return "\(verb)\(amount)分"
+            }
             return "\(conditionText(condition, facts)) → \(verb)\(amount)分"
-        case .zeroed(let condition):
+        case .zeroed(let index):
+            guard case .zero(let condition) = terms(of: rule)[index] else { return "不得分" }
             return "\(conditionText(condition, facts)) → 不得分"
-        case .band(let measure, let value, let interval, let result):
-            let range = interval.text(percent: isPercent(measure))
+        case .band(let index, let value, let bandIndex, let result):
+            let measure: Measure
+            let bands: [Band]
+            if let index, case .banded(let m, let b) = terms(of: rule)[index] {
+                (measure, bands) = (m, b)
+            } else if case .bands(let m, let b) = rule {
+                (measure, bands) = (m, b)
+            } else {
+                return "\(result)分"
+            }
+            let interval = bands[bandIndex].interval
+            let range = interval.text(percent: isPercent(measure), unit: unit(of: measure))
             let subject = "\(measureText(measure))\(show(value, measure))"
             if case .ratio(let n, let d, let whenZero) = measure, case .count(0)? = facts[d.slot] {
                 return "\(label(d))为0，\(label(n))比率按\(whenZero.percentText)计 → 属“\(range)” → \(result)分"
@@ -100,9 +128,11 @@ public struct Explainer: Sendable {
             }
             return "\(subject)，属“\(range)” → \(deducting ? "扣" : "")\(result)分"
         case .dates(let slot, let records, let late, let missing, let perLate, let perMissing, let amount):
-            guard records > 0 else { return "\(spec(slot).label)0件 → \(verb)0分" }
+            let unit = spec(slot).unit.isEmpty ? "件" : spec(slot).unit
+            guard records > 0 else { return "\(spec(slot).label)0\(unit)" }
+            if late == 0 && missing == 0 { return "\(spec(slot).label)\(records)\(unit)，均按时办结" }
             return
-                "\(spec(slot).label)\(records)件：超期\(late)件 × \(perLate)分 + 未办理\(missing)件 × \(perMissing)分 = \(verb)\(amount)分"
+                "\(spec(slot).label)\(records)\(unit)：超期\(late)\(unit) × \(perLate)分 + 未办理\(missing)\(unit) × \(perMissing)分 = \(verb)\(amount)分"
         case .months(let slot, let short, let atLeast, let points, let amount):
             if short.isEmpty { return "\(spec(slot).label)：每月均不少于\(atLeast)\(spec(slot).unit)" }
             let months = short.map { "\($0)月" }.joined(separator: "、")
@@ -162,7 +192,7 @@ public struct Explainer: Sendable {
         }
         var deducting = false
         if case .deduct = item.rule { deducting = true }
-        let lines = result.steps.map { stepText($0, facts, deducting: deducting, itemMax: item.max) }
+        let lines = result.steps.map { stepText($0, facts, rule: item.rule, deducting: deducting, itemMax: item.max) }
         switch item.rule {
         case .deduct:
             if result.steps.isEmpty { return "无扣分情形 → \(result.score)分" }

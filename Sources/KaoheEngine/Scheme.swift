@@ -95,14 +95,30 @@ public struct FactSpec: Sendable, Equatable {
 /// A reference to a fact: by name within the current item, or qualified by an item (or `downgrade`) id.
 /// `slot` is filled in when the scheme is compiled.
 public struct FactName: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public var group: String?
-    public var name: String
+    /// The names live in one shared box so that copying a rule while scoring costs one retain.
+    private final class Names: Sendable {
+        let group: String?
+        let name: String
+        init(group: String?, name: String) {
+            self.group = group
+            self.name = name
+        }
+    }
+
+    private var names: Names
     public internal(set) var slot: Int = -1
 
     public init(_ name: String, in group: String? = nil) {
-        self.name = name
-        self.group = group
+        names = Names(group: group, name: name)
     }
+
+    /// Item (or `downgrade`) id; nil means the current item.
+    public var group: String? {
+        get { names.group }
+        set { names = Names(group: newValue, name: names.name) }
+    }
+
+    public var name: String { names.name }
 
     public var description: String { group.map { "\($0)/\(name)" } ?? name }
 
@@ -148,17 +164,20 @@ public struct Interval: Sendable, Equatable {
     }
 
     /// Chinese text in the reading-rule vocabulary: `80%以上`, `低于60%`, `60%—80%`.
-    public func text(percent: Bool) -> String {
-        func show(_ value: ExactDecimal) -> String { percent ? value.percentText : value.description }
+    public func text(percent: Bool, unit: String = "") -> String {
+        func show(_ value: ExactDecimal) -> String { percent ? value.percentText : value.description + unit }
         switch (lower, upper) {
         case (nil, nil): return "任意"
         case (let lower?, nil): return lower.inclusive ? "\(show(lower.value))以上" : "超过\(show(lower.value))"
         case (nil, let upper?): return upper.inclusive ? "\(show(upper.value))以下" : "低于\(show(upper.value))"
         case (let lower?, let upper?):
             if lower.value == upper.value && lower.inclusive && upper.inclusive { return "等于\(show(lower.value))" }
-            let left = lower.inclusive ? "" : "超过"
-            let right = upper.inclusive ? "" : "（不含）"
-            return "\(left)\(show(lower.value))—\(show(upper.value))\(right)"
+            switch (lower.inclusive, upper.inclusive) {
+            case (true, true): return "\(show(lower.value))—\(show(upper.value))"
+            case (true, false): return "\(show(lower.value))以上、低于\(show(upper.value))"
+            case (false, true): return "超过\(show(lower.value))、\(show(upper.value))以下"
+            case (false, false): return "超过\(show(lower.value))、低于\(show(upper.value))"
+            }
         }
     }
 }

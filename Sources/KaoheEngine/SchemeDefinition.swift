@@ -61,6 +61,11 @@ public struct Scheme: Sendable {
     public private(set) var slots: [FactSlot] = []
     private var slotIndex: [String: [String: Int]] = [:]
     private var itemPositions: [String: (category: Int, item: Int)] = [:]
+    private var baseMaxima: [String: ExactDecimal] = [:]
+    /// Categories as shared references, so scoring does not copy items.
+    private(set) var sections: [Section] = []
+    /// Each slot's default value (nil: required), for fast look-ups while scoring.
+    private(set) var defaults: [FactValue?] = []
 
     /// Validates and compiles a scheme.
     public init(
@@ -105,6 +110,9 @@ public struct Scheme: Sendable {
     /// The slot of a fact, by item (or `downgrade`) id and fact name.
     public func slot(group: String, fact: String) -> Int? { slotIndex[group]?[fact] }
 
+    /// Fact name → slot for an item or `downgrade`; nil when there is no such group.
+    public func slotTable(group: String) -> [String: Int]? { slotIndex[group] }
+
     /// The fact specs of an item or of `downgrade`.
     public func factSpecs(group: String) -> [FactSpec]? {
         if group == downgradeGroupID { return downgradeFacts.isEmpty ? nil : downgradeFacts }
@@ -126,6 +134,11 @@ public struct Scheme: Sendable {
         return sum
     }
 
+    /// `baseMaximum(for:)`, computed once when the scheme is compiled.
+    func cachedBaseMaximum(for unitType: String?) -> ExactDecimal {
+        baseMaxima[unitType ?? ""] ?? baseMaximum(for: unitType)
+    }
+
     /// The value of a parameter, with per-assessment overrides.
     public func parameter(_ id: String, overrides: [String: ExactDecimal]) -> ExactDecimal? {
         overrides[id] ?? parameters.first { $0.id == id }?.defaultValue
@@ -141,6 +154,38 @@ public struct Scheme: Sendable {
         self.slots = slots
         self.slotIndex = slotIndex
         self.itemPositions = itemPositions
+        defaults = slots.map(\.spec.defaultValue)
+        sections = categories.map { category in
+            Section(kind: category.kind, cap: category.cap, items: category.items.map(ItemPlan.init))
+        }
+        baseMaxima[""] = baseMaximum(for: nil)
+        for type in unitTypes { baseMaxima[type.id] = baseMaximum(for: type.id) }
+    }
+}
+
+/// A compiled item, shared by reference during scoring.
+final class ItemPlan: Sendable {
+    let item: Item
+    let unitTypes: Set<String>
+    init(_ item: Item) {
+        self.item = item
+        self.unitTypes = Set(item.unitTypes)
+    }
+    func appliesTo(_ unitType: String?) -> Bool {
+        guard let unitType, !unitTypes.isEmpty else { return true }
+        return unitTypes.contains(unitType)
+    }
+}
+
+/// A compiled category.
+final class Section: Sendable {
+    let kind: CategoryKind
+    let cap: ExactDecimal?
+    let items: [ItemPlan]
+    init(kind: CategoryKind, cap: ExactDecimal?, items: [ItemPlan]) {
+        self.kind = kind
+        self.cap = cap
+        self.items = items
     }
 }
 

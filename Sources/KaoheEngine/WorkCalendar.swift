@@ -98,6 +98,9 @@ public struct WorkCalendar: Sendable {
     /// Years for which the calendar data is authoritative.
     public let years: ClosedRange<Int>
     private let entries: [Day: Entry]
+    /// Working-day flags for every day of the covered years, for fast look-ups.
+    private let flags: [Bool]
+    private let flagsStart: Int32
 
     /// - Parameters:
     ///   - years: the years the data covers completely.
@@ -105,6 +108,17 @@ public struct WorkCalendar: Sendable {
     public init(years: ClosedRange<Int>, entries: [Day: Entry]) {
         self.years = years
         self.entries = entries
+        let start = Day(year: years.lowerBound, month: 1, day: 1) ?? Day(daysSinceEpoch: 0)
+        let end = Day(year: years.upperBound, month: 12, day: 31) ?? start
+        flagsStart = start.daysSinceEpoch
+        flags = (start.daysSinceEpoch...max(start.daysSinceEpoch, end.daysSinceEpoch)).map { offset in
+            let day = Day(daysSinceEpoch: offset)
+            switch entries[day] {
+            case .holiday: return false
+            case .workday: return true
+            case nil: return !day.isWeekend
+            }
+        }
     }
 
     /// Whether the calendar covers the year of `day`.
@@ -115,6 +129,8 @@ public struct WorkCalendar: Sendable {
 
     /// True when `day` is a working day.
     public func isWorkingDay(_ day: Day) -> Bool {
+        let offset = Int(day.daysSinceEpoch - flagsStart)
+        if offset >= 0 && offset < flags.count { return flags[offset] }
         switch entries[day] {
         case .holiday: return false
         case .workday: return true

@@ -129,10 +129,10 @@ public struct FactsDocument: Sendable {
                 throw FactsError(line: factsNode.line, unit: id, message: "facts 应为对象（考核项编号 → 事实）")
             }
             for (group, groupNode) in groups {
-                guard let specs = scheme.factSpecs(group: group) else {
+                guard let table = scheme.slotTable(group: group), group != downgradeGroupID || !table.isEmpty else {
                     throw FactsError(line: groupNode.line, unit: id, item: group, message: "方案“\(scheme.id)”中没有这个考核项")
                 }
-                if group != downgradeGroupID, let item = scheme.item(group), !scheme.applies(item, to: unitType) {
+                if unitType != nil, group != downgradeGroupID, let item = scheme.item(group), !scheme.applies(item, to: unitType) {
                     throw FactsError(
                         line: groupNode.line, unit: id, item: group, message: "该考核项不适用于单位类型“\(unitType ?? "")”")
                 }
@@ -140,8 +140,8 @@ public struct FactsDocument: Sendable {
                     throw FactsError(line: groupNode.line, unit: id, item: group, message: "应为对象（事实名 → 值）")
                 }
                 for (factName, valueNode) in values {
-                    guard let slot = scheme.slot(group: group, fact: factName) else {
-                        let known = specs.map(\.name).joined(separator: "、")
+                    guard let slot = table[factName] else {
+                        let known = (scheme.factSpecs(group: group) ?? []).map(\.name).joined(separator: "、")
                         throw FactsError(
                             line: valueNode.line, unit: id, item: group, fact: factName,
                             message: "没有这个事实（可用：\(known.isEmpty ? "无" : known)）")

@@ -3,7 +3,7 @@ import KaoheEngine
 /// Writes scoring results in the `kaohe score` JSON contract.
 public enum ResultsJSON {
     public static func encode(scheme: Scheme, units: [UnitInput], results: [UnitResult], pretty: Bool = false) -> [UInt8] {
-        let explainer = Explainer(scheme: scheme)
+        var explainer = CachingExplainer(explainer: Explainer(scheme: scheme))
         var w = JSONWriter(capacity: results.count * 4096 + 256)
         let newline = pretty ? "\n" : ""
         w.raw("{")
@@ -17,13 +17,29 @@ public enum ResultsJSON {
         w.raw("[" + newline)
         for (index, result) in results.enumerated() {
             if index > 0 { w.raw("," + newline) }
-            write(result, facts: units[index].facts, scheme: scheme, explainer: explainer, into: &w)
+            write(result, facts: units[index].facts, scheme: scheme, explainer: &explainer, into: &w)
         }
         w.raw(newline + "]}" + newline)
         return w.bytes
     }
 
-    static func write(_ r: UnitResult, facts: FactSheet, scheme: Scheme, explainer: Explainer, into w: inout JSONWriter) {
+    /// Explanations of items without steps depend only on the item and its score: compute them once.
+    struct CachingExplainer {
+        let explainer: Explainer
+        var plain: [String: (ExactDecimal, String)] = [:]
+
+        mutating func explain(_ item: ItemResult, facts: FactSheet) -> String {
+            guard item.steps.isEmpty, case .scored = item.state else { return explainer.explain(item, facts: facts) }
+            if let (score, text) = plain[item.itemID], score == item.score { return text }
+            let text = explainer.explain(item, facts: facts)
+            plain[item.itemID] = (item.score, text)
+            return text
+        }
+    }
+
+    static func write(
+        _ r: UnitResult, facts: FactSheet, scheme: Scheme, explainer: inout CachingExplainer, into w: inout JSONWriter
+    ) {
         w.raw("{")
         w.key("id")
         w.string(r.id)

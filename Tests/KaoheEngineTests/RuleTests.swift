@@ -212,3 +212,29 @@ func d(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
         #expect(try scoreItem(item, ["online_cases": .count(20000), "innovation": .decimal(3)]).0.score == 5)
     }
 }
+
+@Suite struct RankingTests {
+    func result(_ id: String, _ total: Int, type: String? = nil) -> UnitResult {
+        UnitResult(
+            id: id, name: id, unitType: type, items: [], base: ExactDecimal(total), baseMax: 100, bonus: 0, penalty: 0,
+            total: ExactDecimal(total), annual: nil, grade: nil, downgrade: false, downgradeReasons: [], pending: [], rank: 0)
+    }
+
+    @Test func tiesShareARankAndTheNextIsSkipped() {
+        var results = [result("a", 80), result("b", 90), result("c", 90), result("d", 70)]
+        Engine.rank(&results)
+        #expect(results.map(\.rank) == [3, 1, 1, 4])
+    }
+
+    @Test func ranksWithinUnitTypes() {
+        var results = [result("a", 80, type: "township"), result("b", 90, type: "department"), result("c", 85, type: "township")]
+        Engine.rank(&results)
+        #expect(results.map(\.rank) == [2, 1, 1])
+    }
+
+    @Test func manualScoresAreKeptToTwoDecimals() throws {
+        let manual = Item(
+            id: "1", name: "n", max: 30, facts: [FactSpec("score", .number(min: 0, max: 30), label: "评分")], rule: .manual(FactName("score")))
+        #expect(try scoreItem(manual, ["score": .decimal(d("27.125"))]).0.score == d("27.13"))
+    }
+}
