@@ -38,7 +38,11 @@ func makeDocument(units: Int) -> String {
                 let value: String
                 switch spec.type {
                 case .bool: value = random.next(4) == 0 ? "true" : "false"
-                case .count: value = spec.name.contains("online") ? String(5000 + random.next(10000)) : spec.name == "checks" ? String(120 + random.next(120)) : String(random.next(3))
+                case .count:
+                    value =
+                        spec.name.contains("online")
+                        ? String(5000 + random.next(10000))
+                        : spec.name == "checks" ? String(120 + random.next(120)) : String(random.next(3))
                 case .rate: value = "0.\(50 + random.next(50))"
                 case .number(_, let max): value = String(random.next((max?.integerValue ?? 3) + 1))
                 case .dates:
@@ -66,7 +70,9 @@ func seconds(_ block: () throws -> Void) rethrows -> Double {
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }
 
-print("kaohe-bench: xinbei-sanheyi, \(unitCount) units with full facts (\(scheme.items.count) items, \(scheme.slots.count) facts each)")
+print(
+    "kaohe-bench: xinbei-sanheyi, \(unitCount) units with full facts (\(scheme.items.count) items, \(scheme.slots.count) facts each)"
+)
 let document = makeDocument(units: unitCount)
 print("facts document: \(document.utf8.count / 1024) KiB")
 
@@ -83,7 +89,10 @@ for _ in 0..<5 {
     }
     best = min(best, time)
 }
-print(String(format: "engine alone:       %8.1f ms for %d units = %9.0f units/s (one core; target >= 100000)", best * 1000, unitCount, Double(unitCount) / best))
+print(
+    String(
+        format: "engine alone:       %8.1f ms for %d units = %9.0f units/s (one core; target >= 100000)", best * 1000,
+        unitCount, Double(unitCount) / best))
 print("  checksum of totals: \(checksum)")
 
 if engineOnly {
@@ -99,7 +108,8 @@ let encodeTime = seconds {
 print(String(format: "score + explain + encode in process: %8.1f ms", encodeTime * 1000))
 
 // End to end: the release `kaohe score FILE` binary, JSON in and out.
-let binary = ProcessInfo.processInfo.environment["KAOHE_BIN"]
+let binary =
+    ProcessInfo.processInfo.environment["KAOHE_BIN"]
     ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kaohe").path
 guard FileManager.default.isExecutableFile(atPath: binary) else {
     print("end to end: skipped, no kaohe binary at \(binary) (build it: swift build -c release --product kaohe)")
@@ -131,9 +141,12 @@ for _ in 0..<3 {
 }
 var usage = rusage()
 #if os(Linux)
-getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+    getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
 #else
-getrusage(RUSAGE_CHILDREN, &usage)
+    getrusage(RUSAGE_CHILDREN, &usage)
 #endif
-print(String(format: "end to end (kaohe score, %d KiB out): best %.3f s, median %.3f s (target <= 1.5 s)", outputBytes / 1024, runs.min()!, runs.sorted()[1]))
+print(
+    String(
+        format: "end to end (kaohe score, %d KiB out): best %.3f s, median %.3f s (target <= 1.5 s)",
+        outputBytes / 1024, runs.min()!, runs.sorted()[1]))
 print(String(format: "peak memory of kaohe score: %.1f MB (max RSS; target <= 200 MB)", Double(usage.ru_maxrss) / 1024))

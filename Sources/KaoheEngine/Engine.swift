@@ -44,15 +44,20 @@ public enum Step: Sendable, Equatable {
     case zeroed(term: Int)
     /// The measure of term `term` (nil: of the rule itself) fell in band `band`.
     case band(term: Int?, value: ExactDecimal, band: Int, result: ExactDecimal)
-    case dates(slot: Int, records: Int, late: Int, missing: Int, perLate: ExactDecimal, perMissing: ExactDecimal, amount: ExactDecimal)
+    case dates(
+        slot: Int, records: Int, late: Int, missing: Int, perLate: ExactDecimal, perMissing: ExactDecimal,
+        amount: ExactDecimal)
     case months(slot: Int, shortMonths: [Int], atLeast: Int, points: ExactDecimal, amount: ExactDecimal)
     case levels(slot: Int, counts: [(String, Int, ExactDecimal)], amount: ExactDecimal)
     case value(slot: Int, amount: ExactDecimal)
     case choice(slot: Int, value: String, score: ExactDecimal)
-    case linear(slot: Int, value: ExactDecimal, base: ExactDecimal, baseline: ExactDecimal, per: ExactDecimal, raw: ExactDecimal)
+    case linear(
+        slot: Int, value: ExactDecimal, base: ExactDecimal, baseline: ExactDecimal, per: ExactDecimal, raw: ExactDecimal
+    )
     case timely(slot: Int, records: Int, late: Int, missing: Int, atLeast: Int, workingDays: Int, ok: Bool)
     case manual(slot: Int, value: ExactDecimal)
-    case raters(groups: [(slot: Int, score: ExactDecimal, weight: ExactDecimal)], average: ExactDecimal, scale: ExactDecimal)
+    case raters(
+        groups: [(slot: Int, score: ExactDecimal, weight: ExactDecimal)], average: ExactDecimal, scale: ExactDecimal)
     case effect(reason: String)
 
     public static func == (lhs: Step, rhs: Step) -> Bool { String(describing: lhs) == String(describing: rhs) }
@@ -173,7 +178,8 @@ public enum Engine {
                     problems.append(
                         FactProblem(
                             unit: unit.id, item: info.group, fact: info.spec.name,
-                            message: "第\(index + 1)条的 \(fields[fields.count - 1].id)（\(last)）早于 \(fields[0].id)（\(first)）"))
+                            message:
+                                "第\(index + 1)条的 \(fields[fields.count - 1].id)（\(last)）早于 \(fields[0].id)（\(first)）"))
                 }
             }
         }
@@ -394,7 +400,8 @@ struct Evaluator {
         var chosen: Int? = nil
         for index in bands.indices where contains(bands[index].interval, measure, value) {
             if let current = chosen {
-                let better = higherIsBetter
+                let better =
+                    higherIsBetter
                     ? bands[index].result > bands[current].result : bands[index].result < bands[current].result
                 if better { chosen = index }
             } else {

@@ -124,7 +124,8 @@ public struct Explainer: Sendable {
             if case .ratio(let n, let d, _) = measure, case .count(let num)? = facts[n.slot],
                 case .count(let den)? = facts[d.slot]
             {
-                return "\(measureText(measure)) = \(num)/\(den) = \(show(value, measure))，属“\(range)” → \(deducting ? "扣" : "")\(result)分"
+                return
+                    "\(measureText(measure)) = \(num)/\(den) = \(show(value, measure))，属“\(range)” → \(deducting ? "扣" : "")\(result)分"
             }
             return "\(subject)，属“\(range)” → \(deducting ? "扣" : "")\(result)分"
         case .dates(let slot, let records, let late, let missing, let perLate, let perMissing, let amount):
@@ -136,7 +137,8 @@ public struct Explainer: Sendable {
         case .months(let slot, let short, let atLeast, let points, let amount):
             if short.isEmpty { return "\(spec(slot).label)：每月均不少于\(atLeast)\(spec(slot).unit)" }
             let months = short.map { "\($0)月" }.joined(separator: "、")
-            return "\(spec(slot).label)：\(months)不足\(atLeast)\(spec(slot).unit)，\(short.count)个月 × \(points)分 = \(verb)\(amount)分"
+            return
+                "\(spec(slot).label)：\(months)不足\(atLeast)\(spec(slot).unit)，\(short.count)个月 × \(points)分 = \(verb)\(amount)分"
         case .levels(let slot, let counts, let amount):
             guard case .levels(let options) = spec(slot).type else { return "" }
             if counts.isEmpty { return "\(spec(slot).label)：无" }

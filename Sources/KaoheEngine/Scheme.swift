@@ -248,7 +248,8 @@ public enum Term: Sendable, Equatable {
     /// Points by the band the measure falls in.
     case banded(Measure, [Band])
     /// Date pairs that must be within N working days: points per late record and per record never done.
-    case lateDates(FactName, from: String, to: String, workingDays: Int, perLate: ExactDecimal, perMissing: ExactDecimal)
+    case lateDates(
+        FactName, from: String, to: String, workingDays: Int, perLate: ExactDecimal, perMissing: ExactDecimal)
     /// Months (of twelve) with fewer than `atLeast`: points per such month.
     case monthsShort(FactName, atLeast: Int, points: ExactDecimal)
     /// Points per occurrence of each level.

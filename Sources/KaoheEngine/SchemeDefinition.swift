@@ -483,9 +483,10 @@ private struct SchemeCompiler {
             }
             return .perLevel(resolved, points)
         case .value(let name):
-            return .value(resolve(name, context, expect: "number") {
-                if case .number = $0 { true } else { false }
-            })
+            return .value(
+                resolve(name, context, expect: "number") {
+                    if case .number = $0 { true } else { false }
+                })
         }
     }
 
@@ -622,7 +623,8 @@ private struct SchemeCompiler {
     func noIntegerBetween(_ from: Cut, _ to: Cut) -> Bool {
         guard from.infinity == 0 else { return false }
         guard to.infinity == 0 else { return false }
-        let floorUnits = from.value.units >= 0
+        let floorUnits =
+            from.value.units >= 0
             ? (from.value.units / ExactDecimal.scale) * ExactDecimal.scale
             : -(((-from.value.units) + ExactDecimal.scale - 1) / ExactDecimal.scale) * ExactDecimal.scale
         var candidate = ExactDecimal(units: floorUnits)
@@ -630,4 +632,3 @@ private struct SchemeCompiler {
         return !(Cut(infinity: 0, value: candidate, side: 1) <= to)
     }
 }
-

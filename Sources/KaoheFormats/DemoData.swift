@@ -96,7 +96,9 @@ public enum DemoData {
                     for n in 0..<value {
                         let day = firstDay.adding(days: random.next(330))
                         findings.append(
-                            DemoFinding(item: info.group, fact: spec.name, date: day, note: "\(spec.label)（第\(n + 1)起）：\(day) 督查发现"))
+                            DemoFinding(
+                                item: info.group, fact: spec.name, date: day,
+                                note: "\(spec.label)（第\(n + 1)起）：\(day) 督查发现"))
                     }
                 }
             case .rate:
@@ -110,7 +112,8 @@ public enum DemoData {
                     let span = (high - low).units / ExactDecimal.scale
                     let fraction = Int64(quality - 15 + random.next(30)).clamped(0, 100)
                     let value = low + ExactDecimal(units: (high - low).units / 100 * fraction)
-                    sheet[slot] = .decimal((span > 10 ? value.rounded(places: 0) : value.rounded(places: 1)).clamped(low, high))
+                    sheet[slot] = .decimal(
+                        (span > 10 ? value.rounded(places: 0) : value.rounded(places: 1)).clamped(low, high))
                 }
             case .choice(let options):
                 sheet[slot] = .choice(random.chance(quality) ? options[0].id : options[random.next(options.count)].id)
@@ -127,7 +130,9 @@ public enum DemoData {
                     let start = firstDay.adding(days: random.next(330))
                     var record: [Day?] = [start]
                     for _ in 1..<fields.count {
-                        record.append(random.chance(weak / 5) ? nil : start.adding(days: random.chance(weak) ? 5 + random.next(5) : random.next(4)))
+                        record.append(
+                            random.chance(weak / 5)
+                                ? nil : start.adding(days: random.chance(weak) ? 5 + random.next(5) : random.next(4)))
                     }
                     records.append(record)
                 }

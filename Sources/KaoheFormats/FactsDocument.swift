@@ -50,7 +50,9 @@ public struct FactsDocument: Sendable {
         }
         var parameters: [String: ExactDecimal] = [:]
         if let node = root["parameters"] {
-            guard case .object(let list) = node.value else { throw FactsError(line: node.line, message: "parameters 应为对象") }
+            guard case .object(let list) = node.value else {
+                throw FactsError(line: node.line, message: "parameters 应为对象")
+            }
             for (key, valueNode) in list {
                 guard scheme.parameters.contains(where: { $0.id == key }) else {
                     let known = scheme.parameters.map(\.id).joined(separator: "、")
@@ -132,7 +134,9 @@ public struct FactsDocument: Sendable {
                 guard let table = scheme.slotTable(group: group), group != downgradeGroupID || !table.isEmpty else {
                     throw FactsError(line: groupNode.line, unit: id, item: group, message: "方案“\(scheme.id)”中没有这个考核项")
                 }
-                if unitType != nil, group != downgradeGroupID, let item = scheme.item(group), !scheme.applies(item, to: unitType) {
+                if unitType != nil, group != downgradeGroupID, let item = scheme.item(group),
+                    !scheme.applies(item, to: unitType)
+                {
                     throw FactsError(
                         line: groupNode.line, unit: id, item: group, message: "该考核项不适用于单位类型“\(unitType ?? "")”")
                 }
@@ -150,7 +154,8 @@ public struct FactsDocument: Sendable {
                     do {
                         sheet[slot] = try FactValueCoding.decode(valueNode, spec: scheme.slots[slot].spec)
                     } catch {
-                        throw FactsError(line: error.line, unit: id, item: group, fact: factName, message: error.message)
+                        throw FactsError(
+                            line: error.line, unit: id, item: group, fact: factName, message: error.message)
                     }
                 }
             }
@@ -204,7 +209,8 @@ public enum FactValueCoding {
             var levels: [String] = []
             for element in elements {
                 guard case .string(let value) = element.value, options.contains(where: { $0.id == value }) else {
-                    throw fail("级别应为以下之一：\(options.map { "\($0.id)（\($0.label)）" }.joined(separator: "、"))", element.line)
+                    throw fail(
+                        "级别应为以下之一：\(options.map { "\($0.id)（\($0.label)）" }.joined(separator: "、"))", element.line)
                 }
                 levels.append(value)
             }
@@ -227,7 +233,9 @@ public enum FactValueCoding {
                 var record: [Day?] = Array(repeating: nil, count: fields.count)
                 for (key, valueNode) in members {
                     guard let position = fields.firstIndex(where: { $0.id == key }) else {
-                        throw fail("第\(index + 1)条记录有未知字段“\(key)”（可用：\(fields.map(\.id).joined(separator: "、"))）", valueNode.line)
+                        throw fail(
+                            "第\(index + 1)条记录有未知字段“\(key)”（可用：\(fields.map(\.id).joined(separator: "、"))）",
+                            valueNode.line)
                     }
                     switch valueNode.value {
                     case .null: record[position] = nil

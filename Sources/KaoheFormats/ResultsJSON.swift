@@ -2,7 +2,9 @@ import KaoheEngine
 
 /// Writes scoring results in the `kaohe score` JSON contract.
 public enum ResultsJSON {
-    public static func encode(scheme: Scheme, units: [UnitInput], results: [UnitResult], pretty: Bool = false) -> [UInt8] {
+    public static func encode(scheme: Scheme, units: [UnitInput], results: [UnitResult], pretty: Bool = false)
+        -> [UInt8]
+    {
         var explainer = CachingExplainer(explainer: Explainer(scheme: scheme))
         var w = JSONWriter(capacity: results.count * 4096 + 256)
         let newline = pretty ? "\n" : ""

@@ -313,14 +313,18 @@ public enum SchemeDescription {
         out += row(["汇总得分", "", "", "", scheme.total.description, ""])
         out += rule("└", "┴", "┘")
         if !scheme.grades.isEmpty {
-            out += "等级：" + scheme.grades.map { "\($0.name) \($0.interval.text(percent: false))" }.joined(separator: "；") + "\n"
+            out +=
+                "等级：" + scheme.grades.map { "\($0.name) \($0.interval.text(percent: false))" }.joined(separator: "；")
+                + "\n"
         }
         if !scheme.downgradeTriggers.isEmpty {
             out += "直接降档：" + scheme.downgradeTriggers.map(\.reason).joined(separator: "；") + "\n"
         }
         for effect in scheme.effects { out += "联动：\(effect.reason)\n" }
         if !scheme.notes.isEmpty {
-            out += "说明：\n" + scheme.notes.enumerated().map { "  \($0.offset + 1). \($0.element)" }.joined(separator: "\n") + "\n"
+            out +=
+                "说明：\n" + scheme.notes.enumerated().map { "  \($0.offset + 1). \($0.element)" }.joined(separator: "\n")
+                + "\n"
         }
         return out
     }

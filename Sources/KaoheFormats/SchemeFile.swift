@@ -42,7 +42,9 @@ public enum SchemeFile {
         if !reader.problems.isEmpty {
             throw SchemeFileError(file: file, problems: reader.problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
         }
-        guard let scheme else { throw SchemeFileError(file: file, problems: [SchemeFileProblem(line: nil, message: "无法读取方案")]) }
+        guard let scheme else {
+            throw SchemeFileError(file: file, problems: [SchemeFileProblem(line: nil, message: "无法读取方案")])
+        }
         return scheme
     }
 
@@ -379,7 +381,9 @@ struct SchemeReader {
                 continue
             }
             for key in ["values", "fields"] where field(f, key) != nil {
-                let fits = (key == "values" && ["enum", "levels"].contains(typeName)) || (key == "fields" && typeName == "dates")
+                let fits =
+                    (key == "values" && ["enum", "levels"].contains(typeName))
+                    || (key == "fields" && typeName == "dates")
                 if !fits { fail(field(f, key), "\(what)的类型 \(typeName) 不用字段“\(key)”") }
             }
             for key in ["min", "max"] where field(f, key) != nil && typeName != "number" {
@@ -390,7 +394,8 @@ struct SchemeReader {
                 if isRequired { fail(defaultNode, "\(what)不能同时设置 required 和 default") }
                 defaultValue = self.defaultValue(defaultNode, type: type, what)
             }
-            specs.append(FactSpec(name, type, label: label, unit: unit, required: isRequired, defaultValue: defaultValue))
+            specs.append(
+                FactSpec(name, type, label: label, unit: unit, required: isRequired, defaultValue: defaultValue))
         }
         return specs
     }
@@ -497,7 +502,8 @@ struct SchemeReader {
         }
     }
 
-    static let termShapes = "{count, per}、{if, points}、{zero_if}、{if, fraction}、{of, bands}、{dates, …}、{months, at_least, per}、{levels, points}、{value}"
+    static let termShapes =
+        "{count, per}、{if, points}、{zero_if}、{if, fraction}、{of, bands}、{dates, …}、{months, at_least, per}、{levels, points}、{value}"
 
     mutating func term(_ node: Node, _ what: String) -> Term? {
         guard case .mapping(let mapping) = node else {
@@ -610,7 +616,8 @@ struct SchemeReader {
             return nil
         }
         let whenZero = decimal(whenZeroNode, "when_zero") ?? .one
-        return .ratio(numerator: FactName(names[0], in: item), denominator: FactName(names[1], in: item), whenZero: whenZero)
+        return .ratio(
+            numerator: FactName(names[0], in: item), denominator: FactName(names[1], in: item), whenZero: whenZero)
     }
 
     static let comparisons: [(String, Comparison)] = [
@@ -645,7 +652,10 @@ struct SchemeReader {
         let measureKeys = keys.subtracting(comparisonKeys)
         let usedComparisons = keys.intersection(comparisonKeys)
         guard usedComparisons.count == 1, let comparisonKey = usedComparisons.first else {
-            fail(node, "条件无法识别（字段：\(keys.sorted().joined(separator: "、"))）：应为事实名、{not}、{any}、{all}、{total_below}，或度量加一个比较（\(comparisonKeys.joined(separator: "、"))）")
+            fail(
+                node,
+                "条件无法识别（字段：\(keys.sorted().joined(separator: "、"))）：应为事实名、{not}、{any}、{all}、{total_below}，或度量加一个比较（\(comparisonKeys.joined(separator: "、"))）"
+            )
             return nil
         }
         let measure: Measure?

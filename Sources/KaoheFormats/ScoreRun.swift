@@ -41,7 +41,9 @@ public enum ScoreRun {
                         throw Failure.facts(
                             FactsError(
                                 line: root["scheme"]?.line,
-                                message: "未知方案“\(id)”（内置：\(BuiltInSchemes.ids.joined(separator: "、"))；自定义方案请用 --scheme FILE）"))
+                                message:
+                                    "未知方案“\(id)”（内置：\(BuiltInSchemes.ids.joined(separator: "、"))；自定义方案请用 --scheme FILE）"
+                            ))
                     }
                     scheme = builtIn
                 } catch let error as SchemeFileError {
@@ -59,7 +61,8 @@ public enum ScoreRun {
     }
 
     /// Scores a facts document and returns the results document.
-    public static func run(_ bytes: [UInt8], scheme: Scheme?, calendar: WorkCalendar, pretty: Bool = false) throws(Failure)
+    public static func run(_ bytes: [UInt8], scheme: Scheme?, calendar: WorkCalendar, pretty: Bool = false)
+        throws(Failure)
         -> [UInt8]
     {
         let (scheme, document) = try decode(bytes, scheme: scheme, calendar: calendar)

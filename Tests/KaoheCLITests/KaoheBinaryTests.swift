@@ -7,7 +7,8 @@ struct KaoheBinary {
     /// The `kaohe` executable next to the test bundle (override with KAOHE_BIN).
     static let path: String = {
         if let path = ProcessInfo.processInfo.environment["KAOHE_BIN"] { return path }
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
         if directory.lastPathComponent == "MacOS" || directory.pathExtension == "xctest" {
             directory = directory.deletingLastPathComponent()
@@ -67,8 +68,11 @@ let examplesDirectory: URL = {
         #expect(output.status == 0, "\(output.stderr)")
         let result = try JSONParser.parse(output.stdout)
         let expected = try JSONParser.parse(
-            String(decoding: try Data(contentsOf: examplesDirectory.appendingPathComponent("\(name).expected.json")), as: UTF8.self))
-        guard case .array(let expectedUnits)? = expected["units"]?.value, case .array(let units)? = result["units"]?.value
+            String(
+                decoding: try Data(contentsOf: examplesDirectory.appendingPathComponent("\(name).expected.json")),
+                as: UTF8.self))
+        guard case .array(let expectedUnits)? = expected["units"]?.value,
+            case .array(let units)? = result["units"]?.value
         else {
             Issue.record("units missing")
             return
@@ -94,7 +98,10 @@ let examplesDirectory: URL = {
 
     @Test func readsStandardInput() throws {
         let output = try KaoheBinary.run(
-            ["score", "-"], stdin: #"{"scheme":"xinbei-sanheyi","units":[{"id":"x","facts":{"13":{"offline_cases":3},"22":{"checks":300},"24":{"supervision_rate":1,"feedback_rate":1}}}]}"#)
+            ["score", "-"],
+            stdin:
+                #"{"scheme":"xinbei-sanheyi","units":[{"id":"x","facts":{"13":{"offline_cases":3},"22":{"checks":300},"24":{"supervision_rate":1,"feedback_rate":1}}}]}"#
+        )
         #expect(output.status == 0)
         #expect(output.stdout.contains(#""total":94"#))
         #expect(output.stdout.contains("网下办件3件 × 2分 = 扣6分；30 − 6 = 24分"))
@@ -102,7 +109,8 @@ let examplesDirectory: URL = {
 
     @Test func badFactsFailWithNothingOnStdout() throws {
         let output = try KaoheBinary.run(
-            ["score", "-"], stdin: #"{"scheme":"pingqiao-2022","units":[{"id":"u9","facts":{"2.1":{"coverage":1.5}}}]}"#)
+            ["score", "-"], stdin: #"{"scheme":"pingqiao-2022","units":[{"id":"u9","facts":{"2.1":{"coverage":1.5}}}]}"#
+        )
         #expect(output.status != 0)
         #expect(output.stdout.isEmpty)
         for fragment in ["u9", "2.1", "coverage"] { #expect(output.stderr.contains(fragment)) }
@@ -152,7 +160,9 @@ let examplesDirectory: URL = {
         #expect(output.stdout.isEmpty)
         #expect(output.stderr.contains("bad.yaml:14"))
         #expect(output.stderr.contains("minus"))
-        let good = try KaoheBinary.run(["validate", examplesDirectory.appendingPathComponent("pingqiao-2022.facts.json").path])
+        let good = try KaoheBinary.run([
+            "validate", examplesDirectory.appendingPathComponent("pingqiao-2022.facts.json").path,
+        ])
         #expect(good.status == 0)
         // A custom scheme scores through --scheme.
         let custom = directory.appendingPathComponent("custom.yaml")

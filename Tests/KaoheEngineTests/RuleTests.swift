@@ -45,7 +45,10 @@ func d(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
     @Test func zeroTermsDecideFirstAndFractions() throws {
         let item = Item(
             id: "4.4", name: "n", max: 2,
-            facts: [FactSpec("assessed", .bool, label: "开展审批效能评估"), FactSpec("exposures", .count, label: "效能投诉或媒体曝光", unit: "件")],
+            facts: [
+                FactSpec("assessed", .bool, label: "开展审批效能评估"),
+                FactSpec("exposures", .count, label: "效能投诉或媒体曝光", unit: "件"),
+            ],
             rule: .deduct([
                 .zero(when: .isFalse(FactName("assessed"))),
                 .zero(when: .compare(.fact(FactName("exposures")), .atLeast, .constant(2))),
@@ -98,10 +101,14 @@ func d(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
 
     @Test func countThresholdAndChoice() throws {
         let threshold = Item(
-            id: "3.1", name: "n", max: 5, facts: [FactSpec("reports", .count, label: "报送信息", unit: "篇", required: true)],
+            id: "3.1", name: "n", max: 5,
+            facts: [FactSpec("reports", .count, label: "报送信息", unit: "篇", required: true)],
             rule: .bands(
                 .fact(FactName("reports")),
-                [Band(Interval(lower: Bound(3, inclusive: true)), 5), Band(Interval(upper: Bound(3, inclusive: false)), 0)]))
+                [
+                    Band(Interval(lower: Bound(3, inclusive: true)), 5),
+                    Band(Interval(upper: Bound(3, inclusive: false)), 0),
+                ]))
         #expect(try scoreItem(threshold, ["reports": .count(3)]).0.score == 5)
         #expect(try scoreItem(threshold, ["reports": .count(2)]).0.score == 0)
         #expect(try scoreItem(threshold, [:]).0.state == .pending(missing: ["3.1/reports"]))
@@ -127,7 +134,8 @@ func d(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
 
     @Test func linearMayExceedMax() throws {
         let item = Item(
-            id: "1", name: "n", max: 30, facts: [FactSpec("submitted", .count, label: "信息上报", unit: "条", required: true)],
+            id: "1", name: "n", max: 30,
+            facts: [FactSpec("submitted", .count, label: "信息上报", unit: "条", required: true)],
             rule: .linear(FactName("submitted"), base: 30, baseline: 40, per: 1, floor: 0), mayExceedMax: true)
         #expect(try scoreItem(item, ["submitted": .count(45)]).0.score == 35)
         #expect(try scoreItem(item, ["submitted": .count(35)]).0.score == 25)
@@ -138,19 +146,27 @@ func d(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
     @Test func workingDayTimelinessOverDatePairs() throws {
         let fields = [FactOption("received", "收到"), FactOption("replied", "回复")]
         let item = Item(
-            id: "21", name: "n", max: 2, facts: [FactSpec("consultations", .dates(fields: fields), label: "咨询", unit: "件")],
+            id: "21", name: "n", max: 2,
+            facts: [FactSpec("consultations", .dates(fields: fields), label: "咨询", unit: "件")],
             rule: .deduct([
-                .lateDates(FactName("consultations"), from: "received", to: "replied", workingDays: 3, perLate: d("0.5"), perMissing: 1)
+                .lateDates(
+                    FactName("consultations"), from: "received", to: "replied", workingDays: 3, perLate: d("0.5"),
+                    perMissing: 1)
             ]))
         func day(_ s: String) -> Day { Day(iso: s)! }
-        let onTime: FactValue = .dates([[day("2020-09-25"), day("2020-09-29")], [day("2020-09-30"), day("2020-10-12")]])
+        let onTime: FactValue = .dates([
+            [day("2020-09-25"), day("2020-09-29")], [day("2020-09-30"), day("2020-10-12")],
+        ])
         #expect(try scoreItem(item, ["consultations": onTime]).0.score == 2)
-        let late: FactValue = .dates([[day("2020-09-25"), day("2020-09-30")], [day("2020-09-30"), day("2020-10-13")], [day("2020-09-30"), nil]])
+        let late: FactValue = .dates([
+            [day("2020-09-25"), day("2020-09-30")], [day("2020-09-30"), day("2020-10-13")], [day("2020-09-30"), nil],
+        ])
         let (result, text) = try scoreItem(item, ["consultations": late])
         #expect(result.score == 0)  // 2 − 0.5 − 0.5 − 1
         #expect(text.contains("超期2件 × 0.5分 + 未办理1件 × 1分 = 扣2分"))
         let timely = Item(
-            id: "2.3", name: "n", max: 5, facts: [FactSpec("interpretations", .dates(fields: fields), label: "政策解读", unit: "次")],
+            id: "2.3", name: "n", max: 5,
+            facts: [FactSpec("interpretations", .dates(fields: fields), label: "政策解读", unit: "次")],
             rule: .timely(FactName("interpretations"), from: "received", to: "replied", workingDays: 3, atLeast: 1))
         #expect(try scoreItem(timely, [:]).0.score == 0)
         #expect(try scoreItem(timely, ["interpretations": onTime]).0.score == 5)
@@ -159,7 +175,8 @@ func d(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
 
     @Test func monthsShortDeduction() throws {
         let item = Item(
-            id: "5", name: "n", max: 12, facts: [FactSpec("monthly", .counts12, label: "每月报送信息", unit: "条", required: true)],
+            id: "5", name: "n", max: 12,
+            facts: [FactSpec("monthly", .counts12, label: "每月报送信息", unit: "条", required: true)],
             rule: .deduct([.monthsShort(FactName("monthly"), atLeast: 1, points: 1)]))
         #expect(try scoreItem(item, ["monthly": .counts([1, 0, 2, 0, 1, 1, 1, 1, 1, 1, 1, 0])]).0.score == 9)
         #expect(try scoreItem(item, [:]).0.state == .pending(missing: ["5/monthly"]))
@@ -167,10 +184,12 @@ func d(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
 
     @Test func manualAndWeightedRaters() throws {
         let manual = Item(
-            id: "1", name: "n", max: 30, facts: [FactSpec("score", .number(min: 0, max: 30), label: "评分")], rule: .manual(FactName("score")))
+            id: "1", name: "n", max: 30, facts: [FactSpec("score", .number(min: 0, max: 30), label: "评分")],
+            rule: .manual(FactName("score")))
         #expect(try scoreItem(manual, ["score": .decimal(d("27.5"))]).0.score == d("27.5"))
         let parameters = [
-            Parameter(id: "w1", name: "县领导", defaultValue: d("0.4")), Parameter(id: "w2", name: "部门", defaultValue: d("0.3")),
+            Parameter(id: "w1", name: "县领导", defaultValue: d("0.4")),
+            Parameter(id: "w2", name: "部门", defaultValue: d("0.3")),
             Parameter(id: "w3", name: "社会", defaultValue: d("0.3")),
         ]
         let raters = Item(
@@ -181,8 +200,11 @@ func d(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
                 FactSpec("public", .number(min: 0, max: 100), label: "社会评议"),
             ],
             rule: .raters(
-                [RaterGroup(fact: FactName("leaders"), weightParameter: "w1"), RaterGroup(fact: FactName("departments"), weightParameter: "w2"),
-                 RaterGroup(fact: FactName("public"), weightParameter: "w3")], scale: 100))
+                [
+                    RaterGroup(fact: FactName("leaders"), weightParameter: "w1"),
+                    RaterGroup(fact: FactName("departments"), weightParameter: "w2"),
+                    RaterGroup(fact: FactName("public"), weightParameter: "w3"),
+                ], scale: 100))
         let facts: [String: FactValue] = ["leaders": .decimal(90), "departments": .decimal(80), "public": .decimal(70)]
         let (result, text) = try scoreItem(raters, facts, parameters: parameters)
         #expect(result.score == d("16.2"))  // (36 + 24 + 21) = 81 → 81 × 20 / 100
@@ -198,17 +220,25 @@ func d(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
                 FactSpec("innovation", .number(min: 0, max: 3), label: "创新加分", defaultValue: .decimal(0)),
             ],
             rule: .award([
-                .points(2, when: .any([
-                    .compare(.fact(FactName("online_cases")), .above, .constant(10000)),
-                    .compare(.fact(FactName("online_cases")), .above, .scaledFact(FactName("online_cases_last_year"), factor: d("1.3"))),
-                ])),
+                .points(
+                    2,
+                    when: .any([
+                        .compare(.fact(FactName("online_cases")), .above, .constant(10000)),
+                        .compare(
+                            .fact(FactName("online_cases")), .above,
+                            .scaledFact(FactName("online_cases_last_year"), factor: d("1.3"))),
+                    ])),
                 .value(FactName("innovation")),
             ]))
-        #expect(try scoreItem(item, ["online_cases": .count(10000), "online_cases_last_year": .count(8000)]).0.score == 0)
+        #expect(
+            try scoreItem(item, ["online_cases": .count(10000), "online_cases_last_year": .count(8000)]).0.score == 0)
         #expect(try scoreItem(item, ["online_cases": .count(1)]).0.score == 2)  // growth over a last year of 0
-        #expect(try scoreItem(item, ["online_cases": .count(10001), "online_cases_last_year": .count(8000)]).0.score == 2)
-        #expect(try scoreItem(item, ["online_cases": .count(1300), "online_cases_last_year": .count(1000)]).0.score == 0)
-        #expect(try scoreItem(item, ["online_cases": .count(1301), "online_cases_last_year": .count(1000)]).0.score == 2)
+        #expect(
+            try scoreItem(item, ["online_cases": .count(10001), "online_cases_last_year": .count(8000)]).0.score == 2)
+        #expect(
+            try scoreItem(item, ["online_cases": .count(1300), "online_cases_last_year": .count(1000)]).0.score == 0)
+        #expect(
+            try scoreItem(item, ["online_cases": .count(1301), "online_cases_last_year": .count(1000)]).0.score == 2)
         #expect(try scoreItem(item, ["online_cases": .count(20000), "innovation": .decimal(3)]).0.score == 5)
     }
 }
@@ -217,7 +247,8 @@ func d(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
     func result(_ id: String, _ total: Int, type: String? = nil) -> UnitResult {
         UnitResult(
             id: id, name: id, unitType: type, items: [], base: ExactDecimal(total), baseMax: 100, bonus: 0, penalty: 0,
-            total: ExactDecimal(total), annual: nil, grade: nil, downgrade: false, downgradeReasons: [], pending: [], rank: 0)
+            total: ExactDecimal(total), annual: nil, grade: nil, downgrade: false, downgradeReasons: [], pending: [],
+            rank: 0)
     }
 
     @Test func tiesShareARankAndTheNextIsSkipped() {
@@ -227,14 +258,17 @@ func d(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
     }
 
     @Test func ranksWithinUnitTypes() {
-        var results = [result("a", 80, type: "township"), result("b", 90, type: "department"), result("c", 85, type: "township")]
+        var results = [
+            result("a", 80, type: "township"), result("b", 90, type: "department"), result("c", 85, type: "township"),
+        ]
         Engine.rank(&results)
         #expect(results.map(\.rank) == [2, 1, 1])
     }
 
     @Test func manualScoresAreKeptToTwoDecimals() throws {
         let manual = Item(
-            id: "1", name: "n", max: 30, facts: [FactSpec("score", .number(min: 0, max: 30), label: "评分")], rule: .manual(FactName("score")))
+            id: "1", name: "n", max: 30, facts: [FactSpec("score", .number(min: 0, max: 30), label: "评分")],
+            rule: .manual(FactName("score")))
         #expect(try scoreItem(manual, ["score": .decimal(d("27.125"))]).0.score == d("27.13"))
     }
 }

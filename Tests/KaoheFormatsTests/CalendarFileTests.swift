@@ -39,10 +39,13 @@ import Testing
     }
 
     @Test func replacementFileIsParsedWithLineErrors() throws {
-        let calendar = try CalendarFile.parse("# test\nyears 2030-2030\n2030-10-01 holiday 国庆节\n2030-09-29 workday 调休\n", file: "c.txt")
+        let calendar = try CalendarFile.parse(
+            "# test\nyears 2030-2030\n2030-10-01 holiday 国庆节\n2030-09-29 workday 调休\n", file: "c.txt")
         #expect(!calendar.isWorkingDay(day("2030-10-01")))
         #expect(calendar.isWorkingDay(day("2030-09-29")))
-        #expect(throws: CalendarFileError.self) { try CalendarFile.parse("years 2030-2030\n2030-13-01 holiday x\n", file: "c.txt") }
+        #expect(throws: CalendarFileError.self) {
+            try CalendarFile.parse("years 2030-2030\n2030-13-01 holiday x\n", file: "c.txt")
+        }
         do {
             _ = try CalendarFile.parse("years 2030-2030\n2030-10-01 vacation x\n", file: "c.txt")
             Issue.record("expected an error")

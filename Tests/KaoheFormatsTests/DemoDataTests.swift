@@ -8,7 +8,8 @@ import Testing
         #expect(DemoData.shuangyashanCounties.count == 8)
         #expect(DemoData.shuangyashanDepartments.count == 42)
         #expect(DemoData.shuangyashanProvincial.map(\.name) == ["市国税局", "市地税局", "市社保局"])
-        let ids = (DemoData.pingqiaoDepartments + DemoData.shuangyashanCounties + DemoData.shuangyashanDepartments).map(\.id)
+        let ids = (DemoData.pingqiaoDepartments + DemoData.shuangyashanCounties + DemoData.shuangyashanDepartments).map(
+            \.id)
         #expect(Set(ids).count == ids.count)
     }
 
@@ -19,7 +20,8 @@ import Testing
         var totals: Set<ExactDecimal> = []
         for type in types {
             for seed in 1...20 {
-                let (sheet, findings) = DemoData.facts(for: scheme, unitType: type, seed: UInt64(seed), quality: 60 + seed)
+                let (sheet, findings) = DemoData.facts(
+                    for: scheme, unitType: type, seed: UInt64(seed), quality: 60 + seed)
                 let unit = UnitInput(id: "u\(seed)", name: "u", unitType: type, facts: sheet)
                 let context = ScoringContext(calendar: builtInCalendar)
                 #expect(Engine.problems(in: unit, scheme: scheme, context: context).isEmpty)

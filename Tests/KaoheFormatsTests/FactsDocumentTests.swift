@@ -17,9 +17,19 @@ import Testing
             (doc(#"{"3.1":{"reports":1.5}}"#), ["u1", "3.1", "reports", "整数"]),
             (doc(#"{"1.1":{"established":"yes"}}"#), ["u1", "1.1", "established"]),
             (doc(#"{"3.3":{"commendations":["nation"]}}"#), ["u1", "3.3", "commendations", "province"]),
-            (doc(#"{"21":{"consultations":[{"received":"2020-02-30","replied":null}]}}"#, scheme: "xinbei-sanheyi"), ["u1", "21", "consultations", "2020-02-30"]),
-            (doc(#"{"21":{"consultations":[{"received":"2016-05-03","replied":null}]}}"#, scheme: "xinbei-sanheyi"), ["u1", "21", "consultations", "日历"]),
-            (doc(#"{"21":{"consultations":[{"received":"2020-05-03","replied":"2020-05-01"}]}}"#, scheme: "xinbei-sanheyi"), ["u1", "21", "早于"]),
+            (
+                doc(#"{"21":{"consultations":[{"received":"2020-02-30","replied":null}]}}"#, scheme: "xinbei-sanheyi"),
+                ["u1", "21", "consultations", "2020-02-30"]
+            ),
+            (
+                doc(#"{"21":{"consultations":[{"received":"2016-05-03","replied":null}]}}"#, scheme: "xinbei-sanheyi"),
+                ["u1", "21", "consultations", "日历"]
+            ),
+            (
+                doc(
+                    #"{"21":{"consultations":[{"received":"2020-05-03","replied":"2020-05-01"}]}}"#,
+                    scheme: "xinbei-sanheyi"), ["u1", "21", "早于"]
+            ),
             (doc("{}", scheme: "no-such-scheme"), ["no-such-scheme"]),
             ("{\"scheme\":\"pingqiao-2022\",\"units\":[{\"id\":\"a\"},{\"id\":\"a\"}]}", ["a", "重复"]),
             ("{\"scheme\":\"pingqiao-2022\",\"units\":[{\"facts\":{}}]}", ["id"]),

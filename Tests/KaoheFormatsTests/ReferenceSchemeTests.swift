@@ -15,24 +15,35 @@ import Testing
     }
 
     @Test func pingqiaoBands() throws {
-        func coverage(_ rate: String) throws -> ExactDecimal? { try scoreUnit("pingqiao-2022", #"{"2.1":{"coverage":\#(rate)}}"#).score("2.1") }
+        func coverage(_ rate: String) throws -> ExactDecimal? {
+            try scoreUnit("pingqiao-2022", #"{"2.1":{"coverage":\#(rate)}}"#).score("2.1")
+        }
         #expect(try coverage("0.8") == 20)
         #expect(try coverage("0.6") == 15)
         #expect(try coverage("0.7999") == 15)
         #expect(try coverage("0.5999") == 10)
-        func accuracy(_ rate: String) throws -> ExactDecimal? { try scoreUnit("pingqiao-2022", #"{"2.2":{"accuracy":\#(rate)}}"#).score("2.2") }
+        func accuracy(_ rate: String) throws -> ExactDecimal? {
+            try scoreUnit("pingqiao-2022", #"{"2.2":{"accuracy":\#(rate)}}"#).score("2.2")
+        }
         #expect(try accuracy("0.8") == 20)
         #expect(try accuracy("0.6") == 10)
         #expect(try accuracy("0.59") == 0)
         func complaints(_ onTime: Int, _ received: Int) throws -> ExactDecimal? {
-            try scoreUnit("pingqiao-2022", #"{"2.4":{"complaints_received":\#(received),"complaints_on_time":\#(onTime)}}"#).score("2.4")
+            try scoreUnit(
+                "pingqiao-2022", #"{"2.4":{"complaints_received":\#(received),"complaints_on_time":\#(onTime)}}"#
+            ).score("2.4")
         }
         #expect(try complaints(0, 0) == 10)
         #expect(try complaints(8, 10) == 10)
         #expect(try complaints(6, 10) == 8)
         #expect(try complaints(5, 10) == 5)
-        #expect(factsFailure(#"{"scheme":"pingqiao-2022","units":[{"id":"x","facts":{"2.4":{"complaints_received":3,"complaints_on_time":4}}}]}"#)?.contains("complaints_on_time") == true)
-        func reports(_ n: Int) throws -> ExactDecimal? { try scoreUnit("pingqiao-2022", #"{"3.1":{"reports":\#(n)}}"#).score("3.1") }
+        #expect(
+            factsFailure(
+                #"{"scheme":"pingqiao-2022","units":[{"id":"x","facts":{"2.4":{"complaints_received":3,"complaints_on_time":4}}}]}"#
+            )?.contains("complaints_on_time") == true)
+        func reports(_ n: Int) throws -> ExactDecimal? {
+            try scoreUnit("pingqiao-2022", #"{"3.1":{"reports":\#(n)}}"#).score("3.1")
+        }
         #expect(try reports(3) == 5)
         #expect(try reports(2) == 0)
         let empty = try scoreUnit("pingqiao-2022", "{}")
@@ -46,16 +57,25 @@ import Testing
     }
 
     @Test func shuangyashanEffectsAndHalves() throws {
-        let notStarted = try scoreUnit("shuangyashan-2017", #"{"4.1":{"system_started":false},"4.2":{"supervised":true},"4.3":{}}"#)
+        let notStarted = try scoreUnit(
+            "shuangyashan-2017", #"{"4.1":{"system_started":false},"4.2":{"supervised":true},"4.3":{}}"#)
         #expect(notStarted.score("4.1") == 0)
-        #expect(notStarted.item("4.2")?.state == .zeroedByEffect(reason: notStarted.item("4.2").map { if case .zeroedByEffect(let r) = $0.state { r } else { "" } } ?? ""))
+        #expect(
+            notStarted.item("4.2")?.state
+                == .zeroedByEffect(
+                    reason: notStarted.item("4.2").map { if case .zeroedByEffect(let r) = $0.state { r } else { "" } }
+                        ?? ""))
         #expect(notStarted.score("4.3") == 0)
         let ignored = try scoreUnit(
-            "shuangyashan-2017", #"{"4.1":{"system_started":true,"staffed":true,"mechanism":true},"4.2":{"supervised":true,"ignored_city_warnings":4}}"#)
+            "shuangyashan-2017",
+            #"{"4.1":{"system_started":true,"staffed":true,"mechanism":true},"4.2":{"supervised":true,"ignored_city_warnings":4}}"#
+        )
         #expect(ignored.score("4.1") == 0)
         #expect(ignored.score("4.2") == 0)
         let threeIgnored = try scoreUnit(
-            "shuangyashan-2017", #"{"4.1":{"system_started":true,"staffed":true,"mechanism":true},"4.2":{"supervised":true,"ignored_city_warnings":3}}"#)
+            "shuangyashan-2017",
+            #"{"4.1":{"system_started":true,"staffed":true,"mechanism":true},"4.2":{"supervised":true,"ignored_city_warnings":3}}"#
+        )
         #expect(threeIgnored.score("4.1") == 10)
         #expect(threeIgnored.score("4.2") == 5)
         #expect(threeIgnored.score("4.3") == 3)
@@ -66,7 +86,8 @@ import Testing
         #expect(try efficiency(1) == 1)
         #expect(try efficiency(2) == 0)
         func reports(_ missed: Int, _ late: Int) throws -> ExactDecimal? {
-            try scoreUnit("shuangyashan-2017", #"{"1.4":{"missed_reports":\#(missed),"late_reports":\#(late)}}"#).score("1.4")
+            try scoreUnit("shuangyashan-2017", #"{"1.4":{"missed_reports":\#(missed),"late_reports":\#(late)}}"#).score(
+                "1.4")
         }
         #expect(try reports(1, 0) == 4)
         #expect(try reports(1, 1) == 0)
@@ -84,7 +105,9 @@ import Testing
         #expect(try column(1) == 1)
         #expect(try column(2) == 0)
         #expect(try column(3) == 0)
-        let bonus = try scoreUnit("shuangyashan-2017", #"{"7.1":{"parallel_approval":true},"7.3":{"quality_measures":true}}"#, parameters: #"{"annual_weight":20}"#)
+        let bonus = try scoreUnit(
+            "shuangyashan-2017", #"{"7.1":{"parallel_approval":true},"7.3":{"quality_measures":true}}"#,
+            parameters: #"{"annual_weight":20}"#)
         #expect(bonus.bonus == 15)
         #expect(bonus.annual == (bonus.total * 20 / 100).rounded(places: 2))
     }
@@ -118,19 +141,26 @@ import Testing
         let ninety = try scoreUnit("changbai-2020-fangguanfu", Self.fullFangguanfu + #","4":{"violations":5}}"#)
         #expect(ninety.total == 90)
         #expect(ninety.grade == "优秀")
-        let seventy = try scoreUnit("changbai-2020-fangguanfu", Self.fullFangguanfu + #","6":{"violations":1},"8":{"violations":2},"5":{"violations":2}}"#)
+        let seventy = try scoreUnit(
+            "changbai-2020-fangguanfu",
+            Self.fullFangguanfu + #","6":{"violations":1},"8":{"violations":2},"5":{"violations":2}}"#)
         #expect(seventy.total == 70)
         #expect(seventy.grade == "合格")
         #expect(!seventy.downgrade)
-        let low = try scoreUnit("changbai-2020-fangguanfu", Self.fullFangguanfu + #","6":{"violations":1},"7":{"violations":1}}"#)
+        let low = try scoreUnit(
+            "changbai-2020-fangguanfu", Self.fullFangguanfu + #","6":{"violations":1},"7":{"violations":1}}"#)
         #expect(low.total == 70)
-        let below = try scoreUnit("changbai-2020-fangguanfu", Self.fullFangguanfu + #","6":{"violations":1},"7":{"violations":1},"1":{"leader_not_involved":true}}"#)
+        let below = try scoreUnit(
+            "changbai-2020-fangguanfu",
+            Self.fullFangguanfu + #","6":{"violations":1},"7":{"violations":1},"1":{"leader_not_involved":true}}"#)
         #expect(below.total == 69)
         #expect(below.grade == "不合格")
         #expect(below.downgrade)
-        let county = try scoreUnit("changbai-2020-fangguanfu", Self.fullFangguanfu + #","downgrade":{"county_notices":1}}"#)
+        let county = try scoreUnit(
+            "changbai-2020-fangguanfu", Self.fullFangguanfu + #","downgrade":{"county_notices":1}}"#)
         #expect(!county.downgrade)
-        let twice = try scoreUnit("changbai-2020-fangguanfu", Self.fullFangguanfu + #","downgrade":{"county_notices":2,"city_notices":1}}"#)
+        let twice = try scoreUnit(
+            "changbai-2020-fangguanfu", Self.fullFangguanfu + #","downgrade":{"county_notices":2,"city_notices":1}}"#)
         #expect(twice.downgrade)
         #expect(twice.downgradeReasons.count == 2)
         #expect(twice.grade == "优秀")
@@ -141,7 +171,8 @@ import Testing
     @Test func changbaiXinxiMayExceedMax() throws {
         let result = try scoreUnit(
             "changbai-2020-xinxi",
-            #"{"1":{"submitted":52},"2":{"adopted":5},"3":{"has_rules":true,"keeps_signed_copies":false},"4":{"leadership":true,"mechanism":true,"dedicated_staff":false,"cooperation":true}}"#)
+            #"{"1":{"submitted":52},"2":{"adopted":5},"3":{"has_rules":true,"keeps_signed_copies":false},"4":{"leadership":true,"mechanism":true,"dedicated_staff":false,"cooperation":true}}"#
+        )
         #expect(result.score("1") == 42)
         #expect(result.score("2") == 23)
         #expect(result.score("3") == 10)
@@ -161,11 +192,15 @@ import Testing
         let township = xinyong.items.filter { xinyong.applies($0, to: "township") }.count
         let department = xinyong.items.filter { xinyong.applies($0, to: "department") }.count
         #expect(township != department)
-        #expect(factsFailure(#"{"scheme":"changbai-2020-xinyong","units":[{"id":"x","facts":{}}]}"#)?.contains("type") == true)
+        #expect(
+            factsFailure(#"{"scheme":"changbai-2020-xinyong","units":[{"id":"x","facts":{}}]}"#)?.contains("type")
+                == true)
     }
 
     @Test func xinbeiBoundaries() throws {
-        func checks(_ n: Int) throws -> ExactDecimal? { try scoreUnit("xinbei-sanheyi", #"{"22":{"checks":\#(n)}}"#).score("22") }
+        func checks(_ n: Int) throws -> ExactDecimal? {
+            try scoreUnit("xinbei-sanheyi", #"{"22":{"checks":\#(n)}}"#).score("22")
+        }
         #expect(try checks(201) == 2)
         #expect(try checks(200) == 1)
         #expect(try checks(150) == 1)
@@ -180,13 +215,19 @@ import Testing
         #expect(try supervision("0.59", "0.59") == 0)
         let consultations = try scoreUnit(
             "xinbei-sanheyi",
-            #"{"21":{"consultations":[{"received":"2020-09-30","replied":"2020-10-12"},{"received":"2020-09-25","replied":"2020-09-30"},{"received":"2020-09-25","replied":null}]}}"#)
+            #"{"21":{"consultations":[{"received":"2020-09-30","replied":"2020-10-12"},{"received":"2020-09-25","replied":"2020-09-30"},{"received":"2020-09-25","replied":null}]}}"#
+        )
         #expect(consultations.score("21") == ExactDecimal("0.5"))
-        let bonus = try scoreUnit("xinbei-sanheyi", #"{"bonus":{"online_cases":10001,"online_cases_last_year":9000,"innovation":3},"penalty":{"penalty":2.5}}"#)
+        let bonus = try scoreUnit(
+            "xinbei-sanheyi",
+            #"{"bonus":{"online_cases":10001,"online_cases_last_year":9000,"innovation":3},"penalty":{"penalty":2.5}}"#)
         #expect(bonus.bonus == 5)
         #expect(bonus.penalty == ExactDecimal("2.5"))
-        let noBonus = try scoreUnit("xinbei-sanheyi", #"{"bonus":{"online_cases":10000,"online_cases_last_year":9000}}"#)
+        let noBonus = try scoreUnit(
+            "xinbei-sanheyi", #"{"bonus":{"online_cases":10000,"online_cases_last_year":9000}}"#)
         #expect(noBonus.bonus == 0)
-        #expect(factsFailure(#"{"scheme":"xinbei-sanheyi","units":[{"id":"x","facts":{"penalty":{"penalty":4}}}]}"#)?.contains("3") == true)
+        #expect(
+            factsFailure(#"{"scheme":"xinbei-sanheyi","units":[{"id":"x","facts":{"penalty":{"penalty":4}}}]}"#)?
+                .contains("3") == true)
     }
 }

@@ -37,7 +37,8 @@ import Testing
 
     @Test func unknownRuleKindNamesTheLine() {
         let problems = schemeProblems(
-            Self.scheme(facts: "          n: {type: count, label: 次数}", rule: "          subtract: [{count: n, per: 2}]"))
+            Self.scheme(
+                facts: "          n: {type: count, label: 次数}", rule: "          subtract: [{count: n, per: 2}]"))
         #expect(problems.count == 1)
         #expect(problems.first?.line == 14)
         #expect(problems.first?.message.contains("subtract") == true)
@@ -45,7 +46,8 @@ import Testing
 
     @Test func unknownFactTypeNamesTheLine() {
         let problems = schemeProblems(
-            Self.scheme(facts: "          n: {type: integer, label: 次数}", rule: "          deduct: [{count: n, per: 2}]"))
+            Self.scheme(
+                facts: "          n: {type: integer, label: 次数}", rule: "          deduct: [{count: n, per: 2}]"))
         #expect(problems.first?.line == 12)
         #expect(problems.first?.message.contains("integer") == true)
     }

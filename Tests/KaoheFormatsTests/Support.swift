@@ -5,7 +5,8 @@ import Testing
 let builtInCalendar: WorkCalendar = try! CalendarFile.builtIn()
 
 /// Scores one unit of a built-in scheme given its facts as JSON text (the `facts` object).
-func scoreUnit(_ schemeID: String, _ facts: String, type: String? = nil, parameters: String? = nil) throws -> UnitResult {
+func scoreUnit(_ schemeID: String, _ facts: String, type: String? = nil, parameters: String? = nil) throws -> UnitResult
+{
     let typeField = type.map { ",\"type\":\"\($0)\"" } ?? ""
     let parameterField = parameters.map { ",\"parameters\":\($0)" } ?? ""
     let json = "{\"scheme\":\"\(schemeID)\"\(parameterField),\"units\":[{\"id\":\"u\"\(typeField),\"facts\":\(facts)}]}"
