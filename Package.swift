@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "KaoheWeb",
             dependencies: [
-                "KaoheStorage", "KaoheStorageSQL",
+                "KaoheStorage", "KaoheStorageSQL", "KaoheFormats", "KaoheExport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(
             name: "KaoheWebTests",
             dependencies: [
-                "KaoheWeb", "KaoheStorage", "KaoheStorageSQL", "KaoheCLI",
+                "KaoheWeb", "KaoheStorage", "KaoheStorageSQL", "KaoheCLI", "KaoheFormats", "KaoheEngine",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),

@@ -64,6 +64,11 @@ public final class FailingStore: KaoheStore, @unchecked Sendable {
     public func saveFacts(
         assessment: AssessmentID, unit: UnitID, item: String, json: String, expectedVersion: Int, by actor: AuditActor
     ) async throws -> FactsRecord { throw fail() }
+    public func facts(assessment: AssessmentID) async throws -> [FactsRecord] { throw fail() }
+    public func importFacts(assessment: AssessmentID, writes: [FactsWrite], by actor: AuditActor) async throws
+        -> [FactsRecord]
+    { throw fail() }
+    public func findings(assessment: AssessmentID) async throws -> [Finding] { throw fail() }
     public func addFinding(_ finding: Finding, by actor: AuditActor) async throws { throw fail() }
     public func findings(assessment: AssessmentID, unit: UnitID, item: String?) async throws -> [Finding] {
         throw fail()

@@ -415,6 +415,23 @@ public struct Day: Sendable, Codable, Hashable, Comparable, CustomStringConverti
     }
 }
 
+/// One item's facts to write in an import.
+public struct FactsWrite: Sendable, Equatable {
+    /// The unit.
+    public var unitID: UnitID
+    /// The scheme item id (or `downgrade`).
+    public var itemID: String
+    /// The facts as a JSON object.
+    public var json: String
+
+    /// Creates a write.
+    public init(unitID: UnitID, itemID: String, json: String) {
+        self.unitID = unitID
+        self.itemID = itemID
+        self.json = json
+    }
+}
+
 /// One finding (incident) recorded against a unit and item, e.g. one late reply.
 public struct Finding: Sendable, Codable, Equatable, Identifiable {
     /// The finding's id.
@@ -425,6 +442,8 @@ public struct Finding: Sendable, Codable, Equatable, Identifiable {
     public var unitID: UnitID
     /// The scheme item id.
     public var itemID: String
+    /// The count fact of the item this finding counts into (nil: not counted, or recorded before facts were named).
+    public var factName: String?
     /// When it happened.
     public var date: Day
     /// What happened.
@@ -438,14 +457,15 @@ public struct Finding: Sendable, Codable, Equatable, Identifiable {
 
     /// Creates a finding value.
     public init(
-        id: FindingID = .generate(), assessmentID: AssessmentID, unitID: UnitID, itemID: String, date: Day,
-        note: String,
+        id: FindingID = .generate(), assessmentID: AssessmentID, unitID: UnitID, itemID: String,
+        factName: String? = nil, date: Day, note: String,
         evidenceRef: String? = nil, createdBy: UserID? = nil, createdAt: Date = Date()
     ) {
         self.id = id
         self.assessmentID = assessmentID
         self.unitID = unitID
         self.itemID = itemID
+        self.factName = factName
         self.date = date
         self.note = note
         self.evidenceRef = evidenceRef

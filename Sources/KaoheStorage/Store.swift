@@ -84,6 +84,14 @@ public protocol KaoheStore: Sendable {
     func saveFacts(
         assessment: AssessmentID, unit: UnitID, item: String, json: String, expectedVersion: Int, by actor: AuditActor
     ) async throws -> FactsRecord
+    /// All facts saved for an assessment, every unit, by unit and item (for results).
+    func facts(assessment: AssessmentID) async throws -> [FactsRecord]
+    /// Writes the facts of many (unit, item) pairs in one transaction, replacing what is stored whatever its
+    /// version (a facts document import): all or nothing. Each write is audited.
+    func importFacts(assessment: AssessmentID, writes: [FactsWrite], by actor: AuditActor) async throws
+        -> [FactsRecord]
+    /// All findings of an assessment (for results), by unit, item and date.
+    func findings(assessment: AssessmentID) async throws -> [Finding]
     /// Records a finding. Refused when final or not accepting facts.
     func addFinding(_ finding: Finding, by actor: AuditActor) async throws
     /// The findings of a unit in an assessment (of one item when given), by date.

@@ -147,5 +147,7 @@ public let allMigrations: [Migration] = [
             // serializes concurrent writers on PostgreSQL, so the chain never forks.
             "CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
             "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')",
-        ])
+        ]),
+    // A finding counts into one count fact of its item (`fact_name`); older findings have none.
+    Migration(id: 2, name: "finding_fact", statements: ["ALTER TABLE findings ADD COLUMN fact_name TEXT"]),
 ]

@@ -542,6 +542,77 @@ extension SQLStore {
         }
     }
 
+    public func facts(assessment: AssessmentID) async throws -> [FactsRecord] {
+        try await read { db in
+            try await db.raw(
+                "SELECT * FROM facts WHERE assessment_id = \(bind: assessment.rawValue) ORDER BY unit_id, item_id"
+            ).all().map(Self.facts)
+        }
+    }
+
+    public func importFacts(assessment: AssessmentID, writes: [FactsWrite], by actor: AuditActor) async throws
+        -> [FactsRecord]
+    {
+        for write in writes {
+            try requireText(write.itemID, field: "考核项目")
+            try FactsJSON.validateObject(write.json, field: "事实数据（\(write.itemID)）")
+        }
+        return try await transaction { db in
+            _ = try await self.lockedCheck(db, assessment, operation: "导入事实", needsFacts: true)
+            var checked = Set<UnitID>()
+            var records: [FactsRecord] = []
+            let at = Self.seconds(self.now())
+            for write in writes {
+                if checked.insert(write.unitID).inserted {
+                    try await self.requireEnrolled(db, assessment: assessment, unit: write.unitID)
+                }
+                let old = try await db.raw(
+                    """
+                    SELECT * FROM facts WHERE assessment_id = \(bind: assessment.rawValue) AND unit_id = \(bind: write.unitID.rawValue)
+                    AND item_id = \(bind: write.itemID)
+                    """
+                ).first().map(Self.facts)
+                if let old {
+                    try await db.raw(
+                        """
+                        UPDATE facts SET json = \(bind: write.json), version = \(bind: old.version + 1),
+                        updated_by = \(bind: actor.userID?.rawValue), updated_at = \(bind: at)
+                        WHERE assessment_id = \(bind: assessment.rawValue) AND unit_id = \(bind: write.unitID.rawValue)
+                        AND item_id = \(bind: write.itemID)
+                        """
+                    ).run()
+                } else {
+                    try await db.raw(
+                        """
+                        INSERT INTO facts (assessment_id, unit_id, item_id, json, version, updated_by, updated_at)
+                        VALUES (\(bind: assessment.rawValue), \(bind: write.unitID.rawValue), \(bind: write.itemID),
+                        \(bind: write.json), 1, \(bind: actor.userID?.rawValue), \(bind: at))
+                        """
+                    ).run()
+                }
+                records.append(
+                    FactsRecord(
+                        assessmentID: assessment, unitID: write.unitID, itemID: write.itemID, json: write.json,
+                        version: (old?.version ?? 0) + 1, updatedBy: actor.userID, updatedAt: Self.date(at)))
+                try await self.audit(
+                    db, actor, entity: "facts:\(assessment)/\(write.unitID)/\(write.itemID)", action: "import",
+                    old: old?.json, new: write.json)
+            }
+            return records
+        }
+    }
+
+    public func findings(assessment: AssessmentID) async throws -> [Finding] {
+        try await read { db in
+            try await db.raw(
+                """
+                SELECT * FROM findings WHERE assessment_id = \(bind: assessment.rawValue)
+                ORDER BY unit_id, item_id, occurred_on, created_at, id
+                """
+            ).all().map(Self.finding)
+        }
+    }
+
     func requireEnrolled(_ db: any SQLDatabase, assessment: AssessmentID, unit: UnitID) async throws {
         if try await db.raw(
             "SELECT unit_id FROM enrolments WHERE assessment_id = \(bind: assessment.rawValue) AND unit_id = \(bind: unit.rawValue)"
@@ -558,9 +629,9 @@ extension SQLStore {
             try await self.requireEnrolled(db, assessment: finding.assessmentID, unit: finding.unitID)
             try await db.raw(
                 """
-                INSERT INTO findings (id, assessment_id, unit_id, item_id, occurred_on, note, evidence_ref, created_by, created_at)
+                INSERT INTO findings (id, assessment_id, unit_id, item_id, fact_name, occurred_on, note, evidence_ref, created_by, created_at)
                 VALUES (\(bind: finding.id.rawValue), \(bind: finding.assessmentID.rawValue), \(bind: finding.unitID.rawValue),
-                \(bind: finding.itemID), \(bind: finding.date.description), \(bind: finding.note), \(bind: finding.evidenceRef),
+                \(bind: finding.itemID), \(bind: finding.factName), \(bind: finding.date.description), \(bind: finding.note), \(bind: finding.evidenceRef),
                 \(bind: finding.createdBy?.rawValue), \(bind: Self.seconds(finding.createdAt)))
                 """
             ).run()

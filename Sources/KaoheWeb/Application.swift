@@ -20,6 +20,8 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     SchemesController(deps: deps).register(on: router)
     AssessmentsController(deps: deps).register(on: router)
     AuditController(deps: deps).register(on: router)
+    ScoringController(deps: deps).register(on: router)
+    ResultsController(deps: deps).register(on: router)
 
     APIAuthController(deps: deps).register(on: router)
     APIOrganizationsController(deps: deps).register(on: router)
@@ -28,6 +30,7 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     APISchemesController(deps: deps).register(on: router)
     APIAssessmentsController(deps: deps).register(on: router)
     APIFactsController(deps: deps).register(on: router)
+    APIScoringController(deps: deps).register(on: router)
     return router
 }
 

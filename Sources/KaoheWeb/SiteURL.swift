@@ -57,6 +57,26 @@ public enum SiteURL: Sendable {
     case assessmentEnrolments(Parameter<AssessmentID>)
     /// `/assessments/:id/assignments` (POST)
     case assessmentAssignments(Parameter<AssessmentID>)
+    /// `/assessments/:id/units/:unit` — the scoring page of one unit
+    case unitScoring(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/assessments/:id/units/:unit/items/:item` (POST) — save one item's facts from its form
+    case itemForm(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>)
+    /// `/assessments/:id/units/:unit/findings` (POST) — record one finding
+    case unitFindings(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/assessments/:id/units/:unit/sheet` — the unit's printable score sheet (评分表)
+    case unitSheet(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/assessments/:id/facts` (GET form, POST) — import a facts document
+    case factsImport(Parameter<AssessmentID>)
+    /// `/assessments/:id/results`
+    case results(Parameter<AssessmentID>)
+    /// `/assessments/:id/results.csv`
+    case resultsCSV(Parameter<AssessmentID>)
+    /// `/assessments/:id/results.xlsx`
+    case resultsXLSX(Parameter<AssessmentID>)
+    /// `/assessments/:id/charts/distribution.svg`
+    case distributionChart(Parameter<AssessmentID>)
+    /// `/assessments/:id/charts/categories.svg`
+    case categoryChart(Parameter<AssessmentID>)
     /// `/static/app.css`
     case stylesheet
     /// `/static/app.js`
@@ -87,6 +107,17 @@ public enum SiteURL: Sendable {
         case .assessmentState(let id): "/assessments/\(id.segment("id"))/state"
         case .assessmentEnrolments(let id): "/assessments/\(id.segment("id"))/enrolments"
         case .assessmentAssignments(let id): "/assessments/\(id.segment("id"))/assignments"
+        case .unitScoring(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))"
+        case .itemForm(let id, let unit, let item):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/items/\(item.segment("item"))"
+        case .unitFindings(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/findings"
+        case .unitSheet(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/sheet"
+        case .factsImport(let id): "/assessments/\(id.segment("id"))/facts"
+        case .results(let id): "/assessments/\(id.segment("id"))/results"
+        case .resultsCSV(let id): "/assessments/\(id.segment("id"))/results.csv"
+        case .resultsXLSX(let id): "/assessments/\(id.segment("id"))/results.xlsx"
+        case .distributionChart(let id): "/assessments/\(id.segment("id"))/charts/distribution.svg"
+        case .categoryChart(let id): "/assessments/\(id.segment("id"))/charts/categories.svg"
         case .stylesheet: "/static/app.css"
         case .script: "/static/app.js"
         case .health: "/healthz"
@@ -138,6 +169,10 @@ public enum APIURL: Sendable {
     case assessmentEnrolments(Parameter<AssessmentID>)
     /// `/api/v1/assessments/:id/assignments` (POST)
     case assessmentAssignments(Parameter<AssessmentID>)
+    /// `/api/v1/assessments/:id/facts` (POST) — import a facts document, all or nothing
+    case factsImport(Parameter<AssessmentID>)
+    /// `/api/v1/assessments/:id/results` (GET) — the same JSON as `kaohe score`
+    case results(Parameter<AssessmentID>)
     /// `/api/v1/assessments/:id/units/:unit/facts` (GET)
     case unitFacts(Parameter<AssessmentID>, Parameter<UnitID>)
     /// `/api/v1/assessments/:id/units/:unit/facts/:item` (GET, PUT)
@@ -160,6 +195,8 @@ public enum APIURL: Sendable {
         case .assessmentState(let id): "/assessments/\(id.segment("id"))/state"
         case .assessmentEnrolments(let id): "/assessments/\(id.segment("id"))/enrolments"
         case .assessmentAssignments(let id): "/assessments/\(id.segment("id"))/assignments"
+        case .factsImport(let id): "/assessments/\(id.segment("id"))/facts"
+        case .results(let id): "/assessments/\(id.segment("id"))/results"
         case .unitFacts(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/facts"
         case .itemFacts(let id, let unit, let item):
             "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/facts/\(item.segment("item"))"

@@ -84,6 +84,25 @@ struct AuthorizationMatrixTests {
             .page(.post, .assessmentState(.value(a)), [("state", "open"), ("reason", "开始")], allowed: managers),
             .page(.post, .assessmentEnrolments(.value(a)), [("unit_ids", f.unitB.id.rawValue)], allowed: managers),
             .page(.post, .assessmentAssignments(.value(a)), [("user_id", evaluator)], allowed: managers),
+            // Scoring and results of unit A (the assessment was opened and the evaluator assigned above).
+            .page(.get, .unitScoring(.value(a), .value(f.unitA.id)), allowed: everyone),
+            .page(
+                .post, .itemForm(.value(a), .value(f.unitA.id), .value("3")), [("version", "0"), ("f.late", "1")],
+                allowed: recorders),
+            .page(
+                .post, .unitFindings(.value(a), .value(f.unitA.id)),
+                [("item", "4"), ("fact", "missed_trainings"), ("date", "2023-03-01"), ("note", "未参加培训")],
+                allowed: recorders),
+            .page(.get, .unitSheet(.value(a), .value(f.unitA.id)), allowed: everyone),
+            .page(.get, .factsImport(.value(a)), allowed: recorders),
+            .page(
+                .post, .factsImport(.value(a)),
+                [("json", #"{"units":[{"id":"A01","facts":{"5":{"incidents":1}}}]}"#)], allowed: recorders),
+            .page(.get, .results(.value(a)), allowed: everyone),
+            .page(.get, .resultsCSV(.value(a)), allowed: everyone),
+            .page(.get, .resultsXLSX(.value(a)), allowed: everyone),
+            .page(.get, .distributionChart(.value(a)), allowed: everyone),
+            .page(.get, .categoryChart(.value(a)), allowed: everyone),
             .api(.get, .me, allowed: everyone),
             .api(.get, .assessments, allowed: everyone),
             .api(
@@ -104,6 +123,10 @@ struct AuthorizationMatrixTests {
                 .post, .findings(.value(a), .value(f.unitA.id)),
                 json: #"{"itemID":"gk1","date":"2023-03-01","note":"逾期答复"}"#, allowed: recorders),
             .api(.get, .findings(.value(a), .value(f.unitA.id)), allowed: everyone),
+            .api(
+                .post, .factsImport(.value(a)), raw: #"{"units":[{"id":"A01","facts":{"4":{"missed_trainings":1}}}]}"#,
+                allowed: recorders),
+            .api(.get, .results(.value(a)), allowed: everyone),
             .api(.get, .schemes, allowed: everyone),
             .api(.get, .organizations, allowed: viewers),
             .api(.post, .organizations, json: #"{"name":"API组织-\#(tag)"}"#, allowed: managers),

@@ -33,7 +33,9 @@ struct APIFactsController {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    struct FindingRequest: Decodable { let itemID: String, date: String, note: String, evidenceRef: String? }
+    struct FindingRequest: Decodable {
+        let itemID: String, fact: String?, date: String, note: String, evidenceRef: String?
+    }
 
     func register(on router: Router<AppContext>) {
         router.get(SiteURL.api(.unitFacts(.key, .key)).routerPath) { _, context -> Response in
@@ -77,10 +79,18 @@ struct APIFactsController {
         router.post(SiteURL.api(.findings(.key, .key)).routerPath) { request, context -> Response in
             let user = try context.require(.recordFacts)
             let body = try await JSONResponse.decode(FindingRequest.self, from: request, context: context)
-            let finding = try await Operations(deps).addFinding(
-                try context.parameters.require("id"), unit: try context.parameters.require("unit"), item: body.itemID,
-                date: body.date,
-                note: body.note, evidenceRef: body.evidenceRef, by: user)
+            let finding: Finding
+            if let fact = body.fact, !fact.isEmpty {
+                // Counted into the fact: checked against the scheme, and the item's facts are updated.
+                finding = try await Operations(deps).addScoredFinding(
+                    try context.parameters.require("id"), unit: try context.parameters.require("unit"),
+                    group: body.itemID, fact: fact, date: body.date, note: body.note, evidence: body.evidenceRef,
+                    by: user)
+            } else {
+                finding = try await Operations(deps).addFinding(
+                    try context.parameters.require("id"), unit: try context.parameters.require("unit"),
+                    item: body.itemID, date: body.date, note: body.note, evidenceRef: body.evidenceRef, by: user)
+            }
             return try JSONResponse.make(finding, status: .created)
         }
     }

@@ -62,7 +62,8 @@ extension Operations {
 
     /// Records one finding (date `yyyy-MM-dd`, description, optional evidence reference).
     public func addFinding(
-        _ id: String, unit: String, item: String, date: String, note: String, evidenceRef: String?, by user: User
+        _ id: String, unit: String, item: String, fact: String? = nil, date: String, note: String, evidenceRef: String?,
+        by user: User
     )
         async throws -> Finding
     {
@@ -72,7 +73,7 @@ extension Operations {
         guard let day = Day(date) else { throw WebError.badRequest("日期“\(date)”不是 yyyy-MM-dd 格式的有效日期") }
         guard !note.trimmingCharacters(in: .whitespaces).isEmpty else { throw WebError.badRequest("请填写“问题说明”（note）") }
         let finding = Finding(
-            assessmentID: assessment.id, unitID: unit.id, itemID: item, date: day, note: note,
+            assessmentID: assessment.id, unitID: unit.id, itemID: item, factName: fact, date: day, note: note,
             evidenceRef: evidenceRef.flatMap { $0.isEmpty ? nil : $0 }, createdBy: user.id, createdAt: deps.now())
         try await store.addFinding(finding, by: .user(user))
         return finding

@@ -80,13 +80,15 @@ extension Views {
         let unitNames = Dictionary(
             model.organizationUnits.map { ($0.id, "\($0.code) \($0.name)") }, uniquingKeysWith: { a, _ in a })
         let unitRows: [HTML] = model.detail.units.map {
-            "<tr><td>\($0.code)</td><td>\($0.name)</td><td>\($0.type.displayName)</td></tr>"
+            "<tr><td>\($0.code)</td><td>\(link(.unitScoring(.value(id), .value($0.id)), $0.name))</td><td>\($0.type.displayName)</td><td>\(link(.unitScoring(.value(id), .value($0.id)), "评分")) \(link(.unitSheet(.value(id), .value($0.id)), "评分表"))</td></tr>"
         }
         let assignmentRows: [HTML] = model.detail.assignments.map {
             "<tr><td>\(model.userNames[$0.userID] ?? $0.userID.rawValue)</td><td>\($0.unitID.flatMap { unitNames[$0] } ?? "全部单位")</td><td>\($0.itemID ?? "全部项目")</td></tr>"
         }
         var forms: [HTML] = []
         let locked = assessment.state == .final
+        let importLink: HTML =
+            identity.user.can(.recordFacts) && !locked ? link(.factsImport(.value(id)), "导入事实（JSON）") : ""
         if model.canManage && !locked {
             let buttons: [HTML] = assessment.state.allowedNext.map {
                 "<button type=\"submit\" name=\"state\" value=\"\($0.rawValue)\">转为“\($0.displayName)”</button>"
@@ -121,7 +123,7 @@ extension Views {
         let unitTable: HTML =
             unitRows.isEmpty
             ? "<p class=\"muted\">还没有单位。</p>"
-            : "<table><thead><tr><th>编码</th><th>名称</th><th>类型</th></tr></thead><tbody>\(unitRows)</tbody></table>"
+            : "<table><thead><tr><th>编码</th><th>名称</th><th>类型</th><th>评分</th></tr></thead><tbody>\(unitRows)</tbody></table>"
         let assignmentTable: HTML =
             assignmentRows.isEmpty
             ? "<p class=\"muted\">还没有分配评分人。</p>"
@@ -132,6 +134,7 @@ extension Views {
             content: """
                 <p>方案 <code>\(assessment.schemeID)</code> · \(assessment.year)年度</p>
                 <ol class="states">\(steps)</ol>
+                <p class="buttons">\(link(.results(.value(id)), "考核结果与排名")) \(importLink)</p>
                 <h2>参加单位（\(model.detail.units.count)）</h2>
                 \(unitTable)
                 \(assignmentSection)

@@ -36,6 +36,16 @@ enum Assets {
         td.json { font-family: monospace; font-size: .85em; word-break: break-all; max-width: 24em; }
         .buttons { display: flex; gap: .5em; flex-wrap: wrap; }
         @media print { header, form { display: none; } body { background: #fff; } }
+        section.item { background: #fff; border: 1px solid var(--line); padding: .2em 1.2em 1em; margin: 1em 0; }
+        section.item h2 { display: flex; justify-content: space-between; gap: 1em; }
+        .score { color: var(--accent); white-space: nowrap; } .score.pending { color: var(--muted); }
+        .explain { background: #f3f6f9; padding: .4em .8em; } input.short { width: 6em; } fieldset { border: 1px solid var(--line); }
+        table.dates { width: auto; } table.dates td { padding: .2em; } .charts img { max-width: 100%; background: #fff; margin: .5em 0; }
+        table.sheet td.num { text-align: right; white-space: nowrap; } table.sheet td.cat { font-weight: bold; }
+        .sign { margin-top: 2em; } table.narrow-table { width: auto; min-width: 16em; }
+        @page { size: A4; margin: 15mm 12mm; }
+        @media print { .no-print, nav { display: none; } main { max-width: none; margin: 0; padding: 0; } body { font-size: 11px; }
+          table.sheet { font-size: 10.5px; } table.sheet tr { break-inside: avoid; } table.sheet th, table.sheet td { padding: .2em .35em; } }
         """
 
     static let js = """

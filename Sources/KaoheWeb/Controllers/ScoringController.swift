@@ -1,0 +1,177 @@
+import Foundation
+import Hummingbird
+import KaoheFormats
+import KaoheStorage
+
+/// Scoring pages: one unit's score sheet with a form per item, saving an item, findings, facts import.
+struct ScoringController {
+    let deps: AppDependencies
+
+    /// Fixed messages after a redirect (`?done=KEY`).
+    static func notice(_ request: Request) -> String? {
+        switch request.uri.queryParameters["done"].map(String.init) {
+        case "saved": "已保存，得分已重新计算"
+        case "finding": "问题已记录，已计入事实"
+        case "imported":
+            "已导入\(request.uri.queryParameters["n"].flatMap { Int(String($0)) } ?? 0)项事实"
+        default: nil
+        }
+    }
+
+    static func redirect(_ url: SiteURL, done: String, anchor: String? = nil, extra: [(String, String)] = [])
+        -> Response
+    {
+        let target = url.path(query: [("done", done)] + extra) + (anchor.map { "#" + SiteURL.encode($0) } ?? "")
+        return .redirect(to: target, type: .normal)
+    }
+
+    func register(on router: Router<AppContext>) {
+        router.get(SiteURL.unitScoring(.key, .key).routerPath) { request, context -> HTML in
+            let user = try context.require(.viewAssessments)
+            let model = try await Operations(deps).unitScoring(
+                try context.parameters.require("id"), unit: try context.parameters.require("unit"), for: user)
+            return Views.unitScoring(
+                model, identity: context.identity!, csrf: context.csrfToken, notice: Self.notice(request))
+        }
+        router.post(SiteURL.itemForm(.key, .key, .key).routerPath) { request, context -> Response in
+            let user = try context.require(.recordFacts)
+            let id = try context.parameters.require("id"), unit = try context.parameters.require("unit")
+            let item = try context.parameters.require("item")
+            let operations = Operations(deps)
+            do {
+                _ = try await operations.saveItemForm(id, unit: unit, group: item, form: context.form, by: user)
+            } catch let conflict as FactsConflict {
+                let model = try await operations.unitScoring(id, unit: unit, for: user)
+                let retained = Views.ItemFormOverride(
+                    group: item, form: context.form, version: conflict.current?.version ?? 0, conflict: conflict.current)
+                return try Views.unitScoring(
+                    model, retained: retained, identity: context.identity!, csrf: context.csrfToken,
+                    error: "保存冲突：本项目已被他人修改，您的输入未保存（见下方），请核对后再保存"
+                )
+                .with(status: .conflict).response(from: request, context: context)
+            } catch {
+                guard let webError = ErrorAndHeadersMiddleware.webError(for: error),
+                    webError.status == .badRequest || webError.status == .conflict
+                else { throw error }
+                let model = try await operations.unitScoring(id, unit: unit, for: user)
+                let retained = Views.ItemFormOverride(group: item, form: context.form, version: nil, conflict: nil)
+                return try Views.unitScoring(
+                    model, retained: retained, identity: context.identity!, csrf: context.csrfToken,
+                    error: webError.message
+                )
+                .with(status: webError.status).response(from: request, context: context)
+            }
+            return Self.redirect(
+                .unitScoring(.value(AssessmentID(id)), .value(UnitID(unit))), done: "saved", anchor: "item-\(item)")
+        }
+        router.post(SiteURL.unitFindings(.key, .key).routerPath) { request, context -> Response in
+            let user = try context.require(.recordFacts)
+            let id = try context.parameters.require("id"), unit = try context.parameters.require("unit")
+            let form = context.form
+            let item = form["item"] ?? ""
+            let operations = Operations(deps)
+            do {
+                _ = try await operations.addScoredFinding(
+                    id, unit: unit, group: item, fact: form["fact"] ?? "", date: form["date"] ?? "",
+                    note: form["note"] ?? "", evidence: form["evidence"], by: user)
+            } catch {
+                guard let webError = ErrorAndHeadersMiddleware.webError(for: error),
+                    webError.status == .badRequest || webError.status == .conflict
+                else { throw error }
+                let model = try await operations.unitScoring(id, unit: unit, for: user)
+                return try Views.unitScoring(
+                    model, identity: context.identity!, csrf: context.csrfToken, error: "问题未记录：\(webError.message)"
+                )
+                .with(status: webError.status).response(from: request, context: context)
+            }
+            return Self.redirect(
+                .unitScoring(.value(AssessmentID(id)), .value(UnitID(unit))), done: "finding", anchor: "item-\(item)")
+        }
+        router.get(SiteURL.factsImport(.key).routerPath) { request, context -> HTML in
+            let user = try context.require(.recordFacts)
+            let detail = try await Operations(deps).assessmentDetail(try context.parameters.require("id"), for: user)
+            return Views.factsImport(
+                detail.assessment, example: Self.example(detail), identity: context.identity!, csrf: context.csrfToken,
+                notice: Self.notice(request))
+        }
+        router.post(SiteURL.factsImport(.key).routerPath) { request, context -> Response in
+            let user = try context.require(.recordFacts)
+            let id = try context.parameters.require("id")
+            let text = context.form.raw("json") ?? ""
+            let count: Int
+            do {
+                count = try await Operations(deps).importFactsDocument(id, json: text, by: user)
+            } catch {
+                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden,
+                    webError.status != .notFound
+                else { throw error }
+                let detail = try await Operations(deps).assessmentDetail(id, for: user)
+                var details: [LineError] = []
+                if case .lineErrors(let errors) = webError { details = errors }
+                return try Views.factsImport(
+                    detail.assessment, example: Self.example(detail), identity: context.identity!,
+                    csrf: context.csrfToken, text: text, error: "导入失败，没有保存任何数据：" + webError.message,
+                    details: details
+                )
+                .with(status: webError.status).response(from: request, context: context)
+            }
+            return Self.redirect(.factsImport(.value(AssessmentID(id))), done: "imported", extra: [("n", String(count))])
+        }
+    }
+
+    /// A short example document for the assessment's first unit.
+    static func example(_ detail: AssessmentDetail) -> String {
+        let scheme = try? ScoringCatalog.scheme(detail.assessment.schemeID)
+        let unit = detail.units.first
+        var facts = "{}"
+        if let scheme, let item = scheme.items.first(where: { scheme.applies($0, to: unit.flatMap { ScoringCatalog.schemeUnitType(for: $0, in: scheme) }) }),
+            let spec = item.facts.first
+        {
+            let sample: String
+            switch spec.type {
+            case .bool: sample = "true"
+            case .count: sample = "2"
+            case .rate: sample = "0.95"
+            case .number(let min, _): sample = (min ?? .zero).description
+            case .choice(let options): sample = FactForm.jsonString(options.first?.id ?? "")
+            case .levels(let options): sample = "[\(FactForm.jsonString(options.first?.id ?? ""))]"
+            case .counts12: sample = "[1,1,1,1,1,1,1,1,1,1,1,1]"
+            case .dates(let fields): sample = "[{\(FactForm.jsonString(fields.first?.id ?? "")):\"\(detail.assessment.year)-03-01\"}]"
+            }
+            facts = "{\(FactForm.jsonString(item.id)): {\(FactForm.jsonString(spec.name)): \(sample)}}"
+        }
+        return """
+            {
+              "scheme": "\(detail.assessment.schemeID)",
+              "units": [
+                {"id": "\(unit?.code ?? "A01")", "facts": \(facts)}
+              ]
+            }
+            """
+    }
+}
+
+/// `POST /api/v1/assessments/:id/facts` and `GET /api/v1/assessments/:id/results`.
+struct APIScoringController {
+    let deps: AppDependencies
+
+    struct ImportResponse: Encodable { let imported: Int }
+
+    func register(on router: Router<AppContext>) {
+        router.post(SiteURL.api(.factsImport(.key)).routerPath) { request, context -> Response in
+            let user = try context.require(.recordFacts)
+            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            let count = try await Operations(deps).importFactsDocument(
+                try context.parameters.require("id"), json: String(buffer: buffer), by: user)
+            return try JSONResponse.make(ImportResponse(imported: count))
+        }
+        router.get(SiteURL.api(.results(.key)).routerPath) { _, context -> Response in
+            let user = try context.require(.viewAssessments)
+            let bytes = try await Operations(deps).resultsJSON(try context.parameters.require("id"), for: user)
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json; charset=utf-8"
+            headers[.cacheControl] = "no-store"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+}

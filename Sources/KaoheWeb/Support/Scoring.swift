@@ -1,0 +1,293 @@
+import Foundation
+import KaoheEngine
+import KaoheFormats
+import KaoheStorage
+
+/// The schemes and the working-day calendar the web layer scores with, each loaded once.
+public enum ScoringCatalog {
+    private final class Cache: @unchecked Sendable {
+        let lock = NSLock()
+        var schemes: [String: Scheme] = [:]
+        var calendar: WorkCalendar?
+    }
+    private static let cache = Cache()
+
+    /// The scheme of an assessment (the engine's built-in schemes), or a Chinese error.
+    public static func scheme(_ id: String) throws -> Scheme {
+        if let cached = cache.lock.withLock({ cache.schemes[id] }) { return cached }
+        let loaded: Scheme?
+        do {
+            loaded = try BuiltInSchemes.load(id)
+        } catch {
+            throw WebError.badRequest("考核方案“\(id)”无法加载：\(error.description)")
+        }
+        guard let scheme = loaded else { throw WebError.notFound("考核方案“\(id)”") }
+        cache.lock.withLock { cache.schemes[id] = scheme }
+        return scheme
+    }
+
+    /// The working-day calendar (`KAOHE_CALENDAR` or the built-in one).
+    public static func calendar() throws -> WorkCalendar {
+        if let cached = cache.lock.withLock({ cache.calendar }) { return cached }
+        let calendar: WorkCalendar
+        do {
+            calendar = try CalendarFile.current()
+        } catch {
+            throw WebError.badRequest("工作日历无法加载：\(error.description)")
+        }
+        cache.lock.withLock { cache.calendar = calendar }
+        return calendar
+    }
+
+    /// The scheme's unit type for a stored unit: the type whose id or Chinese name names the unit's type
+    /// (`township`/乡镇, `department`/县直部门 …); nil when the scheme has none or none matches.
+    public static func schemeUnitType(for unit: AssessedUnit, in scheme: Scheme) -> String? {
+        for type in scheme.unitTypes {
+            if KaoheStorage.UnitType(label: type.id) == unit.type || KaoheStorage.UnitType(label: type.name) == unit.type {
+                return type.id
+            }
+        }
+        return nil
+    }
+}
+
+/// The items of a scheme that a unit fills in: the applicable items, then the downgrade facts when the
+/// scheme has any (group `downgrade`).
+public struct ScoreGroup: Sendable {
+    /// Item id, or `downgrade`.
+    public var id: String
+    /// Display name.
+    public var name: String
+    /// The facts.
+    public var specs: [FactSpec]
+    /// The item (nil for the downgrade group).
+    public var item: Item?
+    /// The category the item belongs to.
+    public var category: KaoheEngine.Category?
+
+    /// The groups of `scheme` for a unit of `unitType`.
+    public static func all(in scheme: Scheme, unitType: String?) -> [ScoreGroup] {
+        var groups: [ScoreGroup] = []
+        for category in scheme.categories {
+            for item in category.items where scheme.applies(item, to: unitType) {
+                groups.append(
+                    ScoreGroup(id: item.id, name: item.name, specs: item.facts, item: item, category: category))
+            }
+        }
+        if !scheme.downgradeFacts.isEmpty {
+            groups.append(
+                ScoreGroup(
+                    id: downgradeGroupID, name: "降档情形", specs: scheme.downgradeFacts, item: nil, category: nil))
+        }
+        return groups
+    }
+
+    /// `3.1 名称` or `降档情形`.
+    public var title: String { item == nil ? name : "\(id) \(name)" }
+}
+
+/// Facts read back from storage: the engine's fact sheet of a unit and what could not be read.
+public struct AssembledFacts: Sendable {
+    /// The sheet to score.
+    public var sheet: FactSheet
+    /// Values per group and fact, for the forms.
+    public var values: [String: [String: FactValue]]
+    /// Problems per group (stored facts the scheme cannot read); such values are left out.
+    public var problems: [String: [String]]
+    /// Findings counted per group and fact.
+    public var findingCounts: [String: [String: Int]]
+}
+
+/// Turns stored facts and findings into the engine's input.
+public enum FactsAssembly {
+    /// The count fact a finding counts into: its own `factName`, or the item's only count fact.
+    public static func countFact(of finding: Finding, in scheme: Scheme) -> String? {
+        guard let specs = scheme.factSpecs(group: finding.itemID) else { return nil }
+        if let name = finding.factName {
+            return specs.contains { $0.name == name && $0.type == .count } ? name : nil
+        }
+        let counts = specs.filter { $0.type == .count }
+        return counts.count == 1 ? counts[0].name : nil
+    }
+
+    /// Reads the records and findings of one unit against `scheme`. A count fact with findings is the number
+    /// of its findings.
+    public static func assemble(records: [FactsRecord], findings: [Finding], scheme: Scheme) -> AssembledFacts {
+        var result = AssembledFacts(
+            sheet: FactSheet(slotCount: scheme.slots.count), values: [:], problems: [:], findingCounts: [:])
+        for record in records {
+            let group = record.itemID
+            guard let table = scheme.slotTable(group: group) else {
+                result.problems[group, default: []].append("方案“\(scheme.id)”中没有考核项“\(group)”，已保存的数据未计入")
+                continue
+            }
+            let root: JSONNode
+            do { root = try JSONParser.parse(record.json) } catch {
+                result.problems[group, default: []].append("已保存的数据不是有效的 JSON：\(error)")
+                continue
+            }
+            guard case .object(let members) = root.value else {
+                result.problems[group, default: []].append("已保存的数据应为 JSON 对象")
+                continue
+            }
+            for (name, node) in members {
+                guard let slot = table[name] else {
+                    result.problems[group, default: []].append("没有事实“\(name)”，该值未计入")
+                    continue
+                }
+                if case .null = node.value { continue }
+                do {
+                    let value = try FactValueCoding.decode(node, spec: scheme.slots[slot].spec)
+                    result.sheet[slot] = value
+                    result.values[group, default: [:]][name] = value
+                } catch {
+                    result.problems[group, default: []].append("事实“\(scheme.slots[slot].spec.label)”：\(error.message)")
+                }
+            }
+        }
+        for finding in findings {
+            guard let fact = countFact(of: finding, in: scheme) else { continue }
+            result.findingCounts[finding.itemID, default: [:]][fact, default: 0] += 1
+        }
+        for (group, counts) in result.findingCounts {
+            for (fact, count) in counts {
+                guard let slot = scheme.slot(group: group, fact: fact) else { continue }
+                result.sheet[slot] = .count(count)
+                result.values[group, default: [:]][fact] = .count(count)
+            }
+        }
+        return result
+    }
+
+    /// The JSON text of one group's values (facts in spec order).
+    public static func json(_ values: [String: FactValue], specs: [FactSpec]) -> String {
+        var writer = JSONWriter(capacity: 256)
+        writer.raw("{")
+        var first = true
+        for spec in specs {
+            guard let value = values[spec.name] else { continue }
+            if !first { writer.raw(",") }
+            first = false
+            writer.key(spec.name)
+            FactValueCoding.encode(value, spec: spec, into: &writer)
+        }
+        writer.raw("}")
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// A JSON node written back as JSON text (numbers keep their exact text).
+    public static func text(_ node: JSONNode) -> String {
+        var writer = JSONWriter(capacity: 256)
+        write(node, into: &writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    static func write(_ node: JSONNode, into writer: inout JSONWriter) {
+        switch node.value {
+        case .null: writer.null()
+        case .bool(let value): writer.bool(value)
+        case .number(let text): writer.raw(text)
+        case .string(let text): writer.string(text)
+        case .array(let elements):
+            writer.raw("[")
+            for (index, element) in elements.enumerated() {
+                if index > 0 { writer.raw(",") }
+                write(element, into: &writer)
+            }
+            writer.raw("]")
+        case .object(let members):
+            writer.raw("{")
+            for (index, member) in members.enumerated() {
+                if index > 0 { writer.raw(",") }
+                writer.key(member.key)
+                write(member.node, into: &writer)
+            }
+            writer.raw("}")
+        }
+    }
+}
+
+/// Everything scored for an assessment: the scheme, the enrolled units with their inputs and results.
+public struct AssessmentScores: Sendable {
+    /// One scored unit.
+    public struct Row: Sendable {
+        /// The stored unit.
+        public var unit: AssessedUnit
+        /// What the engine scored.
+        public var input: UnitInput
+        /// The result (ranked within its unit type).
+        public var result: UnitResult
+        /// Stored facts the scheme could not read, per group.
+        public var problems: [String: [String]]
+    }
+
+    /// The assessment.
+    public var assessment: Assessment
+    /// Its scheme.
+    public var scheme: Scheme
+    /// Scored units, in ranking order within each unit type.
+    public var rows: [Row]
+    /// Enrolled units whose type is none of the scheme's unit types (not scored).
+    public var unscorable: [AssessedUnit]
+
+    /// The unit groups: (scheme unit type id or nil, display name, rows).
+    public var groups: [(id: String?, name: String, rows: [Row])] {
+        if scheme.unitTypes.isEmpty { return [(nil, "全部单位", rows)] }
+        return scheme.unitTypes.map { type in (type.id, type.name, rows.filter { $0.input.unitType == type.id }) }
+    }
+
+    /// The results in the order of `rows`.
+    public var results: [UnitResult] { rows.map(\.result) }
+}
+
+extension Operations {
+    /// Scores every enrolled unit of an assessment from the stored facts and findings.
+    public func scores(of assessment: Assessment) async throws -> AssessmentScores {
+        let scheme = try ScoringCatalog.scheme(assessment.schemeID)
+        let context = ScoringContext(calendar: try ScoringCatalog.calendar())
+        let enrolled = Set(try await store.enrolments(of: assessment.id).map(\.unitID))
+        let units = try await store.units(in: assessment.organizationID).filter { enrolled.contains($0.id) }
+        let records = Dictionary(grouping: try await store.facts(assessment: assessment.id), by: \.unitID)
+        let findings = Dictionary(grouping: try await store.findings(assessment: assessment.id), by: \.unitID)
+        var inputs: [UnitInput] = []
+        var byCode: [String: (AssessedUnit, [String: [String]])] = [:]
+        var unscorable: [AssessedUnit] = []
+        for unit in units {
+            let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
+            if !scheme.unitTypes.isEmpty && unitType == nil {
+                unscorable.append(unit)
+                continue
+            }
+            let assembled = FactsAssembly.assemble(
+                records: records[unit.id] ?? [], findings: findings[unit.id] ?? [], scheme: scheme)
+            inputs.append(UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: assembled.sheet))
+            byCode[unit.code] = (unit, assembled.problems)
+        }
+        let results = Engine.score(units: inputs, scheme: scheme, context: context)
+        let inputByCode = Dictionary(inputs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let rows = results.compactMap { result -> AssessmentScores.Row? in
+            guard let entry = byCode[result.id], let input = inputByCode[result.id] else { return nil }
+            return AssessmentScores.Row(unit: entry.0, input: input, result: result, problems: entry.1)
+        }
+        return AssessmentScores(assessment: assessment, scheme: scheme, rows: rows, unscorable: unscorable)
+    }
+
+    /// The scores of an assessment as far as the user may see them (reporters: their own unit only).
+    public func visibleScores(_ id: String, for user: User) async throws -> AssessmentScores {
+        let detail = try await assessmentDetail(id, for: user)
+        var visibleScores = try await scores(of: detail.assessment)
+        if user.seesOwnUnitOnly {
+            let visible = Set(detail.units.map(\.id))
+            visibleScores.rows = visibleScores.rows.filter { visible.contains($0.unit.id) }
+            visibleScores.unscorable = visibleScores.unscorable.filter { visible.contains($0.id) }
+        }
+        return visibleScores
+    }
+
+    /// The results document of an assessment, the same JSON as `kaohe score` (ids are unit codes).
+    public func resultsJSON(_ id: String, for user: User) async throws -> [UInt8] {
+        let scores = try await visibleScores(id, for: user)
+        return ResultsJSON.encode(
+            scheme: scores.scheme, units: scores.rows.map(\.input), results: scores.results, pretty: true)
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+import KaoheEngine
+import KaoheFormats
+import KaoheStorage
+
+/// One unit's score sheet as the scoring page shows it.
+public struct UnitScoring: Sendable {
+    /// The assessment.
+    public var assessment: Assessment
+    /// The unit.
+    public var unit: AssessedUnit
+    /// The scheme.
+    public var scheme: Scheme
+    /// The scheme's unit type of the unit (nil when the scheme has none).
+    public var unitType: String?
+    /// The groups (items, then downgrade facts) the unit fills in.
+    public var groups: [ScoreGroup]
+    /// What is stored, read back.
+    public var facts: AssembledFacts
+    /// Stored records by group (for versions and who saved).
+    public var records: [String: FactsRecord]
+    /// Findings by group.
+    public var findings: [String: [Finding]]
+    /// The unit's result (unranked).
+    public var result: UnitResult
+    /// Groups the viewer may record (empty when the assessment does not accept facts).
+    public var editable: Set<String>
+    /// Why nothing can be recorded, when so.
+    public var lockedReason: String?
+    /// Names of users, for "saved by".
+    public var userNames: [UserID: String]
+
+    /// The result of one item.
+    public func itemResult(_ id: String) -> ItemResult? { result.items.first { $0.itemID == id } }
+}
+
+/// A lost race: another user saved the item after the form was opened.
+public struct FactsConflict: Error, Sendable {
+    /// The group.
+    public var group: String
+    /// What is stored now.
+    public var current: FactsRecord?
+    /// The version the form was opened with.
+    public var expected: Int
+}
+
+extension Operations {
+    /// The scoring page model of one unit.
+    public func unitScoring(_ id: String, unit unitText: String, for user: User) async throws -> UnitScoring {
+        let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
+        let scheme = try ScoringCatalog.scheme(assessment.schemeID)
+        let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
+        if !scheme.unitTypes.isEmpty && unitType == nil {
+            let known = scheme.unitTypes.map(\.name).joined(separator: "、")
+            throw WebError.badRequest("单位“\(unit.name)”的类型“\(unit.type.displayName)”不属于方案的单位类型（\(known)），无法评分")
+        }
+        let records = try await store.facts(assessment: assessment.id, unit: unit.id)
+        let findings = try await store.findings(assessment: assessment.id, unit: unit.id, item: nil)
+        let facts = FactsAssembly.assemble(records: records, findings: findings, scheme: scheme)
+        let input = UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: facts.sheet)
+        let context = ScoringContext(calendar: try ScoringCatalog.calendar())
+        let result = Engine.score(units: [input], scheme: scheme, context: context)[0]
+        let groups = ScoreGroup.all(in: scheme, unitType: unitType)
+        var editable = Set<String>()
+        var lockedReason: String?
+        if assessment.state == .final {
+            lockedReason = "本考核已定稿锁定，不能再修改"
+        } else if !assessment.state.acceptsFacts {
+            lockedReason = "考核处于“\(assessment.state.displayName)”状态，转为“进行中”后才能录入"
+        } else if user.can(.recordFacts) {
+            if user.has(.admin) || user.has(.organizer) {
+                editable = Set(groups.map(\.id))
+            } else {
+                let mine = try await store.assignments(of: assessment.id).filter { $0.userID == user.id }
+                editable = Set(groups.map(\.id).filter { group in mine.contains { $0.covers(unit: unit.id, item: group) } })
+            }
+        }
+        let users = try await store.users()
+        return UnitScoring(
+            assessment: assessment, unit: unit, scheme: scheme, unitType: unitType, groups: groups, facts: facts,
+            records: Dictionary(records.map { ($0.itemID, $0) }, uniquingKeysWith: { a, _ in a }),
+            findings: Dictionary(grouping: findings, by: \.itemID), result: result, editable: editable,
+            lockedReason: lockedReason,
+            userNames: Dictionary(users.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// Saves one group's facts from a submitted form over `version`. Values are checked by the engine's
+    /// decoders; count facts with findings keep the number of findings. A writer that started from an older
+    /// version gets a ``FactsConflict``; nothing is overwritten.
+    public func saveItemForm(
+        _ id: String, unit unitText: String, group: String, form: FormData, by user: User
+    ) async throws -> FactsRecord {
+        let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
+        let scheme = try ScoringCatalog.scheme(assessment.schemeID)
+        guard let specs = scheme.factSpecs(group: group), group != downgradeGroupID || !specs.isEmpty else {
+            throw WebError.notFound("方案“\(scheme.id)”中的考核项“\(group)”")
+        }
+        let title = scheme.item(group).map { "\($0.id) \($0.name)" } ?? "降档情形"
+        try await requireRecording(assessment, unit: unit.id, item: group, by: user)
+        guard let version = Int(form["version"] ?? ""), version >= 0 else {
+            throw WebError.badRequest("表单缺少版本号，请刷新页面后重试")
+        }
+        let findings = try await store.findings(assessment: assessment.id, unit: unit.id, item: group)
+        var counted: [String: Int] = [:]
+        for finding in findings {
+            if let fact = FactsAssembly.countFact(of: finding, in: scheme) { counted[fact, default: 0] += 1 }
+        }
+        var values: [String: FactValue]
+        do {
+            values = try FactForm.values(form, specs: specs, skip: Set(counted.keys))
+        } catch {
+            let label = specs.first { $0.name == error.fact }.map { "\($0.label)（\($0.name)）" } ?? error.fact
+            throw WebError.badRequest("考核项“\(title)” 事实“\(label)”：\(error.message)")
+        }
+        for (fact, count) in counted { values[fact] = .count(count) }
+        let json = FactsAssembly.json(values, specs: specs)
+        do {
+            return try await store.saveFacts(
+                assessment: assessment.id, unit: unit.id, item: group, json: json, expectedVersion: version,
+                by: .user(user, reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 }))
+        } catch StorageError.versionConflict {
+            throw FactsConflict(
+                group: group, current: try await store.facts(assessment: assessment.id, unit: unit.id, item: group),
+                expected: version)
+        }
+    }
+
+    /// Records one finding against a count fact and writes the new count into the item's facts.
+    public func addScoredFinding(
+        _ id: String, unit unitText: String, group: String, fact: String, date: String, note: String,
+        evidence: String?, by user: User
+    ) async throws -> Finding {
+        let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
+        let scheme = try ScoringCatalog.scheme(assessment.schemeID)
+        guard let spec = scheme.factSpecs(group: group)?.first(where: { $0.name == fact }), spec.type == .count else {
+            throw WebError.badRequest("考核项“\(group)”没有计数事实“\(fact)”，问题只能记在计数事实上")
+        }
+        let finding = try await addFinding(
+            id, unit: unitText, item: group, fact: fact, date: date, note: note, evidenceRef: evidence, by: user)
+        try await recount(assessment: assessment, unit: unit, group: group, scheme: scheme, by: user)
+        return finding
+    }
+
+    /// Writes the number of findings of each count fact of `group` into its stored facts (retrying once when
+    /// another writer saved in between). Results count findings anyway; this keeps the stored facts in step.
+    func recount(assessment: Assessment, unit: AssessedUnit, group: String, scheme: Scheme, by user: User)
+        async throws
+    {
+        guard let specs = scheme.factSpecs(group: group) else { return }
+        for _ in 0..<3 {
+            let findings = try await store.findings(assessment: assessment.id, unit: unit.id, item: group)
+            let record = try await store.facts(assessment: assessment.id, unit: unit.id, item: group)
+            let assembled = FactsAssembly.assemble(records: record.map { [$0] } ?? [], findings: findings, scheme: scheme)
+            let json = FactsAssembly.json(assembled.values[group] ?? [:], specs: specs)
+            if json == record?.json { return }
+            do {
+                _ = try await store.saveFacts(
+                    assessment: assessment.id, unit: unit.id, item: group, json: json,
+                    expectedVersion: record?.version ?? 0, by: .user(user, reason: "问题记录计入事实"))
+                return
+            } catch StorageError.versionConflict {
+                continue
+            }
+        }
+    }
+
+    /// Imports a facts document (`{"scheme": …, "units": [{"id": code or id, "facts": {…}}]}`) into an
+    /// assessment: every value is checked first, then all items named are written in one transaction.
+    /// Errors name the line, unit, item and fact. Returns the number of (unit, item) records written.
+    public func importFactsDocument(_ id: String, json text: String, by user: User) async throws -> Int {
+        guard user.can(.recordFacts) else { throw WebError.forbidden(Permission.recordFacts.label) }
+        let detail = try await assessmentDetail(id, for: user)
+        let assessment = detail.assessment
+        guard assessment.state != .final else { throw WebError.conflict("本考核已定稿锁定，不能导入事实") }
+        let scheme = try ScoringCatalog.scheme(assessment.schemeID)
+        let calendar = try ScoringCatalog.calendar()
+        func failure(_ e: FactsError) -> WebError {
+            var located = e
+            located.line = nil
+            return .lineErrors([LineError(line: e.line ?? 1, message: located.description)])
+        }
+        let root: JSONNode
+        do { root = try JSONParser.parse(text) } catch {
+            throw WebError.lineErrors([LineError(line: error.line, message: "第\(error.column)列 JSON 语法错误：\(error.message)")])
+        }
+        guard case .object(let members) = root.value else {
+            throw failure(FactsError(line: root.line, message: "文档应为 JSON 对象"))
+        }
+        for member in members where !["scheme", "units"].contains(member.key) {
+            throw failure(FactsError(line: member.node.line, message: "导入不支持字段“\(member.key)”（可用：scheme、units）"))
+        }
+        if let node = root["scheme"] {
+            guard case .string(let schemeID) = node.value, schemeID == scheme.id else {
+                throw failure(FactsError(line: node.line, message: "scheme 应为本考核的方案“\(scheme.id)”"))
+            }
+        }
+        guard let unitsNode = root["units"], case .array(let unitNodes) = unitsNode.value else {
+            throw failure(FactsError(line: root["units"]?.line ?? root.line, message: "缺少 units 数组"))
+        }
+        let enrolled = detail.units
+        let context = ScoringContext(calendar: calendar)
+        var writes: [FactsWrite] = []
+        var seen = Set<UnitID>()
+        for var node in unitNodes {
+            guard case .object(var unitMembers) = node.value else {
+                throw failure(FactsError(line: node.line, message: "单位应为 JSON 对象"))
+            }
+            var key = ""
+            switch node["id"]?.value {
+            case .string(let text)?: key = text
+            case .number(let text)?: key = text
+            default: throw failure(FactsError(line: node.line, message: "单位缺少 id（单位编码或编号）"))
+            }
+            guard let unit = enrolled.first(where: { $0.code == key }) ?? enrolled.first(where: { $0.id.rawValue == key })
+            else {
+                throw failure(FactsError(line: node["id"]?.line, unit: key, message: "没有参加本考核的单位的编码或编号是“\(key)”"))
+            }
+            guard seen.insert(unit.id).inserted else {
+                throw failure(FactsError(line: node.line, unit: key, message: "单位在文档中出现了两次"))
+            }
+            let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
+            if node["type"] == nil, let unitType, var typeNode = node["id"] {
+                typeNode.value = .string(unitType)
+                unitMembers.append((key: "type", node: typeNode))
+                node.value = .object(unitMembers)
+            }
+            let input: UnitInput
+            do { input = try FactsDocument.decodeUnit(node, scheme: scheme) } catch { throw failure(error) }
+            if let problem = Engine.problems(in: input, scheme: scheme, context: context).first {
+                throw failure(
+                    FactsError(
+                        line: node["facts"]?[problem.item]?[problem.fact]?.line ?? node.line, unit: key,
+                        item: problem.item, fact: problem.fact, message: problem.message))
+            }
+            guard case .object(let groups)? = node["facts"]?.value else { continue }
+            for (group, groupNode) in groups {
+                try await requireRecording(assessment, unit: unit.id, item: group, by: user)
+                guard case .object(let values) = groupNode.value else { continue }
+                var kept = groupNode
+                kept.value = .object(values.filter { if case .null = $0.node.value { false } else { true } })
+                writes.append(FactsWrite(unitID: unit.id, itemID: group, json: FactsAssembly.text(kept)))
+            }
+        }
+        guard !writes.isEmpty else { throw WebError.badRequest("文档中没有任何事实") }
+        _ = try await store.importFacts(
+            assessment: assessment.id, writes: writes, by: .user(user, reason: "导入事实文档（\(writes.count)项）"))
+        return writes.count
+    }
+}

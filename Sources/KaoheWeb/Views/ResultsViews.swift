@@ -1,0 +1,118 @@
+import Foundation
+import KaoheEngine
+import KaoheFormats
+import KaoheStorage
+
+extension Views {
+    /// The results page: ranking per unit group with ties, grade distribution, charts, downloads.
+    public static func results(
+        _ scores: AssessmentScores, canRecord: Bool, identity: Identity, csrf: String
+    ) -> HTML {
+        let a = scores.assessment.id
+        let hasAnnual = scores.scheme.annualWeightParameter != nil
+        let stateNote: HTML =
+            scores.assessment.state == .final
+            ? "<p class=\"notice\">结果已定稿。</p>"
+            : "<p class=\"muted\">考核处于“\(scores.assessment.state.displayName)”状态，以下为按当前已录入事实计算的结果，尚未定稿。</p>"
+        let importLink: HTML = canRecord ? link(.factsImport(.value(a)), "导入事实") : ""
+        let downloads: HTML = """
+            <p class="buttons no-print"><a href="\(SiteURL.resultsXLSX(.value(a)))">下载 Excel（XLSX）</a> <a href="\(SiteURL.resultsCSV(.value(a)))">下载 CSV</a> \(importLink) \(link(.assessment(.value(a)), "返回考核"))</p>
+            """
+        let annualHead: HTML = hasAnnual ? "<th>年度折算</th>" : ""
+        var gradeCounts: [String: Int] = [:]
+        for row in scores.rows { gradeCounts[row.result.grade ?? "未定", default: 0] += 1 }
+        let gradeNames = scores.scheme.grades.map(\.name) + (gradeCounts["未定"] != nil ? ["未定"] : [])
+        let gradeRows: [HTML] = gradeNames.map { "<tr><td>\($0)</td><td>\(gradeCounts[$0] ?? 0)</td></tr>" }
+        let gradeTable: HTML =
+            scores.scheme.grades.isEmpty
+            ? "<p class=\"muted\">本方案不评定等级。</p>"
+            : "<table class=\"narrow-table\"><thead><tr><th>等级</th><th>单位数</th></tr></thead><tbody>\(gradeRows)</tbody></table>"
+        let groups: [HTML] = scores.groups.filter { !$0.rows.isEmpty }.map { group in
+            let rows: [HTML] = group.rows.map { row in
+                let r = row.result
+                let downgrade: HTML =
+                    r.downgrade ? "<span class=\"tag warn\">降档</span> \(r.downgradeReasons.joined(separator: "；"))" : ""
+                let pending: HTML =
+                    r.pending.isEmpty ? "" : "<span class=\"tag warn\">待评\(r.pending.count)项</span> \(r.pending.joined(separator: "、"))"
+                let annual: HTML = hasAnnual ? "<td>\(r.annual?.description ?? "—")</td>" : ""
+                return """
+                    <tr data-unit="\(row.unit.code)"><td>\(r.rank)</td><td>\(row.unit.code)</td><td>\(row.unit.name)</td><td>\(r.base.description)</td><td>\(r.bonus.description)</td><td>\(r.penalty.description)</td>\
+                    <td class="total"><b>\(r.total.description)</b></td>\(annual)<td>\(r.grade ?? "—")</td><td>\(downgrade)</td><td>\(pending)</td>\
+                    <td class="no-print">\(link(.unitSheet(.value(a), .value(row.unit.id)), "评分表")) \(link(.unitScoring(.value(a), .value(row.unit.id)), "评分"))</td></tr>
+                    """
+            }
+            return """
+                <h2>\(group.name)（\(group.rows.count)个单位）</h2>
+                <table class="results"><thead><tr><th>排名</th><th>编码</th><th>单位</th><th>基础分</th><th>加分</th><th>扣分</th><th>总分</th>\(annualHead)<th>等级</th><th>降档</th><th>待评项目</th><th class="no-print"></th></tr></thead>
+                <tbody>\(rows)</tbody></table>
+                """
+        }
+        let unscorable: HTML =
+            scores.unscorable.isEmpty
+            ? ""
+            : "<p class=\"error\">以下单位的类型不属于方案的单位类型，未计分：\(scores.unscorable.map { "\($0.code) \($0.name)（\($0.type.displayName)）" }.joined(separator: "、"))</p>"
+        let charts: HTML =
+            scores.rows.isEmpty
+            ? ""
+            : """
+            <h2>图表</h2><div class="charts"><img src="\(SiteURL.distributionChart(.value(a)))" alt="得分分布" width="640" height="360">\
+            <img src="\(SiteURL.categoryChart(.value(a)))" alt="各类别得分率对比"></div>
+            """
+        let empty: HTML = scores.rows.isEmpty && scores.unscorable.isEmpty ? "<p class=\"muted\">还没有参加考核的单位。</p>" : ""
+        return layout(
+            title: "考核结果：\(scores.assessment.title)", identity: identity, csrf: csrf,
+            content: """
+                <p>方案 <code>\(scores.scheme.id)</code> · \(scores.scheme.title) · \(scores.assessment.year)年度</p>
+                \(stateNote)\(downloads)\(empty)\(unscorable)\(groups)
+                <h2>等级分布</h2>\(gradeTable)\(charts)
+                """)
+    }
+
+    /// One unit's score sheet in the documents' 评分表 layout, printable on A4.
+    public static func scoreSheet(_ scores: AssessmentScores, row: AssessmentScores.Row, identity: Identity, csrf: String)
+        -> HTML
+    {
+        let scheme = scores.scheme
+        let r = row.result
+        let explainer = Explainer(scheme: scheme)
+        let byItem = Dictionary(r.items.map { ($0.itemID, $0) }, uniquingKeysWith: { a, _ in a })
+        var body: [HTML] = []
+        for category in scheme.categories {
+            let items = category.items.filter { byItem[$0.id] != nil }
+            for (index, item) in items.enumerated() {
+                guard let result = byItem[item.id] else { continue }
+                let pending: Bool
+                if case .pending = result.state { pending = true } else { pending = false }
+                let head: HTML =
+                    index == 0 ? "<td rowspan=\"\(items.count)\" class=\"cat\">\(category.name)</td>" : ""
+                let content = item.content.isEmpty ? item.name : "\(item.name)：\(item.content)"
+                body.append(
+                    """
+                    <tr>\(head)<td>\(item.id) \(content)</td><td>\(item.standard)</td><td class="num">\(item.max.description)</td>\
+                    <td class="num">\(pending ? "待评" : result.score.description)</td><td>\(explainer.explain(result, facts: row.input.facts))</td></tr>
+                    """)
+            }
+        }
+        let annual: HTML =
+            r.annual.map { "<tr><th colspan=\"4\">年度折算</th><td class=\"num\">\($0.description)</td><td></td></tr>" } ?? ""
+        let totals: HTML = """
+            <tr><th colspan="3">基础分合计</th><td class="num">\(r.baseMax.description)</td><td class="num">\(r.base.description)</td><td></td></tr>
+            <tr><th colspan="4">加分</th><td class="num">\(r.bonus.description)</td><td></td></tr>
+            <tr><th colspan="4">扣分</th><td class="num">\(r.penalty.description)</td><td></td></tr>
+            <tr><th colspan="4">总分</th><td class="num"><b>\(r.total.description)</b></td><td>\(r.pending.isEmpty ? "" : "待评：\(r.pending.joined(separator: "、"))")</td></tr>
+            \(annual)
+            <tr><th colspan="4">等级</th><td>\(r.grade ?? "—")</td><td>\(r.downgrade ? "降档：\(r.downgradeReasons.joined(separator: "；"))" : "")</td></tr>
+            <tr><th colspan="4">排名</th><td class="num">\(r.rank)</td><td>\(scores.groups.count > 1 ? "（同类单位内）" : "")</td></tr>
+            """
+        let a = scores.assessment.id
+        return layout(
+            title: "\(scheme.title) 评分表", identity: identity, csrf: csrf,
+            content: """
+                <p class="sheet-head">被考核单位：<b>\(row.unit.name)</b>（\(row.unit.code)） · \(scores.assessment.year)年度 · \(scores.assessment.title)</p>
+                <p class="buttons no-print">\(link(.results(.value(a)), "返回考核结果")) \(link(.unitScoring(.value(a), .value(row.unit.id)), "评分"))</p>
+                <table class="sheet"><thead><tr><th>项目</th><th>考核内容</th><th>考核标准</th><th>分值</th><th>得分</th><th>扣分说明</th></tr></thead>
+                <tbody>\(body)\(totals)</tbody></table>
+                <p class="sign">评分人：__________　审核人：__________　日期：__________</p>
+                """)
+    }
+}
