@@ -60,7 +60,8 @@ struct ScoringTests {
             #expect(html.components(separatedBy: "class=\"card facts\"").count - 1 == 31)
             #expect(html.contains(#"name="f.no_first_responsible" value="true""#))  // bool → 是/否
             #expect(html.contains(#"type="number" min="0" step="1" name="f.late""#))  // count
-            #expect(html.contains(#"name="f.supervision_rate.num""#) && html.contains(#"name="f.supervision_rate.pct""#))
+            #expect(
+                html.contains(#"name="f.supervision_rate.num""#) && html.contains(#"name="f.supervision_rate.pct""#))
             #expect(html.contains(#"type="date" name="f.consultations.received""#))  // dates rows
             #expect(html.contains("待评"))
         }
@@ -117,16 +118,20 @@ struct ScoringTests {
             #expect(
                 try await browser.post(
                     f.itemPath(f.unitA, "24"),
-                    [("version", "0"), ("f.supervision_rate.num", "19"), ("f.supervision_rate.den", "20"),
-                     ("f.feedback_rate.pct", "100")]
+                    [
+                        ("version", "0"), ("f.supervision_rate.num", "19"), ("f.supervision_rate.den", "20"),
+                        ("f.feedback_rate.pct", "100"),
+                    ]
                 ).status == .seeOther)
             #expect(try await f.stored(f.unitA, "24")?.json == #"{"supervision_rate":0.95,"feedback_rate":1}"#)
             #expect(
                 try await browser.post(
                     f.itemPath(f.unitA, "21"),
-                    [("version", "0"), ("f.consultations.received", "2023-03-01"),
-                     ("f.consultations.replied", "2023-03-03"), ("f.consultations.received", ""),
-                     ("f.consultations.replied", "")]
+                    [
+                        ("version", "0"), ("f.consultations.received", "2023-03-01"),
+                        ("f.consultations.replied", "2023-03-03"), ("f.consultations.received", ""),
+                        ("f.consultations.replied", ""),
+                    ]
                 ).status == .seeOther)
             #expect(
                 try await f.stored(f.unitA, "21")?.json
@@ -143,8 +148,11 @@ struct ScoringTests {
             let browser = Browser(client)
             try await browser.login("admin")
             try await browser.get(f.scoringPath(f.unitA))
-            #expect(try await browser.post(f.itemPath(f.unitA, "3"), [("version", "0"), ("f.late", "1")]).status == .seeOther)
-            let bad = try await browser.post(f.itemPath(f.unitA, "3"), [("version", "1"), ("f.late", "-1"), ("f.missing", "7")])
+            #expect(
+                try await browser.post(f.itemPath(f.unitA, "3"), [("version", "0"), ("f.late", "1")]).status
+                    == .seeOther)
+            let bad = try await browser.post(
+                f.itemPath(f.unitA, "3"), [("version", "1"), ("f.late", "-1"), ("f.missing", "7")])
             #expect(bad.status == .badRequest)
             #expect(bad.text.contains("考核项“3 材料报送” 事实“材料报送不及时（late）”"))
             #expect(bad.text.contains("不能为负数"))
@@ -166,7 +174,8 @@ struct ScoringTests {
             try await second.login("organizer")
             try await first.get(f.scoringPath(f.unitA))
             try await second.get(f.scoringPath(f.unitA))
-            #expect(try await first.post(f.itemPath(f.unitA, "3"), [("version", "0"), ("f.late", "5")]).status == .seeOther)
+            #expect(
+                try await first.post(f.itemPath(f.unitA, "3"), [("version", "0"), ("f.late", "5")]).status == .seeOther)
             let lost = try await second.post(f.itemPath(f.unitA, "3"), [("version", "0"), ("f.late", "1")])
             #expect(lost.status == .conflict)
             #expect(lost.text.contains("保存冲突"))
@@ -175,7 +184,9 @@ struct ScoringTests {
             #expect(lost.text.contains(#"name="f.late" value="1""#))  // the loser's own input
             #expect(lost.text.contains(#"name="version" value="1""#))  // ready to save over, deliberately
             #expect(try await f.stored(f.unitA, "3")?.json == #"{"late":5}"#)
-            #expect(try await second.post(f.itemPath(f.unitA, "3"), [("version", "1"), ("f.late", "1")]).status == .seeOther)
+            #expect(
+                try await second.post(f.itemPath(f.unitA, "3"), [("version", "1"), ("f.late", "1")]).status == .seeOther
+            )
             #expect(try await f.stored(f.unitA, "3")?.json == #"{"late":1}"#)
         }
     }
@@ -201,12 +212,17 @@ struct ScoringTests {
             // A typed count cannot override the findings.
             try await browser.post(f.itemPath(f.unitA, "3"), [("version", "2"), ("f.late", "0"), ("f.missing", "1")])
             #expect(try await f.stored(f.unitA, "3")?.json == #"{"late":2,"missing":1}"#)
-            let bad = try await browser.post(url, [("item", "3"), ("fact", "nope"), ("date", "2023-02-01"), ("note", "x")])
+            let bad = try await browser.post(
+                url, [("item", "3"), ("fact", "nope"), ("date", "2023-02-01"), ("note", "x")])
             #expect(bad.status == .badRequest && bad.text.contains("没有计数事实“nope”"))
-            let badDate = try await browser.post(url, [("item", "3"), ("fact", "late"), ("date", "2023-02-30"), ("note", "x")])
+            let badDate = try await browser.post(
+                url, [("item", "3"), ("fact", "late"), ("date", "2023-02-30"), ("note", "x")])
             #expect(badDate.status == .badRequest)
             #expect(try await f.store.findings(assessment: f.a, unit: f.unitA.id, item: "3").count == 2)
-            #expect(try await f.store.findings(assessment: f.a, unit: f.unitA.id, item: "3").allSatisfy { $0.factName == "late" })
+            #expect(
+                try await f.store.findings(assessment: f.a, unit: f.unitA.id, item: "3").allSatisfy {
+                    $0.factName == "late"
+                })
         }
     }
 
@@ -221,15 +237,20 @@ struct ScoringTests {
             try await evaluator.login("evaluator")
             let page = try await evaluator.get(f.scoringPath(f.unitA)).text
             #expect(page.components(separatedBy: "class=\"card facts\"").count - 1 == 1)
-            #expect(try await evaluator.post(f.itemPath(f.unitA, "3"), [("version", "0"), ("f.late", "1")]).status == .seeOther)
-            let other = try await evaluator.post(f.itemPath(f.unitA, "4"), [("version", "0"), ("f.missed_trainings", "1")])
+            #expect(
+                try await evaluator.post(f.itemPath(f.unitA, "3"), [("version", "0"), ("f.late", "1")]).status
+                    == .seeOther)
+            let other = try await evaluator.post(
+                f.itemPath(f.unitA, "4"), [("version", "0"), ("f.missed_trainings", "1")])
             #expect(other.status == .forbidden && other.text.contains("未分配"))
             let unitB = try await evaluator.post(f.itemPath(f.unitB, "3"), [("version", "0"), ("f.late", "1")])
             #expect(unitB.status == .forbidden)
             let leader = Browser(client)
             try await leader.login("leader")
             #expect(!(try await leader.get(f.scoringPath(f.unitA)).text.contains("class=\"card facts\"")))
-            #expect(try await leader.post(f.itemPath(f.unitA, "3"), [("version", "1"), ("f.late", "3")]).status == .forbidden)
+            #expect(
+                try await leader.post(f.itemPath(f.unitA, "3"), [("version", "1"), ("f.late", "3")]).status
+                    == .forbidden)
 
             for state in [AssessmentState.scoring, .publicity, .final] {
                 _ = try await f.store.transition(f.a, to: state, by: .system)
@@ -311,8 +332,10 @@ struct ScoringTests {
             let page = try await browser.get(SiteURL.results(.value(f.a)).path).text
             for result in expected {
                 let match = page.firstMatch(
-                    of: try Regex(#"<tr data-unit=""# + result.id + #""><td>(\d+)</td>.*?<td class="total"><b>([^<]+)</b>"#)
-                        .dotMatchesNewlines())
+                    of: try Regex(
+                        #"<tr data-unit=""# + result.id + #""><td>(\d+)</td>.*?<td class="total"><b>([^<]+)</b>"#
+                    )
+                    .dotMatchesNewlines())
                 let cells = try #require(match)
                 #expect(cells.output[1].substring.map(String.init) == String(result.rank))
                 #expect(cells.output[2].substring.map(String.init) == result.total.description, "\(result.id)")
@@ -356,7 +379,9 @@ struct ScoringTests {
             let reporterAPI = try await APIClient.login(client, "reporter")
             let json = try await reporterAPI.call(.get, .api(.results(.value(f.a)))).text
             #expect(json.contains("A01") && !json.contains("B01"))
-            #expect(try await reporter.post(f.itemPath(f.unitA, "3"), [("version", "0"), ("f.late", "1")]).status == .forbidden)
+            #expect(
+                try await reporter.post(f.itemPath(f.unitA, "3"), [("version", "0"), ("f.late", "1")]).status
+                    == .forbidden)
         }
     }
 }

@@ -44,7 +44,8 @@ struct ResultsController {
             let details = ResultsTable.itemRows(scores)
             try writer.addSheet(
                 XLSXSheet(
-                    name: "评分明细", header: details[0].map(\.text), rows: Array(details.dropFirst()).map { $0.map(\.cell) },
+                    name: "评分明细", header: details[0].map(\.text),
+                    rows: Array(details.dropFirst()).map { $0.map(\.cell) },
                     columnWidths: XLSXSheet.fittingWidths(for: details.map { $0.map(\.cell) })))
             return Self.download(
                 try writer.data(modified: deps.now()), type: HTTPDownload.xlsxContentType,
@@ -109,7 +110,8 @@ enum ResultsTable {
                 ]
                 if hasAnnual { cells.append(.decimal(r.annual)) }
                 cells += [
-                    .plain(r.grade ?? ""), .plain(r.downgrade ? "是" : "否"), .plain(r.downgradeReasons.joined(separator: "；")),
+                    .plain(r.grade ?? ""), .plain(r.downgrade ? "是" : "否"),
+                    .plain(r.downgradeReasons.joined(separator: "；")),
                     .plain(r.pending.joined(separator: "、")),
                 ]
                 let byItem = Dictionary(r.items.map { ($0.itemID, $0) }, uniquingKeysWith: { a, _ in a })
@@ -118,7 +120,11 @@ enum ResultsTable {
                         cells.append(.plain(""))
                         continue
                     }
-                    if case .pending = result.state { cells.append(.plain("待评")) } else { cells.append(.decimal(result.score)) }
+                    if case .pending = result.state {
+                        cells.append(.plain("待评"))
+                    } else {
+                        cells.append(.decimal(result.score))
+                    }
                 }
                 rows.append(cells)
             }
@@ -157,9 +163,10 @@ enum ResultsCharts {
         let whole = { (value: ExactDecimal) in Int(value.description.split(separator: ".")[0]) ?? 0 }
         let upper = Decimal(top.integerValue ?? whole(top) + 1)
         let lower = Decimal(bottom.integerValue ?? whole(bottom) - 1)
-        return (try? SVGChart.histogram(
-            values: totals.map(\.description), bins: 10, title: "总分分布（已评完的\(totals.count)个单位）",
-            range: lower...upper)) ?? SVGChart.noData(title: "总分分布")
+        return
+            (try? SVGChart.histogram(
+                values: totals.map(\.description), bins: 10, title: "总分分布（已评完的\(totals.count)个单位）",
+                range: lower...upper)) ?? SVGChart.noData(title: "总分分布")
     }
 
     /// Base categories, each as a percentage of its maximum: one series per unit (up to 8), else the average,
@@ -185,10 +192,13 @@ enum ResultsCharts {
         } else {
             func column(_ i: Int) -> [Double] { all.compactMap { $0.1[i]?.score } }
             series = [
-                ("平均", categories.indices.map { i in
-                    let c = column(i)
-                    return c.isEmpty ? .nan : c.reduce(0, +) / Double(c.count)
-                }),
+                (
+                    "平均",
+                    categories.indices.map { i in
+                        let c = column(i)
+                        return c.isEmpty ? .nan : c.reduce(0, +) / Double(c.count)
+                    }
+                ),
                 ("最高", categories.indices.map { column($0).max() ?? .nan }),
                 ("最低", categories.indices.map { column($0).min() ?? .nan }),
             ]

@@ -43,7 +43,8 @@ struct ScoringController {
             } catch let conflict as FactsConflict {
                 let model = try await operations.unitScoring(id, unit: unit, for: user)
                 let retained = Views.ItemFormOverride(
-                    group: item, form: context.form, version: conflict.current?.version ?? 0, conflict: conflict.current)
+                    group: item, form: context.form, version: conflict.current?.version ?? 0, conflict: conflict.current
+                )
                 return try Views.unitScoring(
                     model, retained: retained, identity: context.identity!, csrf: context.csrfToken,
                     error: "保存冲突：本项目已被他人修改，您的输入未保存（见下方），请核对后再保存"
@@ -115,7 +116,8 @@ struct ScoringController {
                 )
                 .with(status: webError.status).response(from: request, context: context)
             }
-            return Self.redirect(.factsImport(.value(AssessmentID(id))), done: "imported", extra: [("n", String(count))])
+            return Self.redirect(
+                .factsImport(.value(AssessmentID(id))), done: "imported", extra: [("n", String(count))])
         }
     }
 
@@ -124,7 +126,10 @@ struct ScoringController {
         let scheme = try? ScoringCatalog.scheme(detail.assessment.schemeID)
         let unit = detail.units.first
         var facts = "{}"
-        if let scheme, let item = scheme.items.first(where: { scheme.applies($0, to: unit.flatMap { ScoringCatalog.schemeUnitType(for: $0, in: scheme) }) }),
+        if let scheme,
+            let item = scheme.items.first(where: {
+                scheme.applies($0, to: unit.flatMap { ScoringCatalog.schemeUnitType(for: $0, in: scheme) })
+            }),
             let spec = item.facts.first
         {
             let sample: String
@@ -136,7 +141,8 @@ struct ScoringController {
             case .choice(let options): sample = FactForm.jsonString(options.first?.id ?? "")
             case .levels(let options): sample = "[\(FactForm.jsonString(options.first?.id ?? ""))]"
             case .counts12: sample = "[1,1,1,1,1,1,1,1,1,1,1,1]"
-            case .dates(let fields): sample = "[{\(FactForm.jsonString(fields.first?.id ?? "")):\"\(detail.assessment.year)-03-01\"}]"
+            case .dates(let fields):
+                sample = "[{\(FactForm.jsonString(fields.first?.id ?? "")):\"\(detail.assessment.year)-03-01\"}]"
             }
             facts = "{\(FactForm.jsonString(item.id)): {\(FactForm.jsonString(spec.name)): \(sample)}}"
         }

@@ -36,7 +36,8 @@ public enum FactForm {
             case (.dates(let records), .dates(let fields)):
                 for record in records {
                     for (index, option) in fields.enumerated() {
-                        form.pairs.append((field(name, option.id), index < record.count ? record[index]?.description ?? "" : ""))
+                        form.pairs.append(
+                            (field(name, option.id), index < record.count ? record[index]?.description ?? "" : ""))
                     }
                 }
             default: break
@@ -115,7 +116,9 @@ public enum FactForm {
                     json = "[" + parts.joined(separator: ",") + "]"
                 }
             case .dates(let fields):
-                let columns = fields.map { form.all(field(name, $0.id)).map { $0.trimmingCharacters(in: .whitespaces) } }
+                let columns = fields.map {
+                    form.all(field(name, $0.id)).map { $0.trimmingCharacters(in: .whitespaces) }
+                }
                 let rows = columns.map(\.count).max() ?? 0
                 var records: [String] = []
                 for row in 0..<rows {

@@ -43,7 +43,9 @@ public enum ScoringCatalog {
     /// (`township`/乡镇, `department`/县直部门 …); nil when the scheme has none or none matches.
     public static func schemeUnitType(for unit: AssessedUnit, in scheme: Scheme) -> String? {
         for type in scheme.unitTypes {
-            if KaoheStorage.UnitType(label: type.id) == unit.type || KaoheStorage.UnitType(label: type.name) == unit.type {
+            if KaoheStorage.UnitType(label: type.id) == unit.type
+                || KaoheStorage.UnitType(label: type.name) == unit.type
+            {
                 return type.id
             }
         }

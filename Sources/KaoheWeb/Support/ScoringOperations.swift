@@ -72,7 +72,8 @@ extension Operations {
                 editable = Set(groups.map(\.id))
             } else {
                 let mine = try await store.assignments(of: assessment.id).filter { $0.userID == user.id }
-                editable = Set(groups.map(\.id).filter { group in mine.contains { $0.covers(unit: unit.id, item: group) } })
+                editable = Set(
+                    groups.map(\.id).filter { group in mine.contains { $0.covers(unit: unit.id, item: group) } })
             }
         }
         let users = try await store.users()
@@ -150,7 +151,8 @@ extension Operations {
         for _ in 0..<3 {
             let findings = try await store.findings(assessment: assessment.id, unit: unit.id, item: group)
             let record = try await store.facts(assessment: assessment.id, unit: unit.id, item: group)
-            let assembled = FactsAssembly.assemble(records: record.map { [$0] } ?? [], findings: findings, scheme: scheme)
+            let assembled = FactsAssembly.assemble(
+                records: record.map { [$0] } ?? [], findings: findings, scheme: scheme)
             let json = FactsAssembly.json(assembled.values[group] ?? [:], specs: specs)
             if json == record?.json { return }
             do {
@@ -181,7 +183,9 @@ extension Operations {
         }
         let root: JSONNode
         do { root = try JSONParser.parse(text) } catch {
-            throw WebError.lineErrors([LineError(line: error.line, message: "第\(error.column)列 JSON 语法错误：\(error.message)")])
+            throw WebError.lineErrors([
+                LineError(line: error.line, message: "第\(error.column)列 JSON 语法错误：\(error.message)")
+            ])
         }
         guard case .object(let members) = root.value else {
             throw failure(FactsError(line: root.line, message: "文档应为 JSON 对象"))
@@ -211,7 +215,8 @@ extension Operations {
             case .number(let text)?: key = text
             default: throw failure(FactsError(line: node.line, message: "单位缺少 id（单位编码或编号）"))
             }
-            guard let unit = enrolled.first(where: { $0.code == key }) ?? enrolled.first(where: { $0.id.rawValue == key })
+            guard
+                let unit = enrolled.first(where: { $0.code == key }) ?? enrolled.first(where: { $0.id.rawValue == key })
             else {
                 throw failure(FactsError(line: node["id"]?.line, unit: key, message: "没有参加本考核的单位的编码或编号是“\(key)”"))
             }

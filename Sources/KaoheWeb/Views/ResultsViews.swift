@@ -33,7 +33,8 @@ extension Views {
                 let downgrade: HTML =
                     r.downgrade ? "<span class=\"tag warn\">降档</span> \(r.downgradeReasons.joined(separator: "；"))" : ""
                 let pending: HTML =
-                    r.pending.isEmpty ? "" : "<span class=\"tag warn\">待评\(r.pending.count)项</span> \(r.pending.joined(separator: "、"))"
+                    r.pending.isEmpty
+                    ? "" : "<span class=\"tag warn\">待评\(r.pending.count)项</span> \(r.pending.joined(separator: "、"))"
                 let annual: HTML = hasAnnual ? "<td>\(r.annual?.description ?? "—")</td>" : ""
                 return """
                     <tr data-unit="\(row.unit.code)"><td>\(r.rank)</td><td>\(row.unit.code)</td><td>\(row.unit.name)</td><td>\(r.base.description)</td><td>\(r.bonus.description)</td><td>\(r.penalty.description)</td>\
@@ -69,7 +70,9 @@ extension Views {
     }
 
     /// One unit's score sheet in the documents' 评分表 layout, printable on A4.
-    public static func scoreSheet(_ scores: AssessmentScores, row: AssessmentScores.Row, identity: Identity, csrf: String)
+    public static func scoreSheet(
+        _ scores: AssessmentScores, row: AssessmentScores.Row, identity: Identity, csrf: String
+    )
         -> HTML
     {
         let scheme = scores.scheme
@@ -94,7 +97,8 @@ extension Views {
             }
         }
         let annual: HTML =
-            r.annual.map { "<tr><th colspan=\"4\">年度折算</th><td class=\"num\">\($0.description)</td><td></td></tr>" } ?? ""
+            r.annual.map { "<tr><th colspan=\"4\">年度折算</th><td class=\"num\">\($0.description)</td><td></td></tr>" }
+            ?? ""
         let totals: HTML = """
             <tr><th colspan="3">基础分合计</th><td class="num">\(r.baseMax.description)</td><td class="num">\(r.base.description)</td><td></td></tr>
             <tr><th colspan="4">加分</th><td class="num">\(r.bonus.description)</td><td></td></tr>

@@ -54,7 +54,8 @@ extension Views {
                 """)
     }
 
-    static func itemSection(_ model: UnitScoring, group: ScoreGroup, retained: ItemFormOverride?, csrf: String) -> HTML {
+    static func itemSection(_ model: UnitScoring, group: ScoreGroup, retained: ItemFormOverride?, csrf: String) -> HTML
+    {
         let a = model.assessment.id, u = model.unit.id
         let values = model.facts.values[group.id] ?? [:]
         let counted = model.facts.findingCounts[group.id] ?? [:]
@@ -86,12 +87,14 @@ extension Views {
             (model.facts.problems[group.id] ?? []).isEmpty
             ? ""
             : "<ul class=\"errors\">\((model.facts.problems[group.id] ?? []).map { "<li>\($0)</li>" as HTML })</ul>"
-        let saved: HTML = record.map {
-            "<p class=\"muted\">第\($0.version)版，\(model.userNames[$0.updatedBy ?? UserID("")] ?? "系统") 保存于 \(timeText($0.updatedAt))</p>"
-        } ?? ""
+        let saved: HTML =
+            record.map {
+                "<p class=\"muted\">第\($0.version)版，\(model.userNames[$0.updatedBy ?? UserID("")] ?? "系统") 保存于 \(timeText($0.updatedAt))</p>"
+            } ?? ""
         var conflictBox: HTML = ""
         if let retained, let theirs = retained.conflict {
-            let theirValues = FactsAssembly.assemble(records: [theirs], findings: [], scheme: model.scheme)
+            let theirValues =
+                FactsAssembly.assemble(records: [theirs], findings: [], scheme: model.scheme)
                 .values[group.id] ?? [:]
             let rows: [HTML] = group.specs.map {
                 "<tr><td>\($0.label)</td><td>\(FactForm.display(theirValues[$0.name], spec: $0))</td></tr>"
@@ -146,17 +149,21 @@ extension Views {
             let radio = { (v: String, label: String) -> HTML in
                 "<label class=\"check\"><input type=\"radio\" name=\"\(field(nil))\" value=\"\(v)\"\(HTML(raw: current == v ? " checked" : ""))>\(label)</label>"
             }
-            return "<fieldset><legend>\(spec.label)\(required)</legend>\(radio("true", "是"))\(radio("false", "否"))\(radio("", "未填"))</fieldset>"
+            return
+                "<fieldset><legend>\(spec.label)\(required)</legend>\(radio("true", "是"))\(radio("false", "否"))\(radio("", "未填"))</fieldset>"
         case .count:
             if let counted {
-                return "<p class=\"fact\">\(spec.label)：<b>\(counted)\(spec.unit)</b> <span class=\"muted\">（由下方问题记录计算）</span></p>"
+                return
+                    "<p class=\"fact\">\(spec.label)：<b>\(counted)\(spec.unit)</b> <span class=\"muted\">（由下方问题记录计算）</span></p>"
             }
-            return "<label>\(spec.label)\(unit)\(required)<input type=\"number\" min=\"0\" step=\"1\" name=\"\(field(nil))\" value=\"\(value(nil))\"></label>"
+            return
+                "<label>\(spec.label)\(unit)\(required)<input type=\"number\" min=\"0\" step=\"1\" name=\"\(field(nil))\" value=\"\(value(nil))\"></label>"
         case .number(let min, let max):
             let range = [min.map { "不小于\($0)" }, max.map { "不大于\($0)" }].compactMap { $0 }.joined(separator: "，")
             let bounds = HTML(
                 raw: (min.map { " min=\"\($0)\"" } ?? "") + (max.map { " max=\"\($0)\"" } ?? ""))
-            return "<label>\(spec.label)\(unit)\(required)\(range.isEmpty ? "" : "（\(range)）")<input type=\"number\" step=\"any\"\(bounds) name=\"\(field(nil))\" value=\"\(value(nil))\"></label>"
+            return
+                "<label>\(spec.label)\(unit)\(required)\(range.isEmpty ? "" : "（\(range)）")<input type=\"number\" step=\"any\"\(bounds) name=\"\(field(nil))\" value=\"\(value(nil))\"></label>"
         case .rate:
             return """
                 <fieldset><legend>\(spec.label)\(required)</legend>
@@ -165,7 +172,8 @@ extension Views {
                 """
         case .choice(let options):
             let current = value(nil)
-            return "<label>\(spec.label)\(required)<select name=\"\(field(nil))\">\(option("", "（未填）", selected: current.isEmpty))\(options.map { option($0.id, $0.label, selected: current == $0.id) })</select></label>"
+            return
+                "<label>\(spec.label)\(required)<select name=\"\(field(nil))\">\(option("", "（未填）", selected: current.isEmpty))\(options.map { option($0.id, $0.label, selected: current == $0.id) })</select></label>"
         case .levels(let options):
             let cells: [HTML] = options.map {
                 "<label class=\"check\">\($0.label) <input class=\"short\" type=\"number\" min=\"0\" step=\"1\" name=\"\(field($0.id))\" value=\"\(value($0.id))\"></label>"
@@ -183,7 +191,8 @@ extension Views {
             let body: [HTML] = (0..<rows).map { row in
                 let cells: [HTML] = fields.enumerated().map { index, option in
                     let text = row < columns[index].count ? columns[index][row] : ""
-                    return "<td><input type=\"date\" name=\"\(field(option.id))\" value=\"\(text)\" aria-label=\"\(option.label)\"></td>"
+                    return
+                        "<td><input type=\"date\" name=\"\(field(option.id))\" value=\"\(text)\" aria-label=\"\(option.label)\"></td>"
                 }
                 return "<tr>\(cells)</tr>"
             }
@@ -201,7 +210,8 @@ extension Views {
         let rows: [HTML] = findings.map { finding in
             let fact = FactsAssembly.countFact(of: finding, in: model.scheme)
             let label = fact.flatMap { name in countSpecs.first { $0.name == name }?.label } ?? "（未计入事实）"
-            return "<tr><td>\(finding.date.description)</td><td>\(label)</td><td>\(finding.note)</td><td>\(finding.evidenceRef ?? "")</td><td>\(model.userNames[finding.createdBy ?? UserID("")] ?? "")</td></tr>"
+            return
+                "<tr><td>\(finding.date.description)</td><td>\(label)</td><td>\(finding.note)</td><td>\(finding.evidenceRef ?? "")</td><td>\(model.userNames[finding.createdBy ?? UserID("")] ?? "")</td></tr>"
         }
         let table: HTML =
             rows.isEmpty
