@@ -9,7 +9,8 @@ public struct KaoheCommand: AsyncParsableCommand {
         commandName: "kaohe",
         abstract: "考核：政务服务绩效考核平台（评分引擎、方案与命令行）",
         subcommands: [
-            SchemesCommand.self, DescribeCommand.self, ScoreCommand.self, ValidateCommand.self, ServeCommand.self, MigrateCommand.self, UserCommand.self, AuditCommand.self,
+            SchemesCommand.self, DescribeCommand.self, ScoreCommand.self, ValidateCommand.self, ServeCommand.self,
+            MigrateCommand.self, UserCommand.self, AuditCommand.self, DemoCommand.self,
         ]
     )
     public init() {}

@@ -23,6 +23,9 @@ public struct ServeCommand: AsyncParsableCommand {
     )
     var secureCookies = false
 
+    @Flag(name: .long, help: "首次启动时载入演示数据（已载入则跳过；演示账号密码见输出）")
+    var demo = false
+
     public init() {}
 
     public func run() async throws {
@@ -31,6 +34,12 @@ public struct ServeCommand: AsyncParsableCommand {
             let boot = try await bootstrap(config)
             for name in boot.appliedMigrations { print("数据库迁移：\(name)") }
             print("数据库：\(boot.store.location)")
+            if demo {
+                do { try await loadDemo(into: boot.store) } catch {
+                    await boot.store.shutdown()
+                    throw error
+                }
+            }
             let firstAdmin = boot.firstAdmin
             do {
                 try await runServer(config, store: boot.store, schemes: builtInSchemeSummaries) {

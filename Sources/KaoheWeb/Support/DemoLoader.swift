@@ -1,0 +1,279 @@
+import Foundation
+import KaoheEngine
+import KaoheFormats
+import KaoheStorage
+
+/// Loads the demonstration data (`kaohe demo`, `kaohe serve --demo`): the organizers and units named in the
+/// source documents, assessments on the reference schemes with plausible facts and findings, and one demo
+/// account per role. Everything goes through ``KaoheStore`` calls, so every row is audited.
+///
+/// Idempotent: when the demo's first organization exists, ``load()`` changes nothing and returns nil.
+public struct DemoLoader: Sendable {
+    /// The password of every demo account (documented in the README; the accounts are for trying the system).
+    public static let password = "kaohe-demo"
+
+    /// The organization whose presence marks the demo as loaded.
+    public static let markerOrganization = OrganizationID("demo-org-pingqiao")
+
+    /// One demo login.
+    public struct Account: Sendable, Equatable {
+        /// The login name.
+        public var username: String
+        /// The display name.
+        public var displayName: String
+        /// The role.
+        public var role: Role
+        /// What the account can see, in Chinese.
+        public var note: String
+    }
+
+    /// What was loaded.
+    public struct Summary: Sendable {
+        /// Organizations created.
+        public var organizations = 0
+        /// Units created.
+        public var units = 0
+        /// Assessments created.
+        public var assessments = 0
+        /// Facts records saved (one per unit and item).
+        public var factRecords = 0
+        /// Findings recorded.
+        public var findings = 0
+        /// The demo logins (password: ``DemoLoader/password``).
+        public var accounts: [Account] = []
+        /// Each assessment: title, state and number of units.
+        public var assessmentLines: [String] = []
+    }
+
+    let deps: AppDependencies
+    let actor = AuditActor(userID: nil, name: "演示数据", reason: "载入演示数据（kaohe demo）")
+
+    /// Creates a loader writing to `deps.store` (passwords hashed with `deps.bcryptCost`).
+    public init(_ deps: AppDependencies) { self.deps = deps }
+
+    /// Whether the demo has been loaded into this database already.
+    public func isLoaded() async throws -> Bool {
+        try await deps.store.organization(Self.markerOrganization) != nil
+    }
+
+    struct OrganizationPlan {
+        var id: String
+        var name: String
+        var units: [(code: String, name: String, type: KaoheStorage.UnitType)]
+    }
+
+    struct AssessmentPlan {
+        var id: String
+        var organization: String
+        var schemeID: String
+        var year: Int
+        var title: String
+        var state: AssessmentState
+        /// Unit codes; empty: all units of the organization.
+        var unitCodes: [String]
+    }
+
+    static func units(_ list: [DemoData.DemoUnit], _ type: KaoheStorage.UnitType) -> [(code: String, name: String, type: KaoheStorage.UnitType)] {
+        list.map { (code: $0.id, name: $0.name, type: type) }
+    }
+
+    static let organizations: [OrganizationPlan] = [
+        OrganizationPlan(
+            id: "demo-org-pingqiao", name: "平桥区政务服务和大数据管理局",
+            units: units(DemoData.pingqiaoDepartments, .districtDepartment)),
+        OrganizationPlan(
+            id: "demo-org-shuangyashan", name: "双鸭山市人民政府办公室",
+            units: units(DemoData.shuangyashanCounties, .county)
+                + units(DemoData.shuangyashanDepartments, .municipalDepartment)
+                + units(DemoData.shuangyashanProvincial, .provincialUnit)),
+        OrganizationPlan(
+            id: "demo-org-changbai", name: "长白朝鲜族自治县政务服务和数字化建设管理局",
+            units: [
+                ("cb01", "县发展和改革局", .districtDepartment), ("cb02", "县市场监督管理局", .districtDepartment),
+                ("cb03", "县住房和城乡建设局", .districtDepartment), ("cb04", "县自然资源局", .districtDepartment),
+                ("cb05", "县人力资源和社会保障局", .districtDepartment), ("cb06", "县交通运输局", .districtDepartment),
+            ]),
+        OrganizationPlan(
+            id: "demo-org-xinbei", name: "新北区“三合一”阳光政务平台考核组",
+            units: [
+                ("xb01", "区发展和改革局", .districtDepartment), ("xb02", "区教育局", .districtDepartment),
+                ("xb03", "区民政局", .districtDepartment), ("xb04", "区卫生健康局", .districtDepartment),
+                ("xb05", "三井街道", .township),
+            ]),
+    ]
+
+    static let assessments: [AssessmentPlan] = [
+        AssessmentPlan(
+            id: "demo-pingqiao-2022", organization: "demo-org-pingqiao", schemeID: "pingqiao-2022", year: 2022,
+            title: "平桥区2022年度“互联网+监管”工作绩效考核", state: .scoring, unitCodes: []),
+        AssessmentPlan(
+            id: "demo-shuangyashan-2017", organization: "demo-org-shuangyashan", schemeID: "shuangyashan-2017",
+            year: 2017, title: "双鸭山市2017年度“互联网+政务服务”工作考核", state: .publicity, unitCodes: []),
+        AssessmentPlan(
+            id: "demo-changbai-2020-fangguanfu", organization: "demo-org-changbai",
+            schemeID: "changbai-2020-fangguanfu", year: 2020, title: "长白县2020年度“放管服”和“最多跑一次”改革工作考评",
+            state: .scoring, unitCodes: []),
+        AssessmentPlan(
+            id: "demo-xinbei-sanheyi", organization: "demo-org-xinbei", schemeID: "xinbei-sanheyi", year: 2023,
+            title: "新北区2023年度“三合一”阳光政务平台考核", state: .open, unitCodes: []),
+    ]
+
+    /// The demo logins, one per role but administrator (password: ``password``).
+    public static let accounts: [Account] = [
+        Account(username: "demo-organizer", displayName: "演示·考核组织者", role: .organizer, note: "管理全部演示考核"),
+        Account(
+            username: "demo-evaluator", displayName: "演示·评分人", role: .evaluator,
+            note: "平桥区前5个部门、长白县全部单位的评分人"),
+        Account(
+            username: "demo-reporter", displayName: "演示·单位填报人", role: .reporter,
+            note: "\(DemoData.pingqiaoDepartments[0].name)的填报人，只看本单位"),
+        Account(username: "demo-leader", displayName: "演示·领导", role: .leader, note: "只读查看结果"),
+    ]
+
+    /// The unit id of a demo unit code (e.g. `pq01` → `demo-pq01`).
+    public static func unitID(_ code: String) -> UnitID { UnitID("demo-\(code)") }
+
+    /// Loads everything, or returns nil (changing nothing) when the demo is already loaded.
+    public func load() async throws -> Summary? {
+        guard try await !isLoaded() else { return nil }
+        let store = deps.store
+        var summary = Summary()
+        let now = deps.now()
+
+        for plan in Self.organizations {
+            try await store.createOrganization(
+                Organization(id: OrganizationID(plan.id), name: plan.name, createdAt: now), by: actor)
+            let units = plan.units.map {
+                AssessedUnit(
+                    id: Self.unitID($0.code), organizationID: OrganizationID(plan.id), code: $0.code, name: $0.name,
+                    type: $0.type, createdAt: now)
+            }
+            try await store.createUnits(units, by: actor)
+            summary.organizations += 1
+            summary.units += units.count
+        }
+
+        // Accounts first, so the evaluator can be assigned.
+        let auth = AuthService(deps)
+        let reporterUnit = Self.unitID(DemoData.pingqiaoDepartments[0].id)
+        let accounts = Self.accounts
+        var users: [Role: User] = [:]
+        for account in accounts {
+            users[account.role] = try await auth.createUser(
+                username: account.username, displayName: account.displayName, password: Self.password,
+                roles: [account.role], organizationID: nil, unitID: account.role == .reporter ? reporterUnit : nil,
+                by: actor)
+        }
+        summary.accounts = accounts
+
+        for (index, plan) in Self.assessments.enumerated() {
+            guard let scheme = try BuiltInSchemes.load(plan.schemeID) else {
+                throw WebError.notFound("内置考核方案 \(plan.schemeID)")
+            }
+            let organization = OrganizationID(plan.organization)
+            let assessment = Assessment(
+                id: AssessmentID(plan.id), organizationID: organization, schemeID: plan.schemeID, year: plan.year,
+                title: plan.title, createdAt: now)
+            try await store.createAssessment(assessment, by: actor)
+            summary.assessments += 1
+            let orgUnits = try await store.units(in: organization)
+            let units = plan.unitCodes.isEmpty ? orgUnits : orgUnits.filter { plan.unitCodes.contains($0.code) }
+            try await store.enrol(units.map(\.id), in: assessment.id, by: actor)
+
+            if let evaluator = users[.evaluator] {
+                if plan.schemeID == "pingqiao-2022" {
+                    for unit in units.prefix(5) {
+                        try await store.assign(
+                            EvaluatorAssignment(
+                                assessmentID: assessment.id, userID: evaluator.id, unitID: unit.id, itemID: nil),
+                            by: actor)
+                    }
+                } else if plan.schemeID.hasPrefix("changbai") {
+                    try await store.assign(
+                        EvaluatorAssignment(assessmentID: assessment.id, userID: evaluator.id, unitID: nil, itemID: nil),
+                        by: actor)
+                }
+            }
+
+            // Facts are accepted from 进行中 on: open, record, then move on to the planned state.
+            _ = try await store.transition(assessment.id, to: .open, by: actor)
+            var writes: [FactsWrite] = []
+            var unitFindings: [(AssessedUnit, [DemoData.DemoFinding])] = []
+            for (position, unit) in units.enumerated() {
+                let seed = UInt64(index + 1) * 1_000 + UInt64(position + 1)
+                let quality = 55 + (position * 37 + index * 11) % 45
+                let (records, findings) = Self.facts(for: scheme, unit: unit, seed: seed, quality: quality)
+                writes += records.map { FactsWrite(unitID: unit.id, itemID: $0.item, json: $0.json) }
+                unitFindings.append((unit, findings))
+            }
+            // One transaction per assessment; every (unit, item) write is still audited on its own.
+            summary.factRecords += try await store.importFacts(assessment: assessment.id, writes: writes, by: actor).count
+            for (unit, findings) in unitFindings {
+                for finding in findings {
+                    guard let day = KaoheStorage.Day(finding.date.description) else { continue }
+                    try await store.addFinding(
+                        Finding(
+                            assessmentID: assessment.id, unitID: unit.id, itemID: finding.item, factName: finding.fact,
+                            date: day,
+                            note: finding.note, createdAt: now),
+                        by: actor)
+                    summary.findings += 1
+                }
+            }
+            var path: [AssessmentState] = []
+            switch plan.state {
+            case .scoring: path = [.scoring]
+            case .publicity: path = [.scoring, .publicity]
+            case .final: path = [.scoring, .publicity, .final]
+            case .draft, .open: path = []
+            }
+            for state in path { _ = try await store.transition(assessment.id, to: state, by: actor) }
+            summary.assessmentLines.append(
+                "\(plan.title)（方案 \(plan.schemeID)，\(units.count) 个单位，状态：\(plan.state.displayName)）")
+        }
+        return summary
+    }
+
+    /// One item's facts as stored: the item id and a JSON object (fact name → value).
+    struct ItemFacts: Equatable {
+        var item: String
+        var json: String
+    }
+
+    /// Plausible complete facts for one unit, split per item as the facts API stores them, with the incidents
+    /// behind its counts. The unit's type is passed to the scheme only when the scheme distinguishes it.
+    static func facts(for scheme: Scheme, unit: AssessedUnit, seed: UInt64, quality: Int)
+        -> ([ItemFacts], [DemoData.DemoFinding])
+    {
+        let typeName = unit.type == .provincialUnit ? "在双中省直单位" : unit.type.displayName
+        let unitType = scheme.unitTypes.first { $0.id == typeName || $0.name == typeName }?.id
+        let (sheet, findings) = DemoData.facts(for: scheme, unitType: unitType, seed: seed, quality: quality)
+        return (itemFacts(scheme: scheme, sheet: sheet), findings)
+    }
+
+    /// Splits a fact sheet into one JSON object per item (items without any value are left out).
+    static func itemFacts(scheme: Scheme, sheet: FactSheet) -> [ItemFacts] {
+        var order: [String] = []
+        var writers: [String: JSONWriter] = [:]
+        for (slot, info) in scheme.slots.enumerated() {
+            guard let value = sheet[slot] else { continue }
+            var writer: JSONWriter
+            if let existing = writers[info.group] {
+                writer = existing
+                writer.raw(",")
+            } else {
+                order.append(info.group)
+                writer = JSONWriter(capacity: 256)
+                writer.raw("{")
+            }
+            writer.key(info.spec.name)
+            FactValueCoding.encode(value, spec: info.spec, into: &writer)
+            writers[info.group] = writer
+        }
+        return order.map { item in
+            var writer = writers[item]!
+            writer.raw("}")
+            return ItemFacts(item: item, json: String(decoding: writer.bytes, as: UTF8.self))
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KaoheEngine
+import KaoheFormats
+import KaoheStorage
+import KaoheStorageSQL
+import Testing
+
+@testable import KaoheCLI
+@testable import KaoheWeb
+
+@Suite("Demo data: kaohe demo and serve --demo")
+struct DemoLoaderTests {
+    @Test("Loads the documents' units, four assessments with facts and findings, demo accounts; audited; idempotent",
+        arguments: Fixture.backends)
+    func loadsOnce(backend: String) async throws {
+        let (location, schema) = try await Fixture.freshLocation(backend)
+        let store = try SQLStore(location: location, postgresSchema: schema)
+        try await store.migrate()
+        let deps = AppDependencies(store: store, bcryptCost: 4)
+        do {
+            let loader = DemoLoader(deps)
+            #expect(try await !loader.isLoaded())
+            let summary = try #require(try await loader.load())
+            #expect(summary.organizations == 4 && summary.assessments == 4)
+            #expect(summary.units == 26 + 8 + 42 + 3 + 6 + 5)
+
+            let orgNames = try await store.organizations().map(\.name)
+            #expect(orgNames.contains("平桥区政务服务和大数据管理局") && orgNames.contains("双鸭山市人民政府办公室"))
+            let pingqiao = try await store.units(in: OrganizationID("demo-org-pingqiao"))
+            #expect(pingqiao.count == 26 && pingqiao.allSatisfy { $0.type == .districtDepartment })
+            #expect(pingqiao.contains { $0.name == "区委宣传部" } && pingqiao.contains { $0.name == "区档案局" })
+            let shuangyashan = try await store.units(in: OrganizationID("demo-org-shuangyashan"))
+            #expect(shuangyashan.filter { $0.type == .county }.count == 8)
+            #expect(shuangyashan.filter { $0.type == .municipalDepartment }.count == 42)
+            #expect(shuangyashan.filter { $0.type == .provincialUnit }.map(\.name).sorted() == ["市国税局", "市地税局", "市社保局"].sorted())
+
+            let assessments = try await store.assessments()
+            let states = Dictionary(uniqueKeysWithValues: assessments.map { ($0.schemeID, $0.state) })
+            #expect(states["pingqiao-2022"] == .scoring)
+            #expect(states["shuangyashan-2017"] == .publicity)
+            #expect(states["changbai-2020-fangguanfu"] != nil && states["xinbei-sanheyi"] != nil)
+            let pq = try #require(assessments.first { $0.schemeID == "pingqiao-2022" })
+            #expect(try await store.enrolments(of: pq.id).count == 26)
+            let sys = try #require(assessments.first { $0.schemeID == "shuangyashan-2017" })
+            #expect(try await store.enrolments(of: sys.id).count == 53)
+
+            // Every enrolled unit's facts decode against the scheme as one complete unit: nothing pending.
+            var stored = 0
+            for assessment in assessments {
+                let scheme = try #require(try BuiltInSchemes.load(assessment.schemeID))
+                for enrolment in try await store.enrolments(of: assessment.id) {
+                    let records = try await store.facts(assessment: assessment.id, unit: enrolment.unitID)
+                    #expect(!records.isEmpty, "\(assessment.schemeID) \(enrolment.unitID) has no facts")
+                    stored += records.count
+                    let body = records.map { "\"\($0.itemID)\":\($0.json)" }.joined(separator: ",")
+                    let node = try JSONParser.parse(#"{"id":"\#(enrolment.unitID)","facts":{\#(body)}}"#)
+                    let input = try FactsDocument.decodeUnit(node, scheme: scheme)
+                    let filled = input.facts.values.compactMap { $0 }.count
+                    #expect(filled > scheme.slots.count / 2, "\(assessment.schemeID): \(filled) of \(scheme.slots.count)")
+                    #expect(records.allSatisfy { $0.version == 1 && $0.updatedBy == nil })
+                }
+            }
+            #expect(stored == summary.factRecords && stored > 26 * 10)
+
+            var findings = 0
+            for assessment in assessments {
+                for enrolment in try await store.enrolments(of: assessment.id) {
+                    findings += try await store.findings(assessment: assessment.id, unit: enrolment.unitID, item: nil)
+                        .count
+                }
+            }
+            #expect(findings == summary.findings && findings > 0)
+
+            // Accounts: one per role, the reporter bound to 区委宣传部, the evaluator assigned on Pingqiao.
+            let reporter = try #require(try await store.user(username: "demo-reporter"))
+            #expect(reporter.roles == [.reporter] && reporter.unitID == DemoLoader.unitID("pq01"))
+            let evaluator = try #require(try await store.user(username: "demo-evaluator"))
+            #expect(try await store.assignments(of: pq.id).filter { $0.userID == evaluator.id }.count == 5)
+            #expect(try await store.user(username: "demo-organizer")?.roles == [.organizer])
+            #expect(try await store.user(username: "demo-leader")?.roles == [.leader])
+
+            // Audited, and the chain holds.
+            let audit = try await store.auditLog(entityPrefix: nil, limit: 100_000)
+            #expect(audit.contains { $0.actorName == "演示数据" && $0.entity.hasPrefix("facts") })
+            #expect(audit.contains { $0.actorName == "演示数据" && $0.entity.hasPrefix("finding") })
+            let verification = try await store.verifyAudit()
+            #expect(verification == .intact(entries: audit.count))
+
+            // A second run changes nothing.
+            #expect(try await loader.isLoaded())
+            #expect(try await loader.load() == nil)
+            #expect(try await store.auditLog(entityPrefix: nil, limit: 100_000).count == audit.count)
+        } catch {
+            await store.shutdown()
+            throw error
+        }
+        await store.shutdown()
+    }
+
+    @Test("Demo accounts log in with the documented password; the reporter sees only their unit")
+    func demoLogins() async throws {
+        let (location, schema) = try await Fixture.freshLocation("sqlite")
+        let store = try SQLStore(location: location, postgresSchema: schema)
+        try await store.migrate()
+        let deps = AppDependencies(store: store, bcryptCost: 4)
+        _ = try await DemoLoader(deps).load()
+        let app = Application(router: buildRouter(deps))
+        do {
+            try await app.test(.router) { client in
+                for account in DemoLoader.accounts {
+                    let browser = Browser(client)
+                    let response = try await browser.login(account.username, password: DemoLoader.password)
+                    #expect(response.status == .seeOther, "\(account.username): \(response.status)")
+                    #expect(try await browser.get(SiteURL.assessments.path).status == .ok)
+                }
+                let reporter = Browser(client)
+                try await reporter.login("demo-reporter", password: DemoLoader.password)
+                let units = try await reporter.get(SiteURL.units.path).text
+                #expect(units.contains("区委宣传部") && !units.contains("区档案局") && !units.contains("尖山区"))
+                let wrong = Browser(client)
+                #expect(try await wrong.login("demo-organizer", password: "not-the-demo-pw").status != .seeOther)
+            }
+        } catch {
+            await store.shutdown()
+            throw error
+        }
+        await store.shutdown()
+    }
+
+    @Test("kaohe demo loads into the data directory once; a second run leaves it as it is")
+    func demoCommand() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kaohe-demo-\(UUID().uuidString)").path
+        var first = try #require(try KaoheCommand.parseAsRoot(["demo", "--data-dir", dir]) as? DemoCommand)
+        try await first.run()
+        let path = dir + "/kaohe.sqlite"
+        var store = try SQLStore(location: .sqlite(path: path))
+        let count = try await store.auditLog(entityPrefix: nil, limit: 100_000).count
+        #expect(try await store.assessments().count == 4)
+        #expect(try await store.user(username: "admin") != nil)  // first start: the administrator too
+        await store.shutdown()
+        var second = try #require(try KaoheCommand.parseAsRoot(["demo", "--data-dir", dir]) as? DemoCommand)
+        try await second.run()
+        store = try SQLStore(location: .sqlite(path: path))
+        #expect(try await store.auditLog(entityPrefix: nil, limit: 100_000).count == count)
+        await store.shutdown()
+        let serve = try #require(try KaoheCommand.parseAsRoot(["serve", "--demo", "--data-dir", dir]) as? ServeCommand)
+        #expect(serve.demo)
+    }
+}
