@@ -73,6 +73,9 @@ public final class FailingStore: KaoheStore, @unchecked Sendable {
     public func findings(assessment: AssessmentID, unit: UnitID, item: String?) async throws -> [Finding] {
         throw fail()
     }
+    public func saveScheme(_ scheme: UploadedScheme, by actor: AuditActor) async throws { throw fail() }
+    public func uploadedSchemes() async throws -> [UploadedScheme] { throw fail() }
+    public func uploadedScheme(_ id: String) async throws -> UploadedScheme? { throw fail() }
     public func auditLog(entityPrefix: String?, limit: Int) async throws -> [AuditEntry] { throw fail() }
     public func verifyAudit() async throws -> AuditVerification { throw fail() }
 }

@@ -97,6 +97,14 @@ public protocol KaoheStore: Sendable {
     /// The findings of a unit in an assessment (of one item when given), by date.
     func findings(assessment: AssessmentID, unit: UnitID, item: String?) async throws -> [Finding]
 
+    // MARK: Uploaded schemes
+    /// Stores an uploaded scheme file; its id must not be taken (``StorageError/duplicate(what:value:)``).
+    func saveScheme(_ scheme: UploadedScheme, by actor: AuditActor) async throws
+    /// All uploaded schemes, by id.
+    func uploadedSchemes() async throws -> [UploadedScheme]
+    /// One uploaded scheme, or nil.
+    func uploadedScheme(_ id: String) async throws -> UploadedScheme?
+
     // MARK: Audit
     /// Audit entries, oldest first; only those whose entity starts with `entityPrefix` when given.
     func auditLog(entityPrefix: String?, limit: Int) async throws -> [AuditEntry]

@@ -150,4 +150,19 @@ public let allMigrations: [Migration] = [
         ]),
     // A finding counts into one count fact of its item (`fact_name`); older findings have none.
     Migration(id: 2, name: "finding_fact", statements: ["ALTER TABLE findings ADD COLUMN fact_name TEXT"]),
+    // Scheme files uploaded by organizers, kept verbatim.
+    Migration(
+        id: 3, name: "uploaded_schemes",
+        statements: [
+            """
+            CREATE TABLE schemes (
+                id TEXT PRIMARY KEY,
+                title TEXT NOT NULL,
+                file_name TEXT NOT NULL,
+                yaml TEXT NOT NULL,
+                uploaded_by TEXT REFERENCES users(id),
+                uploaded_at BIGINT NOT NULL
+            )
+            """
+        ]),
 ]

@@ -28,6 +28,7 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     APIUnitsController(deps: deps).register(on: router)
     APIUsersController(deps: deps).register(on: router)
     APISchemesController(deps: deps).register(on: router)
+    APISchemeUploadController(deps: deps).register(on: router)
     APIAssessmentsController(deps: deps).register(on: router)
     APIFactsController(deps: deps).register(on: router)
     APIScoringController(deps: deps).register(on: router)

@@ -45,8 +45,10 @@ public enum SiteURL: Sendable {
     case userPasswordReset(Parameter<UserID>)
     /// `/audit` — the audit log, filtered by entity prefix (`?entity=…`)
     case audit
-    /// `/schemes`
+    /// `/schemes` (GET list, POST upload of a scheme file)
     case schemes
+    /// `/schemes/:id` — one scheme as the document's score table
+    case scheme(Parameter<String>)
     /// `/assessments`
     case assessments
     /// `/assessments/:id`
@@ -102,6 +104,7 @@ public enum SiteURL: Sendable {
         case .userPasswordReset(let id): "/users/\(id.segment("id"))/password"
         case .audit: "/audit"
         case .schemes: "/schemes"
+        case .scheme(let id): "/schemes/\(id.segment("id"))"
         case .assessments: "/assessments"
         case .assessment(let id): "/assessments/\(id.segment("id"))"
         case .assessmentState(let id): "/assessments/\(id.segment("id"))/state"
@@ -157,8 +160,10 @@ public enum APIURL: Sendable {
     case users
     /// `/api/v1/users/:id/roles` (PUT)
     case userRoles(Parameter<UserID>)
-    /// `/api/v1/schemes`
+    /// `/api/v1/schemes` (GET list, POST upload of a scheme file as the body)
     case schemes
+    /// `/api/v1/schemes/:id` — one scheme as JSON
+    case scheme(Parameter<String>)
     /// `/api/v1/assessments`
     case assessments
     /// `/api/v1/assessments/:id`
@@ -190,6 +195,7 @@ public enum APIURL: Sendable {
         case .users: "/users"
         case .userRoles(let id): "/users/\(id.segment("id"))/roles"
         case .schemes: "/schemes"
+        case .scheme(let id): "/schemes/\(id.segment("id"))"
         case .assessments: "/assessments"
         case .assessment(let id): "/assessments/\(id.segment("id"))"
         case .assessmentState(let id): "/assessments/\(id.segment("id"))/state"

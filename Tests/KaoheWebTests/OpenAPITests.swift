@@ -37,7 +37,8 @@ struct OpenAPITests {
                 let path = route.url.path.replacingOccurrences(of: fixture.users[.leader]!.id.rawValue, with: "{id}")
                     .replacingOccurrences(of: fixture.assessment.id.rawValue, with: "{id}")
                     .replacingOccurrences(of: fixture.unitA.id.rawValue, with: "{unit}").replacingOccurrences(
-                        of: "/gk1", with: "/{item}")
+                        of: "/gk1", with: "/{item}"
+                    ).replacingOccurrences(of: "/schemes/pingqiao-2022", with: "/schemes/{id}")
                 return "\(route.method.rawValue) \(path)"
             }) + ["POST \(SiteURL.api(.tokens).path)"])
         #expect(try Self.documented() == inCode)

@@ -145,7 +145,7 @@ struct APISchemesController {
     func register(on router: Router<AppContext>) {
         router.get(SiteURL.api(.schemes).routerPath) { _, context -> Response in
             try context.require(.useSite)
-            return try JSONResponse.make(deps.schemes())
+            return try JSONResponse.make(try await SchemeCatalog(deps).summaries())
         }
     }
 }

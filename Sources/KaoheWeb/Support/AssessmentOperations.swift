@@ -20,13 +20,14 @@ extension Operations {
     {
         guard user.can(.manageAssessments) else { throw WebError.forbidden(Permission.manageAssessments.label) }
         guard !organizationID.isEmpty else { throw WebError.badRequest("请选择“组织”") }
-        guard deps.schemes().contains(where: { $0.id == schemeID }) else {
-            throw WebError.badRequest("未知的考核方案“\(schemeID)”，可用：\(deps.schemes().map(\.id).joined(separator: "、"))")
+        let schemes = try await SchemeCatalog(deps).summaries()
+        guard schemes.contains(where: { $0.id == schemeID }) else {
+            throw WebError.badRequest("未知的考核方案“\(schemeID)”，可用：\(schemes.map(\.id).joined(separator: "、"))")
         }
         guard let year = Int(yearText.trimmingCharacters(in: .whitespaces)), (2000...2100).contains(year) else {
             throw WebError.badRequest("考核年度“\(yearText)”无效，应为2000–2100之间的年份")
         }
-        let name = title.isEmpty ? "\(year)年度 \(deps.schemes().first { $0.id == schemeID }?.title ?? schemeID)" : title
+        let name = title.isEmpty ? "\(year)年度 \(schemes.first { $0.id == schemeID }?.title ?? schemeID)" : title
         guard try await store.organization(OrganizationID(organizationID)) != nil else {
             throw WebError.notFound("组织 \(organizationID)")
         }

@@ -57,6 +57,8 @@ enum Assets {
           var reader = new FileReader();
           reader.onload = function () { target.value = reader.result; };
           reader.readAsText(input.files[0], 'utf-8');
+          var nameField = document.getElementById(input.getAttribute('data-name') || '');
+          if (nameField) nameField.value = input.files[0].name;
         });
         """
 }
