@@ -384,4 +384,61 @@ struct ScoringTests {
                     == .forbidden)
         }
     }
+
+    @Test("A scheme uploaded by an organizer is scored like a built-in one")
+    func uploadedScheme() async throws {
+        let f = try await Fixture.make()
+        try await f.test { client in
+            let api = try await APIClient.login(client, "organizer")
+            let upload = try await api.call(
+                .post, .api(.schemes), query: "?file=up.yaml", raw: sampleSchemeYAML(id: "up-1"))
+            #expect(upload.status == .created, "\(upload.text)")
+            let created = try await api.call(
+                .post, .api(.assessments),
+                json: #"{"organizationID":"\#(f.org.id)","schemeID":"up-1","year":2024,"title":"上传方案考核"}"#)
+            let id = try #require((try created.json() as? [String: Any])?["id"] as? String)
+            let a = AssessmentID(id)
+            try await f.store.enrol([f.unitA.id], in: a, by: .system)
+            _ = try await f.store.transition(a, to: .open, by: .system)
+            let browser = Browser(client)
+            try await browser.login("organizer")
+            let page = try await browser.get(SiteURL.unitScoring(.value(a), .value(f.unitA.id)).path)
+            #expect(page.status == .ok && page.text.components(separatedBy: "class=\"card facts\"").count - 1 == 2)
+            let one = SiteURL.itemForm(.value(a), .value(f.unitA.id), .value("1.1")).path
+            let two = SiteURL.itemForm(.value(a), .value(f.unitA.id), .value("1.2")).path
+            #expect(try await browser.post(one, [("version", "0"), ("f.ok", "true")]).status == .seeOther)
+            #expect(try await browser.post(two, [("version", "0"), ("f.late", "3")]).status == .seeOther)
+            let results = try await browser.get(SiteURL.results(.value(a)).path).text
+            #expect(results.contains(#"<td class="total"><b>7</b>"#))
+        }
+    }
+
+    @Test("Units are ranked within their group: 县区 and 市直部门 separately, ties sharing a rank")
+    func rankingPerGroup() async throws {
+        let f = try await openFixture()
+        let c = AssessedUnit(organizationID: f.org.id, code: "C01", name: "市财政局", type: .municipalDepartment)
+        try await f.store.createUnits([c], by: .system)
+        try await f.store.enrol([c.id], in: f.a, by: .system)
+        try await f.test { client in
+            let api = try await APIClient.login(client, "organizer")
+            // B01 and C01 get the same facts (95 points), A01 88: ranked together A01 would be 3rd.
+            let document = xinbeiDocument.replacingOccurrences(
+                of: #"{"id": "B01", "name": "岭东区", "facts": {"#,
+                with:
+                    #"{"id": "C01", "facts": {"22": {"checks": 10}, "24": {"supervision_rate": 0.8, "feedback_rate": 0.75}, "penalty": {"penalty": 2}}},{"id": "B01", "name": "岭东区", "facts": {"#
+            )
+            let imported = try await api.call(.post, .api(.factsImport(.value(f.a))), raw: document)
+            #expect(imported.status == .ok, "\(imported.text)")
+            let page = try await api.call(.get, .api(.results(.value(f.a)))).text
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(page.utf8)) as? [String: Any])
+            let units = try #require(json["units"] as? [[String: Any]])
+            let ranks = Dictionary(
+                uniqueKeysWithValues: units.map { ($0["id"] as? String ?? "", $0["rank"] as? Int ?? 0) })
+            #expect(ranks == ["A01": 2, "B01": 1, "C01": 1])
+            let browser = Browser(client)
+            try await browser.login("leader")
+            let html = try await browser.get(SiteURL.results(.value(f.a)).path).text
+            #expect(html.contains("<h2>县区（2个单位）</h2>") && html.contains("<h2>市直部门（1个单位）</h2>"))
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheEngine
 import KaoheFormats
 import KaoheStorage
 
@@ -92,7 +93,9 @@ struct ScoringController {
             let user = try context.require(.recordFacts)
             let detail = try await Operations(deps).assessmentDetail(try context.parameters.require("id"), for: user)
             return Views.factsImport(
-                detail.assessment, example: Self.example(detail), identity: context.identity!, csrf: context.csrfToken,
+                detail.assessment,
+                example: Self.example(detail, scheme: try? await Operations(deps).scheme(of: detail.assessment)),
+                identity: context.identity!, csrf: context.csrfToken,
                 notice: Self.notice(request))
         }
         router.post(SiteURL.factsImport(.key).routerPath) { request, context -> Response in
@@ -110,7 +113,9 @@ struct ScoringController {
                 var details: [LineError] = []
                 if case .lineErrors(let errors) = webError { details = errors }
                 return try Views.factsImport(
-                    detail.assessment, example: Self.example(detail), identity: context.identity!,
+                    detail.assessment,
+                    example: Self.example(detail, scheme: try? await Operations(deps).scheme(of: detail.assessment)),
+                    identity: context.identity!,
                     csrf: context.csrfToken, text: text, error: "导入失败，没有保存任何数据：" + webError.message,
                     details: details
                 )
@@ -122,8 +127,7 @@ struct ScoringController {
     }
 
     /// A short example document for the assessment's first unit.
-    static func example(_ detail: AssessmentDetail) -> String {
-        let scheme = try? ScoringCatalog.scheme(detail.assessment.schemeID)
+    static func example(_ detail: AssessmentDetail, scheme: Scheme?) -> String {
         let unit = detail.units.first
         var facts = "{}"
         if let scheme,

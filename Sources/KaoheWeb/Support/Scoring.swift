@@ -8,6 +8,7 @@ public enum ScoringCatalog {
     private final class Cache: @unchecked Sendable {
         let lock = NSLock()
         var schemes: [String: Scheme] = [:]
+        var uploaded: [String: Scheme] = [:]
         var calendar: WorkCalendar?
     }
     private static let cache = Cache()
@@ -25,6 +26,11 @@ public enum ScoringCatalog {
         cache.lock.withLock { cache.schemes[id] = scheme }
         return scheme
     }
+
+    /// An uploaded scheme already parsed (uploaded schemes are never replaced, so an id keeps its scheme).
+    static func uploaded(_ id: String) -> Scheme? { cache.lock.withLock { cache.uploaded[id] } }
+
+    static func remember(uploaded scheme: Scheme, id: String) { cache.lock.withLock { cache.uploaded[id] = scheme } }
 
     /// The working-day calendar (`KAOHE_CALENDAR` or the built-in one).
     public static func calendar() throws -> WorkCalendar {
@@ -232,10 +238,21 @@ public struct AssessmentScores: Sendable {
     /// Enrolled units whose type is none of the scheme's unit types (not scored).
     public var unscorable: [AssessedUnit]
 
-    /// The unit groups: (scheme unit type id or nil, display name, rows).
+    /// The unit groups, each ranked on its own: the scheme's unit types, or when it has none the units'
+    /// own types (县区, 市直部门, …), as the documents rank each group separately.
     public var groups: [(id: String?, name: String, rows: [Row])] {
-        if scheme.unitTypes.isEmpty { return [(nil, "全部单位", rows)] }
-        return scheme.unitTypes.map { type in (type.id, type.name, rows.filter { $0.input.unitType == type.id }) }
+        if scheme.unitTypes.isEmpty {
+            return KaoheStorage.UnitType.allCases.compactMap { type in
+                let members = rows.enumerated().filter { $0.element.unit.type == type }
+                    .sorted { ($0.element.result.rank, $0.offset) < ($1.element.result.rank, $1.offset) }.map(\.element)
+                return members.isEmpty ? nil : (type.rawValue, type.displayName, members)
+            }
+        }
+        return scheme.unitTypes.map { type in
+            let members = rows.enumerated().filter { $0.element.input.unitType == type.id }
+                .sorted { ($0.element.result.rank, $0.offset) < ($1.element.result.rank, $1.offset) }.map(\.element)
+            return (type.id, type.name, members)
+        }
     }
 
     /// The results in the order of `rows`.
@@ -243,9 +260,21 @@ public struct AssessmentScores: Sendable {
 }
 
 extension Operations {
+    /// The scheme of an assessment: a built-in one, or one uploaded by an organizer.
+    public func scheme(of assessment: Assessment) async throws -> Scheme {
+        let id = assessment.schemeID
+        if deps.schemes().contains(where: { $0.id == id }) || BuiltInSchemes.ids.contains(id) {
+            return try ScoringCatalog.scheme(id)
+        }
+        if let scheme = ScoringCatalog.uploaded(id) { return scheme }
+        let scheme = try await SchemeCatalog(deps).scheme(id).scheme
+        ScoringCatalog.remember(uploaded: scheme, id: id)
+        return scheme
+    }
+
     /// Scores every enrolled unit of an assessment from the stored facts and findings.
     public func scores(of assessment: Assessment) async throws -> AssessmentScores {
-        let scheme = try ScoringCatalog.scheme(assessment.schemeID)
+        let scheme = try await self.scheme(of: assessment)
         let context = ScoringContext(calendar: try ScoringCatalog.calendar())
         let enrolled = Set(try await store.enrolments(of: assessment.id).map(\.unitID))
         let units = try await store.units(in: assessment.organizationID).filter { enrolled.contains($0.id) }
@@ -271,7 +300,23 @@ extension Operations {
             guard let entry = byCode[result.id], let input = inputByCode[result.id] else { return nil }
             return AssessmentScores.Row(unit: entry.0, input: input, result: result, problems: entry.1)
         }
-        return AssessmentScores(assessment: assessment, scheme: scheme, rows: rows, unscorable: unscorable)
+        return AssessmentScores(
+            assessment: assessment, scheme: scheme, rows: Self.rankedByUnitType(rows, scheme: scheme),
+            unscorable: unscorable)
+    }
+
+    /// Without scheme unit types, ranks each of the units' own types separately (ties share a rank); the
+    /// order of the rows is kept.
+    static func rankedByUnitType(_ rows: [AssessmentScores.Row], scheme: Scheme) -> [AssessmentScores.Row] {
+        guard scheme.unitTypes.isEmpty else { return rows }
+        var ranked = rows
+        for type in KaoheStorage.UnitType.allCases {
+            let indices = ranked.indices.filter { ranked[$0].unit.type == type }
+            var results = indices.map { ranked[$0].result }
+            Engine.rank(&results)
+            for (index, result) in zip(indices, results) { ranked[index].result = result }
+        }
+        return ranked
     }
 
     /// The scores of an assessment as far as the user may see them (reporters: their own unit only).

@@ -48,7 +48,7 @@ extension Operations {
     /// The scoring page model of one unit.
     public func unitScoring(_ id: String, unit unitText: String, for user: User) async throws -> UnitScoring {
         let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
-        let scheme = try ScoringCatalog.scheme(assessment.schemeID)
+        let scheme = try await self.scheme(of: assessment)
         let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
         if !scheme.unitTypes.isEmpty && unitType == nil {
             let known = scheme.unitTypes.map(\.name).joined(separator: "、")
@@ -92,7 +92,7 @@ extension Operations {
         _ id: String, unit unitText: String, group: String, form: FormData, by user: User
     ) async throws -> FactsRecord {
         let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
-        let scheme = try ScoringCatalog.scheme(assessment.schemeID)
+        let scheme = try await self.scheme(of: assessment)
         guard let specs = scheme.factSpecs(group: group), group != downgradeGroupID || !specs.isEmpty else {
             throw WebError.notFound("方案“\(scheme.id)”中的考核项“\(group)”")
         }
@@ -132,7 +132,7 @@ extension Operations {
         evidence: String?, by user: User
     ) async throws -> Finding {
         let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
-        let scheme = try ScoringCatalog.scheme(assessment.schemeID)
+        let scheme = try await self.scheme(of: assessment)
         guard let spec = scheme.factSpecs(group: group)?.first(where: { $0.name == fact }), spec.type == .count else {
             throw WebError.badRequest("考核项“\(group)”没有计数事实“\(fact)”，问题只能记在计数事实上")
         }
@@ -174,7 +174,7 @@ extension Operations {
         let detail = try await assessmentDetail(id, for: user)
         let assessment = detail.assessment
         guard assessment.state != .final else { throw WebError.conflict("本考核已定稿锁定，不能导入事实") }
-        let scheme = try ScoringCatalog.scheme(assessment.schemeID)
+        let scheme = try await self.scheme(of: assessment)
         let calendar = try ScoringCatalog.calendar()
         func failure(_ e: FactsError) -> WebError {
             var located = e
