@@ -126,7 +126,8 @@ struct ScoreCommand: AsyncParsableCommand {
     @OptionGroup var calendarOptions: CalendarOptions
 
     func run() async throws {
-        let bytes: [UInt8]
+        // The input is dropped as soon as it is decoded, so its memory is free while results are built.
+        var bytes: [UInt8]? = nil
         if file == "-" {
             bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
         } else {
@@ -140,8 +141,11 @@ struct ScoreCommand: AsyncParsableCommand {
             do { override = try SchemeFile.load(path: scheme) } catch { throw fail("\(error)") }
         }
         do {
-            let output = try ScoreRun.run(bytes, scheme: override, calendar: calendar, pretty: pretty)
-            writeStandardOutput(output)
+            let (scheme, document) = try ScoreRun.decode(bytes ?? [], scheme: override, calendar: calendar)
+            bytes = nil
+            try ScoreRun.score(document, scheme: scheme, calendar: calendar, pretty: pretty) { chunk in
+                writeStandardOutput(chunk)
+            }
         } catch {
             throw fail("\(file == "-" ? "<标准输入>" : file): \(error)")
         }

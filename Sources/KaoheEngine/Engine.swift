@@ -523,7 +523,24 @@ struct Evaluator {
     }
 
     func evaluate(_ plan: ItemPlan, kind: CategoryKind) -> ItemResult {
-        evaluate(plan.item, kind: kind)
+        guard let terms = plan.perCountTerms else { return evaluate(plan.item, kind: kind) }
+        // Fast path for per-incident deductions; anything unusual (a missing required count) takes the general path.
+        var steps: [Step] = []
+        var sum = ExactDecimal.zero
+        for (slot, points) in terms {
+            guard case .count(let count)? = facts[slot] ?? scheme.defaults[slot] else {
+                return evaluate(plan.item, kind: kind)
+            }
+            if count > 0 {
+                let amount = points * count
+                steps.append(.perCount(slot: slot, count: count, points: points, amount: amount))
+                sum += amount
+            }
+        }
+        let max = plan.item.max
+        return ItemResult(
+            itemID: plan.item.id, kind: kind, score: (max - sum).clamped(.zero, max), max: max, state: .scored,
+            steps: steps, rawAmount: sum)
     }
 
     func evaluate(_ item: borrowing Item, kind: CategoryKind) -> ItemResult {

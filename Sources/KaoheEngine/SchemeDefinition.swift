@@ -167,9 +167,25 @@ public struct Scheme: Sendable {
 final class ItemPlan: Sendable {
     let item: Item
     let unitTypes: Set<String>
+    /// For `deduct` rules made only of per-count terms (the most common shape): slots and points,
+    /// scored on a fast path that copies no rule terms.
+    let perCountTerms: [(slot: Int, points: ExactDecimal)]?
+
     init(_ item: Item) {
         self.item = item
         self.unitTypes = Set(item.unitTypes)
+        var simple: [(slot: Int, points: ExactDecimal)]? = nil
+        if case .deduct(let terms) = item.rule, !item.mayExceedMax {
+            simple = []
+            for term in terms {
+                guard case .perCount(let name, let points) = term, name.slot >= 0 else {
+                    simple = nil
+                    break
+                }
+                simple?.append((name.slot, points))
+            }
+        }
+        perCountTerms = simple
     }
     func appliesTo(_ unitType: String?) -> Bool {
         guard let unitType, !unitTypes.isEmpty else { return true }

@@ -1,7 +1,7 @@
 import KaoheEngine
 
 /// A parsed JSON value that remembers the line it started on, and keeps numbers as exact text.
-public indirect enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// The number's literal text, so `0.85` stays exactly 0.85.
@@ -300,6 +300,8 @@ public struct JSONWriter {
     public init(capacity: Int = 1 << 16) { bytes.reserveCapacity(capacity) }
 
     public mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+    /// Empties the buffer, keeping its capacity (for streaming output in chunks).
+    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
     public mutating func raw(_ byte: UInt8) { bytes.append(byte) }
 
     public mutating func string(_ text: String) {

@@ -2,11 +2,23 @@ import KaoheEngine
 
 /// Writes scoring results in the `kaohe score` JSON contract.
 public enum ResultsJSON {
+    /// The whole results document in memory.
     public static func encode(scheme: Scheme, units: [UnitInput], results: [UnitResult], pretty: Bool = false)
         -> [UInt8]
     {
+        var all: [UInt8] = []
+        all.reserveCapacity(results.count * 4096 + 256)
+        encode(scheme: scheme, units: units, results: results, pretty: pretty) { all.append(contentsOf: $0) }
+        return all
+    }
+
+    /// Streams the results document in chunks of about `chunkSize` bytes, so large outputs need little memory.
+    public static func encode(
+        scheme: Scheme, units: [UnitInput], results: [UnitResult], pretty: Bool = false, chunkSize: Int = 1 << 20,
+        output: ([UInt8]) -> Void
+    ) {
         var explainer = CachingExplainer(explainer: Explainer(scheme: scheme))
-        var w = JSONWriter(capacity: results.count * 4096 + 256)
+        var w = JSONWriter(capacity: chunkSize + 8192)
         let newline = pretty ? "\n" : ""
         w.raw("{")
         w.key("scheme")
@@ -20,9 +32,13 @@ public enum ResultsJSON {
         for (index, result) in results.enumerated() {
             if index > 0 { w.raw("," + newline) }
             write(result, facts: units[index].facts, scheme: scheme, explainer: &explainer, into: &w)
+            if w.bytes.count >= chunkSize {
+                output(w.bytes)
+                w.removeAll()
+            }
         }
         w.raw(newline + "]}" + newline)
-        return w.bytes
+        output(w.bytes)
     }
 
     /// Explanations of items without steps depend only on the item and its score: compute them once.

@@ -230,7 +230,7 @@ public enum SchemeDescription {
             let wide =
                 (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
                 || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
-                || (0xFFE0...0xFFE6).contains(v) || (0x2018...0x201D).contains(v) || v == 0x2014 || v == 0x2026
+                || (0xFFE0...0xFFE6).contains(v)
             return sum + (wide ? 2 : 1)
         }
     }
@@ -306,7 +306,7 @@ public enum SchemeDescription {
                     content += "［适用：\(names.joined(separator: "、"))］"
                 }
                 out += row([head, item.id, content, item.standard, item.max.description, ""])
-                if i < category.items.count - 1 { out += rule("│", "┼", "│") }
+                if i < category.items.count - 1 { out += rule("├", "┼", "┤") }
             }
             out += c < scheme.categories.count - 1 ? rule("├", "┼", "┤") : ""
         }

@@ -62,12 +62,29 @@ public enum ScoreRun {
 
     /// Scores a facts document and returns the results document.
     public static func run(_ bytes: [UInt8], scheme: Scheme?, calendar: WorkCalendar, pretty: Bool = false)
-        throws(Failure)
-        -> [UInt8]
+        throws(Failure) -> [UInt8]
     {
+        var all: [UInt8] = []
+        try run(bytes, scheme: scheme, calendar: calendar, pretty: pretty) { all.append(contentsOf: $0) }
+        return all
+    }
+
+    /// Scores a facts document and streams the results document to `output` in chunks.
+    /// Nothing is written unless the whole input is valid.
+    public static func run(
+        _ bytes: [UInt8], scheme: Scheme?, calendar: WorkCalendar, pretty: Bool = false, output: ([UInt8]) -> Void
+    ) throws(Failure) {
         let (scheme, document) = try decode(bytes, scheme: scheme, calendar: calendar)
+        try score(document, scheme: scheme, calendar: calendar, pretty: pretty, output: output)
+    }
+
+    /// Scores a decoded document and streams the results document to `output`.
+    public static func score(
+        _ document: FactsDocument, scheme: Scheme, calendar: WorkCalendar, pretty: Bool = false,
+        output: ([UInt8]) -> Void
+    ) throws(Failure) {
         let context = ScoringContext(calendar: calendar, parameters: document.parameters)
         let results = Engine.score(units: document.units, scheme: scheme, context: context)
-        return ResultsJSON.encode(scheme: scheme, units: document.units, results: results, pretty: pretty)
+        ResultsJSON.encode(scheme: scheme, units: document.units, results: results, pretty: pretty, output: output)
     }
 }
