@@ -13,7 +13,8 @@ import Testing
 
 @Suite("Demo data: kaohe demo and serve --demo")
 struct DemoLoaderTests {
-    @Test("Loads the documents' units, four assessments with facts and findings, demo accounts; audited; idempotent",
+    @Test(
+        "Loads the documents' units, four assessments with facts and findings, demo accounts; audited; idempotent",
         arguments: Fixture.backends)
     func loadsOnce(backend: String) async throws {
         let (location, schema) = try await Fixture.freshLocation(backend)
@@ -35,7 +36,9 @@ struct DemoLoaderTests {
             let shuangyashan = try await store.units(in: OrganizationID("demo-org-shuangyashan"))
             #expect(shuangyashan.filter { $0.type == .county }.count == 8)
             #expect(shuangyashan.filter { $0.type == .municipalDepartment }.count == 42)
-            #expect(shuangyashan.filter { $0.type == .provincialUnit }.map(\.name).sorted() == ["市国税局", "市地税局", "市社保局"].sorted())
+            #expect(
+                shuangyashan.filter { $0.type == .provincialUnit }.map(\.name).sorted()
+                    == ["市国税局", "市地税局", "市社保局"].sorted())
 
             let assessments = try await store.assessments()
             let states = Dictionary(uniqueKeysWithValues: assessments.map { ($0.schemeID, $0.state) })
@@ -59,7 +62,8 @@ struct DemoLoaderTests {
                     let node = try JSONParser.parse(#"{"id":"\#(enrolment.unitID)","facts":{\#(body)}}"#)
                     let input = try FactsDocument.decodeUnit(node, scheme: scheme)
                     let filled = input.facts.values.compactMap { $0 }.count
-                    #expect(filled > scheme.slots.count / 2, "\(assessment.schemeID): \(filled) of \(scheme.slots.count)")
+                    #expect(
+                        filled > scheme.slots.count / 2, "\(assessment.schemeID): \(filled) of \(scheme.slots.count)")
                     #expect(records.allSatisfy { $0.version == 1 && $0.updatedBy == nil })
                 }
             }

@@ -97,7 +97,10 @@ struct SchemePageTests {
             // Usable for a new assessment.
             let created = try await browser.post(
                 SiteURL.assessments.path,
-                [("organization_id", fixture.org.id.rawValue), ("scheme_id", "my-2024"), ("year", "2024"), ("title", "")])
+                [
+                    ("organization_id", fixture.org.id.rawValue), ("scheme_id", "my-2024"), ("year", "2024"),
+                    ("title", ""),
+                ])
             #expect(created.status == .seeOther, "\(created.status) \(created.text.prefix(300))")
             #expect(try await fixture.store.assessments().contains { $0.schemeID == "my-2024" })
 
@@ -120,7 +123,8 @@ struct SchemePageTests {
             try await browser.login("organizer")
             // Line 14 (0-based 13 after the header lines): an unknown fact type; the maxima no longer add up.
             let bad = sampleSchemeYAML(id: "bad-2024").replacingOccurrences(of: "type: bool", with: "type: boolean")
-            let lineOfType = bad.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("boolean") }! + 1
+            let lineOfType =
+                bad.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("boolean") }! + 1
             let response = try await browser.post(SiteURL.schemes.path, [("file_name", "bad.yaml"), ("yaml", bad)])
             #expect(response.status == .badRequest)
             #expect(response.text.contains("id=\"scheme-problems\""))
@@ -147,15 +151,54 @@ struct SchemePageTests {
             #expect(created.status == .created)
             #expect((try created.json() as? [String: Any])?["id"] as? String == "api-2024")
             let bad = try await organizer.call(
-                .post, .api(.schemes), raw: sampleSchemeYAML(id: "x").replacingOccurrences(of: "max: 4", with: "max: 3"))
+                .post, .api(.schemes), raw: sampleSchemeYAML(id: "x").replacingOccurrences(of: "max: 4", with: "max: 3")
+            )
             #expect(bad.status == .badRequest)
             let evaluator = try await APIClient.login(client, "evaluator")
             let list = try #require(try await evaluator.call(.get, .api(.schemes)).json() as? [[String: Any]])
-            #expect(list.contains { $0["id"] as? String == "api-2024" } && list.contains { $0["id"] as? String == "pingqiao-2022" })
+            #expect(
+                list.contains { $0["id"] as? String == "api-2024" }
+                    && list.contains { $0["id"] as? String == "pingqiao-2022" })
             let one = try await evaluator.call(.get, .api(.scheme(.value("api-2024"))))
             #expect(one.status == .ok)
             #expect((try one.json() as? [String: Any])?["id"] as? String == "api-2024")
             #expect(try await evaluator.call(.get, .api(.scheme(.value("nope")))).status == .notFound)
         }
+    }
+}
+
+@Suite("Uploaded schemes in storage")
+struct UploadedSchemeStorageTests {
+    @Test("Stored verbatim, listed by id, duplicates refused, audited", arguments: Fixture.backends)
+    func stored(backend: String) async throws {
+        let fixture = try await Fixture.make(backend: backend)
+        do {
+            let organizer = fixture.users[.organizer]!
+            let catalog = SchemeCatalog(fixture.deps)
+            let yaml = sampleSchemeYAML(id: "zz-2024")
+            _ = try await catalog.upload(fileName: "zz.yaml", yaml: "\u{FEFF}" + yaml, by: organizer)
+            _ = try await catalog.upload(fileName: "", yaml: sampleSchemeYAML(id: "aa-2024"), by: organizer)
+            let stored = try await fixture.store.uploadedSchemes()
+            #expect(stored.map(\.id) == ["aa-2024", "zz-2024"])
+            #expect(stored[1].yaml == yaml && stored[0].fileName == "粘贴的内容")
+            await #expect(throws: WebError.self) {
+                _ = try await catalog.upload(fileName: "again.yaml", yaml: yaml, by: organizer)
+            }
+            await #expect(throws: WebError.forbidden(Permission.manageAssessments.label)) {
+                _ = try await catalog.upload(
+                    fileName: "x.yaml", yaml: sampleSchemeYAML(id: "x-1"), by: fixture.users[.evaluator]!)
+            }
+            #expect(try await fixture.store.uploadedSchemes().count == 2)
+            #expect(try await catalog.scheme("zz-2024").scheme.items.count == 2)
+            #expect(try await catalog.summaries().suffix(2).map(\.id) == ["aa-2024", "zz-2024"])
+            #expect(try await fixture.store.auditLog(entityPrefix: "scheme:", limit: 10).count == 2)
+            #expect(
+                try await fixture.store.verifyAudit()
+                    == .intact(entries: try await fixture.store.auditLog(entityPrefix: nil, limit: 10_000).count))
+        } catch {
+            await fixture.store.shutdown()
+            throw error
+        }
+        await fixture.store.shutdown()
     }
 }

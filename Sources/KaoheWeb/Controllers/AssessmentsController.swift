@@ -88,7 +88,8 @@ struct AssessmentsController {
             .init(
                 assessments: try await Operations(deps).visibleAssessments(for: user),
                 organizations: try await deps.store.organizations(),
-                schemes: try await SchemeCatalog(deps).summaries(), canManage: user.can(.manageAssessments), defaultYear: year - 1),
+                schemes: try await SchemeCatalog(deps).summaries(), canManage: user.can(.manageAssessments),
+                defaultYear: year - 1),
             identity: context.identity!, csrf: context.csrfToken, notice: notice, error: error)
     }
 

@@ -65,7 +65,8 @@ struct APISchemeUploadController {
             var headers = HTTPFields()
             headers[.contentType] = "application/json; charset=utf-8"
             return Response(
-                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: SchemeDescription.json(scheme))))
+                status: .ok, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: SchemeDescription.json(scheme))))
         }
     }
 }

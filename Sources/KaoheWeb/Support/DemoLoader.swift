@@ -73,7 +73,9 @@ public struct DemoLoader: Sendable {
         var unitCodes: [String]
     }
 
-    static func units(_ list: [DemoData.DemoUnit], _ type: KaoheStorage.UnitType) -> [(code: String, name: String, type: KaoheStorage.UnitType)] {
+    static func units(_ list: [DemoData.DemoUnit], _ type: KaoheStorage.UnitType) -> [(
+        code: String, name: String, type: KaoheStorage.UnitType
+    )] {
         list.map { (code: $0.id, name: $0.name, type: type) }
     }
 
@@ -190,7 +192,8 @@ public struct DemoLoader: Sendable {
                     }
                 } else if plan.schemeID.hasPrefix("changbai") {
                     try await store.assign(
-                        EvaluatorAssignment(assessmentID: assessment.id, userID: evaluator.id, unitID: nil, itemID: nil),
+                        EvaluatorAssignment(
+                            assessmentID: assessment.id, userID: evaluator.id, unitID: nil, itemID: nil),
                         by: actor)
                 }
             }
@@ -207,7 +210,8 @@ public struct DemoLoader: Sendable {
                 unitFindings.append((unit, findings))
             }
             // One transaction per assessment; every (unit, item) write is still audited on its own.
-            summary.factRecords += try await store.importFacts(assessment: assessment.id, writes: writes, by: actor).count
+            summary.factRecords += try await store.importFacts(assessment: assessment.id, writes: writes, by: actor)
+                .count
             for (unit, findings) in unitFindings {
                 for finding in findings {
                     guard let day = KaoheStorage.Day(finding.date.description) else { continue }

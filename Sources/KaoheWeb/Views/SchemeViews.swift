@@ -100,7 +100,9 @@ extension Views {
         }
         var sections: [HTML] = []
         if !scheme.grades.isEmpty {
-            let items: [HTML] = scheme.grades.map { "<li>\($0.name)：\($0.interval.text(percent: false, unit: "分"))</li>" }
+            let items: [HTML] = scheme.grades.map {
+                "<li>\($0.name)：\($0.interval.text(percent: false, unit: "分"))</li>"
+            }
             sections.append("<section id=\"grades\"><h2>等级</h2><ul>\(items)</ul></section>")
         }
         if !scheme.downgradeTriggers.isEmpty {
@@ -108,11 +110,15 @@ extension Views {
             sections.append("<section id=\"downgrades\"><h2>直接降档</h2><ul>\(items)</ul></section>")
         }
         if !scheme.effects.isEmpty {
-            let items: [HTML] = scheme.effects.map { "<li>\($0.reason)（\($0.zeroItems.joined(separator: "、"))项不得分）</li>" }
+            let items: [HTML] = scheme.effects.map {
+                "<li>\($0.reason)（\($0.zeroItems.joined(separator: "、"))项不得分）</li>"
+            }
             sections.append("<section id=\"effects\"><h2>联动扣分</h2><ul>\(items)</ul></section>")
         }
         if !scheme.parameters.isEmpty {
-            let items: [HTML] = scheme.parameters.map { "<li>\($0.name)（<code>\($0.id)</code>）：默认 \($0.defaultValue)</li>" }
+            let items: [HTML] = scheme.parameters.map {
+                "<li>\($0.name)（<code>\($0.id)</code>）：默认 \($0.defaultValue)</li>"
+            }
             sections.append("<section id=\"parameters\"><h2>参数</h2><ul>\(items)</ul></section>")
         }
         if !scheme.notes.isEmpty {
