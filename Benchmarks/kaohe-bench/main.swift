@@ -11,21 +11,9 @@ let engineOnly = CommandLine.arguments.contains("--engine-only")
 let scheme = try BuiltInSchemes.load("xinbei-sanheyi")!
 let calendar = try CalendarFile.builtIn()
 
-/// A deterministic pseudo-random generator so every run scores the same document.
-struct SplitMix {
-    var state: UInt64
-    mutating func next(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(bound))
-    }
-}
-
 /// A facts document with every fact of every item filled in, consultation dates included.
 func makeDocument(units: Int) -> String {
-    var random = SplitMix(state: 42)
+    var random = SeededRandom(state: 42)
     let start = Day(iso: "2020-01-02")!
     var out = "{\"scheme\":\"xinbei-sanheyi\",\"units\":[\n"
     for u in 0..<units {

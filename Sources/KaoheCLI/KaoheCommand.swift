@@ -26,6 +26,22 @@ struct CalendarOptions: ParsableArguments {
     }
 }
 
+/// Options of commands that read facts documents: the calendar and an optional custom scheme.
+struct FactsOptions: ParsableArguments {
+    @Option(name: .long, help: "自定义方案文件（代替文档中的 scheme）")
+    var scheme: String?
+
+    @OptionGroup var calendarOptions: CalendarOptions
+
+    /// The calendar in force and the custom scheme, if any; failures are printed as `fail` does.
+    func load() throws -> (WorkCalendar, Scheme?) {
+        let calendar: WorkCalendar
+        do { calendar = try calendarOptions.load() } catch { throw fail("\(error)") }
+        guard let scheme else { return (calendar, nil) }
+        do { return (calendar, try SchemeFile.load(path: scheme)) } catch { throw fail("\(error)") }
+    }
+}
+
 /// A failure printed to standard error with a non-zero exit; nothing goes to standard output.
 struct CLIFailure: Error, CustomStringConvertible {
     var message: String
@@ -117,13 +133,10 @@ struct ScoreCommand: AsyncParsableCommand {
     @Argument(help: "事实文档（JSON）路径，“-”表示标准输入")
     var file: String
 
-    @Option(name: .long, help: "自定义方案文件（代替文档中的 scheme）")
-    var scheme: String?
-
     @Flag(name: .long, help: "每个单位一行输出")
     var pretty = false
 
-    @OptionGroup var calendarOptions: CalendarOptions
+    @OptionGroup var factsOptions: FactsOptions
 
     func run() async throws {
         // The input is dropped as soon as it is decoded, so its memory is free while results are built.
@@ -134,12 +147,7 @@ struct ScoreCommand: AsyncParsableCommand {
             guard let data = FileManager.default.contents(atPath: file) else { throw fail("无法读取文件 \(file)") }
             bytes = Array(data)
         }
-        let calendar: WorkCalendar
-        do { calendar = try calendarOptions.load() } catch { throw fail("\(error)") }
-        var override: Scheme? = nil
-        if let scheme {
-            do { override = try SchemeFile.load(path: scheme) } catch { throw fail("\(error)") }
-        }
+        let (calendar, override) = try factsOptions.load()
         do {
             let (scheme, document) = try ScoreRun.decode(bytes ?? [], scheme: override, calendar: calendar)
             bytes = nil
@@ -159,21 +167,13 @@ struct ValidateCommand: AsyncParsableCommand {
     @Argument(help: "方案文件（.yaml/.yml）或事实文档（.json）")
     var file: String
 
-    @Option(name: .long, help: "检查事实文档时使用的自定义方案文件")
-    var scheme: String?
-
-    @OptionGroup var calendarOptions: CalendarOptions
+    @OptionGroup var factsOptions: FactsOptions
 
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: file) else { throw fail("无法读取文件 \(file)") }
         let isJSON = file.hasSuffix(".json") || data.first == UInt8(ascii: "{")
         if isJSON {
-            let calendar: WorkCalendar
-            do { calendar = try calendarOptions.load() } catch { throw fail("\(error)") }
-            var override: Scheme? = nil
-            if let scheme {
-                do { override = try SchemeFile.load(path: scheme) } catch { throw fail("\(error)") }
-            }
+            let (calendar, override) = try factsOptions.load()
             do {
                 let (loaded, document) = try ScoreRun.decode(Array(data), scheme: override, calendar: calendar)
                 writeStandardOutput(Array("\(file): 事实文档有效（方案 \(loaded.id)，\(document.units.count) 个单位）\n".utf8))

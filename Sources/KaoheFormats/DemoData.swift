@@ -46,25 +46,12 @@ public enum DemoData {
 
     static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
-    /// Small deterministic generator (SplitMix64).
-    struct Random {
-        var state: UInt64
-        mutating func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(max(bound, 1)))
-        }
-        mutating func chance(_ percent: Int) -> Bool { next(100) < percent }
-    }
-
     /// Plausible, complete facts for one unit (no item pending), with the incidents behind its counts.
     /// `quality` 0…100 shifts how well the unit did.
     public static func facts(
         for scheme: Scheme, unitType: String? = nil, seed: UInt64, quality: Int = 80
     ) -> (FactSheet, [DemoFinding]) {
-        var random = Random(state: seed &* 0x2545_F491_4F6C_DD1D &+ 1)
+        var random = SeededRandom(state: seed &* 0x2545_F491_4F6C_DD1D &+ 1)
         var sheet = FactSheet(slotCount: scheme.slots.count)
         var findings: [DemoFinding] = []
         let year = scheme.year ?? 2020
@@ -145,7 +132,7 @@ public enum DemoData {
         return (sheet, findings)
     }
 
-    static func plausibleCount(_ name: String, _ random: inout Random, quality: Int) -> Int {
+    static func plausibleCount(_ name: String, _ random: inout SeededRandom, quality: Int) -> Int {
         switch name {
         case "checks": return 130 + random.next(120)
         case "reports": return 1 + random.next(6)
@@ -175,4 +162,22 @@ public enum DemoData {
 
 extension Int64 {
     fileprivate func clamped(_ low: Int64, _ high: Int64) -> Int64 { Swift.min(Swift.max(self, low), high) }
+}
+
+/// A small deterministic pseudo-random generator (SplitMix64) for demo data and benchmarks.
+public struct SeededRandom: Sendable {
+    public var state: UInt64
+    public init(state: UInt64) { self.state = state }
+
+    /// A number in `0..<bound` (0 when `bound` ≤ 1).
+    public mutating func next(_ bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(max(bound, 1)))
+    }
+
+    /// True with the given chance in percent.
+    public mutating func chance(_ percent: Int) -> Bool { next(100) < percent }
 }

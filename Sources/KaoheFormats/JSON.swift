@@ -339,6 +339,33 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: ":"))
     }
 
+    /// Writes an object member: `"key":value`, preceded by a comma unless it is the first member.
+    public mutating func field(_ name: String, _ value: String, first: Bool = false) {
+        memberKey(name, first: first)
+        string(value)
+    }
+
+    public mutating func field(_ name: String, _ value: ExactDecimal, first: Bool = false) {
+        memberKey(name, first: first)
+        number(value)
+    }
+
+    public mutating func field(_ name: String, _ value: Int, first: Bool = false) {
+        memberKey(name, first: first)
+        number(value)
+    }
+
+    public mutating func field(_ name: String, _ value: Bool, first: Bool = false) {
+        memberKey(name, first: first)
+        bool(value)
+    }
+
+    /// `"key":` preceded by a comma unless first; the caller writes the value.
+    public mutating func memberKey(_ name: String, first: Bool = false) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        key(name)
+    }
+
     public mutating func number(_ value: ExactDecimal) { raw(value.description) }
     public mutating func number(_ value: Int) { raw(String(value)) }
     public mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
