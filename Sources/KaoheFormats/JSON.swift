@@ -360,6 +360,16 @@ public struct JSONWriter {
         bool(value)
     }
 
+    /// Writes an array of strings: `["a","b"]`.
+    public mutating func strings(_ list: [String]) {
+        bytes.append(UInt8(ascii: "["))
+        for (index, text) in list.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            string(text)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
     /// `"key":` preceded by a comma unless first; the caller writes the value.
     public mutating func memberKey(_ name: String, first: Bool = false) {
         if !first { bytes.append(UInt8(ascii: ",")) }

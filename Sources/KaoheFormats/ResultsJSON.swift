@@ -72,20 +72,10 @@ public enum ResultsJSON {
         if let grade = r.grade { w.string(grade) } else { w.null() }
         w.field("downgrade", r.downgrade)
         w.memberKey("downgrade_reasons")
-        w.raw("[")
-        for (i, reason) in r.downgradeReasons.enumerated() {
-            if i > 0 { w.raw(",") }
-            w.string(reason)
-        }
-        w.raw("]")
+        w.strings(r.downgradeReasons)
         w.field("complete", r.complete)
         w.memberKey("pending")
-        w.raw("[")
-        for (i, id) in r.pending.enumerated() {
-            if i > 0 { w.raw(",") }
-            w.string(id)
-        }
-        w.raw("]")
+        w.strings(r.pending)
         w.field("rank", r.rank)
         w.memberKey("items")
         w.raw("{")

@@ -68,7 +68,7 @@ public enum SchemeDescription {
         w.key("facts")
         writeFacts(scheme.downgradeFacts, into: &w)
         w.memberKey("triggers")
-        w.raw("[" + scheme.downgradeTriggers.map { quoted($0.reason) }.joined(separator: ",") + "]")
+        w.strings(scheme.downgradeTriggers.map(\.reason))
         w.raw("}")
         w.memberKey("effects")
         w.raw("[")
@@ -76,21 +76,15 @@ public enum SchemeDescription {
             if i > 0 { w.raw(",") }
             w.raw("{")
             w.key("zero")
-            w.raw("[" + effect.zeroItems.map(quoted).joined(separator: ",") + "]")
+            w.strings(effect.zeroItems)
             w.field("reason", effect.reason)
             w.raw("}")
         }
         w.raw("]")
         w.memberKey("notes")
-        w.raw("[" + scheme.notes.map(quoted).joined(separator: ",") + "]")
+        w.strings(scheme.notes)
         w.raw("}\n")
         return w.bytes
-    }
-
-    static func quoted(_ text: String) -> String {
-        var w = JSONWriter(capacity: text.utf8.count + 2)
-        w.string(text)
-        return String(decoding: w.bytes, as: UTF8.self)
     }
 
     static func writeItem(_ item: Item, into w: inout JSONWriter) {
@@ -104,7 +98,7 @@ public enum SchemeDescription {
         w.field("evidence", item.evidence)
         if !item.unitTypes.isEmpty {
             w.memberKey("unit_types")
-            w.raw("[" + item.unitTypes.map(quoted).joined(separator: ",") + "]")
+            w.strings(item.unitTypes)
         }
         w.memberKey("facts")
         writeFacts(item.facts, into: &w)
@@ -127,10 +121,10 @@ public enum SchemeDescription {
             switch spec.type {
             case .choice(let options), .levels(let options):
                 w.memberKey("values")
-                w.raw("[" + options.map { quoted($0.id) }.joined(separator: ",") + "]")
+                w.strings(options.map(\.id))
             case .dates(let fields):
                 w.memberKey("fields")
-                w.raw("[" + fields.map { quoted($0.id) }.joined(separator: ",") + "]")
+                w.strings(fields.map(\.id))
             case .number(let min, let max):
                 if let min {
                     w.field("min", min)
