@@ -360,15 +360,18 @@ public struct JSONWriter {
         bool(value)
     }
 
-    /// Writes an array of strings: `["a","b"]`.
-    public mutating func strings(_ list: [String]) {
+    /// Writes an array, each element by `element`: `[…,…]`.
+    public mutating func array<Element>(_ list: [Element], _ element: (inout JSONWriter, Element) -> Void) {
         bytes.append(UInt8(ascii: "["))
-        for (index, text) in list.enumerated() {
+        for (index, item) in list.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            string(text)
+            element(&self, item)
         }
         bytes.append(UInt8(ascii: "]"))
     }
+
+    /// Writes an array of strings: `["a","b"]`.
+    public mutating func strings(_ list: [String]) { array(list) { $0.string($1) } }
 
     /// `"key":` preceded by a comma unless first; the caller writes the value.
     public mutating func memberKey(_ name: String, first: Bool = false) {

@@ -13,30 +13,22 @@ public enum SchemeDescription {
         w.field("source", scheme.source)
         w.field("total", scheme.total)
         w.memberKey("unit_types")
-        w.raw("[")
-        for (i, type) in scheme.unitTypes.enumerated() {
-            if i > 0 { w.raw(",") }
+        w.array(scheme.unitTypes) { w, type in
             w.raw("{")
             w.field("id", type.id, first: true)
             w.field("name", type.name)
             w.raw("}")
         }
-        w.raw("]")
         w.memberKey("parameters")
-        w.raw("[")
-        for (i, parameter) in scheme.parameters.enumerated() {
-            if i > 0 { w.raw(",") }
+        w.array(scheme.parameters) { w, parameter in
             w.raw("{")
             w.field("id", parameter.id, first: true)
             w.field("name", parameter.name)
             w.field("default", parameter.defaultValue)
             w.raw("}")
         }
-        w.raw("]")
         w.memberKey("categories")
-        w.raw("[")
-        for (c, category) in scheme.categories.enumerated() {
-            if c > 0 { w.raw(",") }
+        w.array(scheme.categories) { w, category in
             w.raw("{")
             w.field("id", category.id, first: true)
             w.field("name", category.name)
@@ -45,24 +37,16 @@ public enum SchemeDescription {
                 w.field("cap", cap)
             }
             w.memberKey("items")
-            w.raw("[")
-            for (i, item) in category.items.enumerated() {
-                if i > 0 { w.raw(",") }
-                writeItem(item, into: &w)
-            }
-            w.raw("]}")
+            w.array(category.items) { w, item in writeItem(item, into: &w) }
+            w.raw("}")
         }
-        w.raw("]")
         w.memberKey("grades")
-        w.raw("[")
-        for (i, grade) in scheme.grades.enumerated() {
-            if i > 0 { w.raw(",") }
+        w.array(scheme.grades) { w, grade in
             w.raw("{")
             w.field("name", grade.name, first: true)
             w.field("range", grade.interval.text(percent: false))
             w.raw("}")
         }
-        w.raw("]")
         w.memberKey("downgrade")
         w.raw("{")
         w.key("facts")
@@ -71,16 +55,13 @@ public enum SchemeDescription {
         w.strings(scheme.downgradeTriggers.map(\.reason))
         w.raw("}")
         w.memberKey("effects")
-        w.raw("[")
-        for (i, effect) in scheme.effects.enumerated() {
-            if i > 0 { w.raw(",") }
+        w.array(scheme.effects) { w, effect in
             w.raw("{")
             w.key("zero")
             w.strings(effect.zeroItems)
             w.field("reason", effect.reason)
             w.raw("}")
         }
-        w.raw("]")
         w.memberKey("notes")
         w.strings(scheme.notes)
         w.raw("}\n")
@@ -106,9 +87,7 @@ public enum SchemeDescription {
     }
 
     static func writeFacts(_ facts: [FactSpec], into w: inout JSONWriter) {
-        w.raw("[")
-        for (i, spec) in facts.enumerated() {
-            if i > 0 { w.raw(",") }
+        w.array(facts) { w, spec in
             w.raw("{")
             w.field("name", spec.name, first: true)
             w.field("type", spec.type.name)
@@ -136,7 +115,6 @@ public enum SchemeDescription {
             }
             w.raw("}")
         }
-        w.raw("]")
     }
 
     public static func ruleKind(_ rule: Rule) -> String {
