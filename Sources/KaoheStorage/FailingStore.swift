@@ -13,6 +13,8 @@ public final class FailingStore: KaoheStore, @unchecked Sendable {
     /// The names of the methods called so far, in order.
     public var calls: [String] { lock.withLock { _calls } }
 
+    func failure(_ name: String = #function) -> StorageError { fail(name) }
+
     private func fail(_ name: String = #function) -> StorageError {
         lock.withLock { _calls.append(name) }
         return StorageError.unexpectedCall(name)

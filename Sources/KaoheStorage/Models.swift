@@ -280,12 +280,22 @@ public struct Assessment: Sendable, Codable, Equatable, Identifiable {
     public var state: AssessmentState
     /// When it was created.
     public var createdAt: Date
+    /// The last day on which units may submit their self-assessment (nil: no deadline).
+    public var submissionDeadline: Day?
+    /// The last day of the 公示 objection window (nil: until the organizer finalizes).
+    public var objectionDeadline: Day?
+    /// Parameter values for the scheme as a JSON object (nil: the scheme's defaults).
+    public var parameters: String?
 
     /// Creates an assessment value (in state draft unless told).
     public init(
         id: AssessmentID = .generate(), organizationID: OrganizationID, schemeID: String, year: Int, title: String,
-        state: AssessmentState = .draft, createdAt: Date = Date()
+        state: AssessmentState = .draft, createdAt: Date = Date(), submissionDeadline: Day? = nil,
+        objectionDeadline: Day? = nil, parameters: String? = nil
     ) {
+        self.submissionDeadline = submissionDeadline
+        self.objectionDeadline = objectionDeadline
+        self.parameters = parameters
         self.id = id
         self.organizationID = organizationID
         self.schemeID = schemeID

@@ -165,4 +165,118 @@ public let allMigrations: [Migration] = [
             )
             """
         ]),
+    // The assessed units' side: deadlines and parameters, self-assessments, submissions, evidence records,
+    // review steps, objections and published versions. Rows are only ever added or superseded.
+    Migration(
+        id: 4, name: "unit_workflow",
+        statements: [
+            "ALTER TABLE assessments ADD COLUMN submission_deadline TEXT",
+            "ALTER TABLE assessments ADD COLUMN objection_deadline TEXT",
+            "ALTER TABLE assessments ADD COLUMN parameters TEXT",
+            """
+            CREATE TABLE deadline_extensions (
+                id TEXT PRIMARY KEY,
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                deadline TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                created_by TEXT REFERENCES users(id),
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE self_assessments (
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                item_id TEXT NOT NULL,
+                self_score TEXT,
+                note TEXT NOT NULL,
+                claimed_facts TEXT,
+                version BIGINT NOT NULL,
+                updated_by TEXT REFERENCES users(id),
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (assessment_id, unit_id, item_id)
+            )
+            """,
+            """
+            CREATE TABLE submissions (
+                id TEXT PRIMARY KEY,
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                number BIGINT NOT NULL,
+                submitted_at BIGINT NOT NULL,
+                submitted_by TEXT REFERENCES users(id),
+                late BIGINT NOT NULL,
+                deadline TEXT,
+                snapshot TEXT NOT NULL,
+                UNIQUE (assessment_id, unit_id, number)
+            )
+            """,
+            """
+            CREATE TABLE evidence_files (
+                id TEXT PRIMARY KEY,
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                item_id TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                file_name TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                size BIGINT NOT NULL,
+                purpose TEXT NOT NULL,
+                uploaded_by TEXT REFERENCES users(id),
+                uploaded_at BIGINT NOT NULL,
+                withdrawn_at BIGINT,
+                withdrawn_by TEXT REFERENCES users(id),
+                withdrawn_reason TEXT
+            )
+            """,
+            "CREATE INDEX evidence_unit ON evidence_files (assessment_id, unit_id, item_id)",
+            """
+            CREATE TABLE review_actions (
+                id TEXT PRIMARY KEY,
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                item_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                text TEXT NOT NULL,
+                created_by TEXT REFERENCES users(id),
+                created_at BIGINT NOT NULL,
+                seq BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX review_unit ON review_actions (assessment_id, unit_id, seq)",
+            """
+            CREATE TABLE objections (
+                id TEXT PRIMARY KEY,
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                item_id TEXT NOT NULL,
+                text TEXT NOT NULL,
+                evidence_ids TEXT NOT NULL,
+                publication_version BIGINT NOT NULL,
+                score_before TEXT,
+                created_by TEXT REFERENCES users(id),
+                created_at BIGINT NOT NULL,
+                seq BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                answer TEXT,
+                score_after TEXT,
+                answered_by TEXT REFERENCES users(id),
+                answered_at BIGINT
+            )
+            """,
+            "CREATE INDEX objections_unit ON objections (assessment_id, unit_id, seq)",
+            """
+            CREATE TABLE publications (
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                version BIGINT NOT NULL,
+                state TEXT NOT NULL,
+                results TEXT NOT NULL,
+                note TEXT NOT NULL,
+                created_by TEXT REFERENCES users(id),
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (assessment_id, version)
+            )
+            """,
+        ]),
 ]

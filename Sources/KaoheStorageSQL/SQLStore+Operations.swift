@@ -331,9 +331,12 @@ extension SQLStore {
             try await self.checkReferences(db, organizationID: assessment.organizationID, unitID: nil)
             try await db.raw(
                 """
-                INSERT INTO assessments (id, organization_id, scheme_id, year, title, state, created_at)
+                INSERT INTO assessments (id, organization_id, scheme_id, year, title, state, created_at, submission_deadline,
+                objection_deadline, parameters)
                 VALUES (\(bind: assessment.id.rawValue), \(bind: assessment.organizationID.rawValue), \(bind: assessment.schemeID),
-                \(bind: assessment.year), \(bind: assessment.title), \(bind: assessment.state.rawValue), \(bind: Self.seconds(assessment.createdAt)))
+                \(bind: assessment.year), \(bind: assessment.title), \(bind: assessment.state.rawValue), \(bind: Self.seconds(assessment.createdAt)),
+                \(bind: assessment.submissionDeadline?.description), \(bind: assessment.objectionDeadline?.description),
+                \(bind: assessment.parameters))
                 """
             ).run()
             try await self.audit(

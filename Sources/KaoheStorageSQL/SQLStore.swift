@@ -129,10 +129,12 @@ public final class SQLStore: KaoheStore {
         return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
     }
 
-    /// Appends one audit row inside the caller's transaction, linked to the current chain head.
+    /// Appends one audit row inside the caller's transaction, linked to the current chain head, and returns
+    /// its sequence number (also a total order of the audited rows, since writers serialize on the head).
+    @discardableResult
     func audit(
         _ db: any SQLDatabase, _ actor: AuditActor, entity: String, action: String, old: String?, new: String?
-    ) async throws {
+    ) async throws -> Int {
         guard
             let head = try await db.raw("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").first()
         else { throw StorageError.database("审计链头记录缺失（audit_head）") }
@@ -151,6 +153,7 @@ public final class SQLStore: KaoheStore {
             \(bind: entry.prevHash), \(bind: entry.hash))
             """
         ).run()
+        return entry.seq
     }
 
     // MARK: - Row decoding
@@ -207,7 +210,17 @@ public final class SQLStore: KaoheStore {
             schemeID: try row.decode(column: "scheme_id", as: String.self),
             year: try row.decode(column: "year", as: Int.self),
             title: try row.decode(column: "title", as: String.self), state: state,
-            createdAt: date(try row.decode(column: "created_at", as: Int.self)))
+            createdAt: date(try row.decode(column: "created_at", as: Int.self)),
+            submissionDeadline: try day(row, "submission_deadline"),
+            objectionDeadline: try day(row, "objection_deadline"),
+            parameters: try row.decode(column: "parameters", as: String?.self))
+    }
+
+    /// A nullable `yyyy-MM-dd` column.
+    static func day(_ row: any SQLRow, _ column: String) throws -> Day? {
+        guard let text = try row.decode(column: column, as: String?.self) else { return nil }
+        guard let day = Day(text) else { throw StorageError.database("无效的日期（\(column)）：\(text)") }
+        return day
     }
 
     static func facts(_ row: any SQLRow) throws -> FactsRecord {

@@ -79,6 +79,46 @@ public enum SiteURL: Sendable {
     case distributionChart(Parameter<AssessmentID>)
     /// `/assessments/:id/charts/categories.svg`
     case categoryChart(Parameter<AssessmentID>)
+    /// `/assessments/:id/parameters` (POST) — the assessment's parameter values
+    case assessmentParameters(Parameter<AssessmentID>)
+    /// `/assessments/:id/deadlines` (POST) — submission and objection deadlines
+    case assessmentDeadlines(Parameter<AssessmentID>)
+    /// `/assessments/:id/submissions` — the organizer's dashboard: submitted, late, not started
+    case submissions(Parameter<AssessmentID>)
+    /// `/assessments/:id/units/:unit/extension` (POST) — extend one unit's deadline, with a reason
+    case deadlineExtension(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/assessments/:id/units/:unit/self` — the unit's self-assessment, item by item
+    case selfAssessment(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/assessments/:id/units/:unit/self/items/:item` (POST) — save one item's self-assessment as a draft
+    case selfAssessmentItem(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>)
+    /// `/assessments/:id/units/:unit/self/submit` (POST) — submit the self-assessment
+    case selfAssessmentSubmit(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/assessments/:id/units/:unit/self/items/:item/answer` (POST) — the unit answers a return (补正答复)
+    case reviewAnswer(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>)
+    /// `/assessments/:id/units/:unit/items/:item/evidence` (POST) — upload one evidence file (multipart)
+    case evidenceUpload(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>)
+    /// `/assessments/:id/units/:unit/evidence` — the evidence index (佐证材料目录清单), printable
+    case evidenceIndex(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/assessments/:id/units/:unit/evidence.zip` — the self-check report and all evidence as one ZIP
+    case evidencePackage(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/evidence/:id` — download one evidence file
+    case evidenceFile(Parameter<EvidenceID>)
+    /// `/evidence/:id/withdraw` (POST) — withdraw a file (kept and recorded, never deleted)
+    case evidenceWithdraw(Parameter<EvidenceID>)
+    /// `/assessments/:id/units/:unit/review` — the evaluator's review: self-assessment beside the evidence
+    case review(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/assessments/:id/units/:unit/review/:item` (POST) — accept or return one item
+    case reviewItem(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>)
+    /// `/assessments/:id/publications` (GET list; POST publish a new version)
+    case publications(Parameter<AssessmentID>)
+    /// `/assessments/:id/publications/compare?a=1&b=2` — two versions side by side
+    case publicationCompare(Parameter<AssessmentID>)
+    /// `/assessments/:id/objections` — every objection and its answer
+    case objections(Parameter<AssessmentID>)
+    /// `/assessments/:id/units/:unit/objections` (POST) — lodge an objection to one item (multipart, with evidence)
+    case unitObjections(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/assessments/:id/objections/:objection/answer` (POST) — the organizer's answer
+    case objectionAnswer(Parameter<AssessmentID>, Parameter<ObjectionID>)
     /// `/static/app.css`
     case stylesheet
     /// `/static/app.js`
@@ -121,6 +161,36 @@ public enum SiteURL: Sendable {
         case .resultsXLSX(let id): "/assessments/\(id.segment("id"))/results.xlsx"
         case .distributionChart(let id): "/assessments/\(id.segment("id"))/charts/distribution.svg"
         case .categoryChart(let id): "/assessments/\(id.segment("id"))/charts/categories.svg"
+        case .assessmentParameters(let id): "/assessments/\(id.segment("id"))/parameters"
+        case .assessmentDeadlines(let id): "/assessments/\(id.segment("id"))/deadlines"
+        case .submissions(let id): "/assessments/\(id.segment("id"))/submissions"
+        case .deadlineExtension(let id, let unit):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/extension"
+        case .selfAssessment(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/self"
+        case .selfAssessmentItem(let id, let unit, let item):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/self/items/\(item.segment("item"))"
+        case .selfAssessmentSubmit(let id, let unit):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/self/submit"
+        case .reviewAnswer(let id, let unit, let item):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/self/items/\(item.segment("item"))/answer"
+        case .evidenceUpload(let id, let unit, let item):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/items/\(item.segment("item"))/evidence"
+        case .evidenceIndex(let id, let unit):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/evidence"
+        case .evidencePackage(let id, let unit):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/evidence.zip"
+        case .evidenceFile(let id): "/evidence/\(id.segment("evidence"))"
+        case .evidenceWithdraw(let id): "/evidence/\(id.segment("evidence"))/withdraw"
+        case .review(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/review"
+        case .reviewItem(let id, let unit, let item):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/review/\(item.segment("item"))"
+        case .publications(let id): "/assessments/\(id.segment("id"))/publications"
+        case .publicationCompare(let id): "/assessments/\(id.segment("id"))/publications/compare"
+        case .objections(let id): "/assessments/\(id.segment("id"))/objections"
+        case .unitObjections(let id, let unit):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/objections"
+        case .objectionAnswer(let id, let objection):
+            "/assessments/\(id.segment("id"))/objections/\(objection.segment("objection"))/answer"
         case .stylesheet: "/static/app.css"
         case .script: "/static/app.js"
         case .health: "/healthz"

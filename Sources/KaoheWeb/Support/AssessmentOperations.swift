@@ -77,7 +77,10 @@ extension Operations {
             throw WebError.badRequest(
                 "未知的考核状态“\(stateText)”，可用：\(AssessmentState.allCases.map(\.rawValue).joined(separator: "、"))")
         }
-        guard try await store.assessment(AssessmentID(id)) != nil else { throw WebError.notFound("考核 \(id)") }
+        guard let current = try await store.assessment(AssessmentID(id)) else { throw WebError.notFound("考核 \(id)") }
+        if (state == .publicity || state == .final) && current.state.allowedNext.contains(state) {
+            return try await publishTransition(current, to: state, reason: reason, by: user)
+        }
         return try await store.transition(
             AssessmentID(id), to: state, by: .user(user, reason: reason.flatMap { $0.isEmpty ? nil : $0 }))
     }

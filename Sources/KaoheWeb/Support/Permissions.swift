@@ -21,6 +21,10 @@ public enum Permission: String, Sendable, CaseIterable {
     case recordFacts
     /// Read the audit log and check its hash chain.
     case viewAudit
+    /// Fill in, submit and answer the own unit's self-assessment; upload its evidence; lodge objections.
+    case selfAssess
+    /// Review self-assessments: accept or return items (evaluators only where assigned).
+    case review
 }
 
 extension Role {
@@ -31,11 +35,11 @@ extension Role {
         case .organizer:
             [
                 .useSite, .viewOrganizations, .viewUnits, .manageUnits, .viewAssessments, .manageAssessments,
-                .recordFacts, .viewAudit,
+                .recordFacts, .viewAudit, .review,
             ]
-        case .evaluator: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments, .recordFacts]
+        case .evaluator: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments, .recordFacts, .review]
         case .leader: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments]
-        case .reporter: [.useSite, .viewUnits, .viewAssessments]
+        case .reporter: [.useSite, .viewUnits, .viewAssessments, .selfAssess]
         }
     }
 }
@@ -61,6 +65,8 @@ extension Permission {
         case .manageAssessments: "管理考核（需考核组织者或管理员角色）"
         case .recordFacts: "录入事实和问题（需评分人、考核组织者或管理员角色）"
         case .viewAudit: "查看审计日志（需考核组织者或管理员角色）"
+        case .selfAssess: "填报本单位自评（需单位填报人角色）"
+        case .review: "审核自评（需评分人、考核组织者或管理员角色）"
         }
     }
 }
