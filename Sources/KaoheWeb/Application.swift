@@ -22,6 +22,7 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     AuditController(deps: deps).register(on: router)
     ScoringController(deps: deps).register(on: router)
     ResultsController(deps: deps).register(on: router)
+    WorkflowController(deps: deps).register(on: router)
 
     APIAuthController(deps: deps).register(on: router)
     APIOrganizationsController(deps: deps).register(on: router)

@@ -14,7 +14,9 @@ struct DashboardController {
                 units: units.count,
                 users: user.can(.manageUsers) ? try await deps.store.userCount() : nil,
                 assessments: try await deps.store.assessments().count,
-                ownUnit: user.seesOwnUnitOnly ? units.first : nil)
+                ownUnit: user.seesOwnUnitOnly ? units.first : nil,
+                ownAssessments: user.seesOwnUnitOnly && user.can(.selfAssess)
+                    ? try await Operations(deps).visibleAssessments(for: user) : [])
             return Views.dashboard(
                 model, identity: context.identity!, csrf: context.csrfToken, notice: Notice.from(request))
         }

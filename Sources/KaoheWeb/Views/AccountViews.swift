@@ -26,9 +26,15 @@ extension Views {
         public var assessments: Int
         /// The reporter's own unit, if any.
         public var ownUnit: AssessedUnit?
+        /// The assessments the reporter's unit takes part in (for the links to its self-assessment).
+        public var ownAssessments: [Assessment]
 
         /// Creates the model.
-        public init(organizations: Int?, units: Int, users: Int?, assessments: Int, ownUnit: AssessedUnit?) {
+        public init(
+            organizations: Int?, units: Int, users: Int?, assessments: Int, ownUnit: AssessedUnit?,
+            ownAssessments: [Assessment] = []
+        ) {
+            self.ownAssessments = ownAssessments
             self.organizations = organizations
             self.units = units
             self.users = users
@@ -48,7 +54,13 @@ extension Views {
         cards.append("<div class=\"stat\"><b>\(model.units)</b>\(link(.units, "单位"))</div>")
         if let n = model.users { cards.append("<div class=\"stat\"><b>\(n)</b>\(link(.users, "用户"))</div>") }
         cards.append("<div class=\"stat\"><b>\(model.assessments)</b><span>考核</span></div>")
-        let own: HTML = model.ownUnit.map { "<p>本人所属单位：<b>\($0.name)</b>（\($0.code)，\($0.type.displayName)）</p>" } ?? ""
+        var own: HTML = model.ownUnit.map { "<p>本人所属单位：<b>\($0.name)</b>（\($0.code)，\($0.type.displayName)）</p>" } ?? ""
+        if let unit = model.ownUnit, !model.ownAssessments.isEmpty {
+            let rows: [HTML] = model.ownAssessments.map {
+                "<li>\(link(.selfAssessment(.value($0.id), .value(unit.id)), "\($0.title)：填报自评"))（\($0.state.displayName)\($0.submissionDeadline.map { "，截止\($0.description)" } ?? "")）</li>"
+            }
+            own = "\(own)<h2>本单位的考核</h2><ul class=\"own-assessments\">\(rows)</ul>"
+        }
         return layout(
             title: "首页", identity: identity, csrf: csrf, notice: notice,
             content: """

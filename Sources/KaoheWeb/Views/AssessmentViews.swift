@@ -80,7 +80,7 @@ extension Views {
         let unitNames = Dictionary(
             model.organizationUnits.map { ($0.id, "\($0.code) \($0.name)") }, uniquingKeysWith: { a, _ in a })
         let unitRows: [HTML] = model.detail.units.map {
-            "<tr><td>\($0.code)</td><td>\(link(.unitScoring(.value(id), .value($0.id)), $0.name))</td><td>\($0.type.displayName)</td><td>\(link(.unitScoring(.value(id), .value($0.id)), "评分")) \(link(.unitSheet(.value(id), .value($0.id)), "评分表"))</td></tr>"
+            "<tr><td>\($0.code)</td><td>\(link(.unitScoring(.value(id), .value($0.id)), $0.name))</td><td>\($0.type.displayName)</td><td>\(link(.selfAssessment(.value(id), .value($0.id)), "自评")) \(link(.unitScoring(.value(id), .value($0.id)), "评分")) \(link(.unitSheet(.value(id), .value($0.id)), "评分表"))</td></tr>"
         }
         let assignmentRows: [HTML] = model.detail.assignments.map {
             "<tr><td>\(model.userNames[$0.userID] ?? $0.userID.rawValue)</td><td>\($0.unitID.flatMap { unitNames[$0] } ?? "全部单位")</td><td>\($0.itemID ?? "全部项目")</td></tr>"
@@ -134,7 +134,7 @@ extension Views {
             content: """
                 <p>方案 <code>\(assessment.schemeID)</code> · \(assessment.year)年度</p>
                 <ol class="states">\(steps)</ol>
-                <p class="buttons">\(link(.results(.value(id)), "考核结果与排名")) \(importLink)</p>
+                <p class="buttons">\(link(.results(.value(id)), "考核结果与排名")) \(link(.submissions(.value(id)), "自评提交情况")) \(link(.publications(.value(id)), "公示与异议")) \(importLink)</p>
                 <h2>参加单位（\(model.detail.units.count)）</h2>
                 \(unitTable)
                 \(assignmentSection)
