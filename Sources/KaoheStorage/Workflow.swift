@@ -84,6 +84,8 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
     public var deadline: Day?
     /// The entries as submitted, a JSON array of ``SelfAssessmentEntry``.
     public var snapshot: String
+    /// The position in the assessment's audit order (set by the store): compare with ``ReviewAction/seq``.
+    public var seq: Int = 0
 
     /// Creates a submission value.
     public init(
@@ -246,6 +248,8 @@ public struct ReviewAction: Sendable, Codable, Equatable, Identifiable {
     public var createdBy: UserID?
     /// When.
     public var createdAt: Date
+    /// The position in the assessment's audit order (set by the store): compare with ``Submission/seq``.
+    public var seq: Int = 0
 
     /// Creates a review action value.
     public init(

@@ -209,6 +209,7 @@ public let allMigrations: [Migration] = [
                 late BIGINT NOT NULL,
                 deadline TEXT,
                 snapshot TEXT NOT NULL,
+                seq BIGINT NOT NULL,
                 UNIQUE (assessment_id, unit_id, number)
             )
             """,

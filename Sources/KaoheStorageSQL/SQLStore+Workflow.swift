@@ -169,7 +169,7 @@ extension SQLStore {
             _ = try await self.lockedCheck(db, submission.assessmentID, operation: "提交自评", needsFacts: true)
             try await self.requireEnrolled(db, assessment: submission.assessmentID, unit: submission.unitID)
             // Serialize on the audit chain head first, so two instances cannot both take the same number.
-            try await self.audit(
+            let seq = try await self.audit(
                 db, actor, entity: "workflow:\(submission.assessmentID)/\(submission.unitID)", action: "submit",
                 old: nil,
                 new:
@@ -190,10 +190,11 @@ extension SQLStore {
             }
             try await db.raw(
                 """
-                INSERT INTO submissions (id, assessment_id, unit_id, number, submitted_at, submitted_by, late, deadline, snapshot)
+                INSERT INTO submissions (id, assessment_id, unit_id, number, submitted_at, submitted_by, late, deadline, snapshot, seq)
                 VALUES (\(bind: submission.id.rawValue), \(bind: submission.assessmentID.rawValue), \(bind: submission.unitID.rawValue),
                 \(bind: submission.number), \(bind: Self.seconds(submission.submittedAt)), \(bind: submission.submittedBy?.rawValue),
-                \(bind: submission.late ? 1 : 0), \(bind: submission.deadline?.description), \(bind: submission.snapshot))
+                \(bind: submission.late ? 1 : 0), \(bind: submission.deadline?.description), \(bind: submission.snapshot),
+                \(bind: seq))
                 """
             ).run()
         }
@@ -215,7 +216,7 @@ extension SQLStore {
                 ).all()
             }
             return try rows.map { row in
-                Submission(
+                var submission = Submission(
                     id: SubmissionID(try row.decode(column: "id", as: String.self)),
                     assessmentID: AssessmentID(try row.decode(column: "assessment_id", as: String.self)),
                     unitID: UnitID(try row.decode(column: "unit_id", as: String.self)),
@@ -224,6 +225,8 @@ extension SQLStore {
                     submittedBy: try row.decode(column: "submitted_by", as: String?.self).map(UserID.init),
                     late: try row.decode(column: "late", as: Int.self) != 0, deadline: try Self.day(row, "deadline"),
                     snapshot: try row.decode(column: "snapshot", as: String.self))
+                submission.seq = try row.decode(column: "seq", as: Int.self)
+                return submission
             }
         }
     }
@@ -381,7 +384,7 @@ extension SQLStore {
                 guard let kind = ReviewKind(rawValue: kindText) else {
                     throw StorageError.database("未知的审核动作：\(kindText)")
                 }
-                return ReviewAction(
+                var action = ReviewAction(
                     id: ReviewActionID(try row.decode(column: "id", as: String.self)),
                     assessmentID: AssessmentID(try row.decode(column: "assessment_id", as: String.self)),
                     unitID: UnitID(try row.decode(column: "unit_id", as: String.self)),
@@ -389,6 +392,8 @@ extension SQLStore {
                     text: try row.decode(column: "text", as: String.self),
                     createdBy: try row.decode(column: "created_by", as: String?.self).map(UserID.init),
                     createdAt: Self.date(try row.decode(column: "created_at", as: Int.self)))
+                action.seq = try row.decode(column: "seq", as: Int.self)
+                return action
             }
         }
     }

@@ -43,6 +43,10 @@ public struct DemoLoader: Sendable {
         public var accounts: [Account] = []
         /// Each assessment: title, state and number of units.
         public var assessmentLines: [String] = []
+        /// Self-assessment submissions recorded.
+        public var submissions = 0
+        /// Published versions.
+        public var publications = 0
     }
 
     let deps: AppDependencies
@@ -231,11 +235,91 @@ public struct DemoLoader: Sendable {
             case .final: path = [.scoring, .publicity, .final]
             case .draft, .open: path = []
             }
-            for state in path { _ = try await store.transition(assessment.id, to: state, by: actor) }
+            if plan.schemeID == "pingqiao-2022" {
+                summary.submissions += try await selfAssessments(
+                    assessment, scheme: scheme, units: units, evaluator: users[.evaluator], organizer: users[.organizer]
+                )
+            }
+            for state in path {
+                if state == .publicity || state == .final, let organizer = users[.organizer] {
+                    guard let current = try await store.assessment(assessment.id) else {
+                        throw WebError.notFound("考核 \(assessment.id)")
+                    }
+                    _ = try await Operations(deps).publishTransition(
+                        current, to: state, reason: "演示：发布考核结果", by: organizer)
+                    summary.publications += 1
+                } else {
+                    _ = try await store.transition(assessment.id, to: state, by: actor)
+                }
+            }
+            if plan.state == .publicity, let unit = units.first, let item = scheme.items.first {
+                let version = try await store.publications(of: assessment.id).last?.version ?? 1
+                try await store.addObjection(
+                    Objection(
+                        assessmentID: assessment.id, unitID: unit.id, itemID: item.id,
+                        text: "本单位已按要求完成该项工作，相关材料已于年中报送，请核实。", evidenceIDs: [],
+                        publicationVersion: version, scoreBefore: nil, createdBy: nil, createdAt: now),
+                    by: AuditActor(userID: nil, name: "\(unit.name)（演示）", reason: nil))
+            }
             summary.assessmentLines.append(
                 "\(plan.title)（方案 \(plan.schemeID)，\(units.count) 个单位，状态：\(plan.state.displayName)）")
         }
         return summary
+    }
+
+    /// The self-assessments of the Pingqiao departments: deadlines set; most submitted (some late under an
+    /// extension), a few drafts and a few not started; the demo reporter's unit has item 2.1 returned for
+    /// correction, so the whole path can be tried at once.
+    func selfAssessments(
+        _ assessment: Assessment, scheme: Scheme, units: [AssessedUnit], evaluator: User?, organizer: User?
+    ) async throws -> Int {
+        let store = deps.store
+        let deadline = KaoheStorage.Day("\(assessment.year + 1)-01-13")!
+        _ = try await store.setDeadlines(
+            assessment.id, submission: deadline, objection: KaoheStorage.Day("\(assessment.year + 1)-02-10"), by: actor)
+        var submitted = 0
+        for (position, unit) in units.enumerated() {
+            let phase = position % 6
+            if phase == 5 { continue }  // not started
+            let items = phase == 4 ? Array(scheme.items.prefix(3)) : scheme.items  // a draft
+            var entries: [SelfAssessmentEntry] = []
+            for (index, item) in items.enumerated() {
+                let less = ExactDecimal((position + index) % 3)
+                let score = item.max > less ? item.max - less : item.max
+                let entry = SelfAssessmentEntry(
+                    assessmentID: assessment.id, unitID: unit.id, itemID: item.id, selfScore: score.description,
+                    note: "\(item.name)：已按要求开展，佐证材料见附件。", claimedFacts: nil)
+                entries.append(
+                    try await store.saveSelfAssessment(
+                        entry, expectedVersion: 0, by: AuditActor(userID: nil, name: "\(unit.name)（演示）", reason: nil)))
+            }
+            guard phase != 4 else { continue }
+            let late = phase == 3
+            if late {
+                try await store.extendDeadline(
+                    DeadlineExtension(
+                        assessmentID: assessment.id, unitID: unit.id,
+                        deadline: KaoheStorage.Day("\(assessment.year + 1)-01-20")!, reason: "单位主要负责人调整，申请延期一周",
+                        createdBy: organizer?.id, createdAt: deps.now()), by: actor)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try await store.submit(
+                Submission(
+                    assessmentID: assessment.id, unitID: unit.id, number: 1, submittedAt: deps.now(), submittedBy: nil,
+                    late: late, deadline: deadline,
+                    snapshot: String(decoding: try encoder.encode(entries), as: UTF8.self)),
+                by: AuditActor(userID: nil, name: "\(unit.name)（演示）", reason: nil))
+            submitted += 1
+            if position == 0, let evaluator {
+                try await store.addReviewAction(
+                    ReviewAction(
+                        assessmentID: assessment.id, unitID: unit.id, itemID: "2.1", kind: .return,
+                        text: "请补充监管事项覆盖率的统计口径和明细表", createdBy: evaluator.id, createdAt: deps.now()),
+                    by: .user(evaluator))
+            }
+        }
+        return submitted
     }
 
     /// One item's facts as stored: the item id and a JSON object (fact name → value).

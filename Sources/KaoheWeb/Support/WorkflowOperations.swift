@@ -170,6 +170,8 @@ public struct SubmissionRow: Sendable {
     public var overdue: Bool
     /// The sum of the self-scores.
     public var selfTotal: ExactDecimal
+    /// The evaluators' base score (nil while items are pending).
+    public var evaluatorTotal: ExactDecimal?
 }
 
 /// The organizer's dashboard of an assessment's submissions.
@@ -287,10 +289,9 @@ extension Operations {
         let states = Dictionary(grouping: reviews, by: \.itemID).mapValues(ItemReviewState.init)
         let returned = states.values.filter { if case .returned = $0 { true } else { false } }.count
         if returned > 0 { return .returned(items: returned) }
-        let answeredAfter = reviews.contains { $0.kind == .answer && $0.createdAt >= last.submittedAt }
-        if answeredAfter, states.values.contains(where: { if case .answered = $0 { true } else { false } }) {
-            return .answered
-        }
+        // An item answered after the latest submission waits for the corrected self-assessment.
+        let latest = Dictionary(grouping: reviews, by: \.itemID).compactMapValues(\.last)
+        if latest.values.contains(where: { $0.kind == .answer && $0.seq > last.seq }) { return .answered }
         return .submitted(late: submissions.first!.late)
     }
 
@@ -599,6 +600,8 @@ extension Operations {
             grouping: try await store.reviewActions(assessment: assessment.id, unit: nil), by: \.unitID)
         let extensions = try await store.deadlineExtensions(of: assessment.id)
         let today = today()
+        let scored = Dictionary(
+            try await scores(of: assessment).rows.map { ($0.unit.id, $0.result) }, uniquingKeysWith: { a, _ in a })
         let rows = detail.units.sorted { $0.code < $1.code }.map { unit -> SubmissionRow in
             let mine = entries[unit.id] ?? []
             let subs = submissions[unit.id] ?? []
@@ -610,7 +613,8 @@ extension Operations {
                 status: Self.status(entries: mine.count, submissions: subs, reviews: reviews[unit.id] ?? []),
                 filled: filled.count, total: items.count, lastSubmission: subs.last, deadline: deadline,
                 deadlineExtension: ext, overdue: subs.isEmpty && deadline.map { today > $0 } ?? false,
-                selfTotal: filled.reduce(ExactDecimal.zero) { $0 + (ExactDecimal($1.selfScore!) ?? .zero) })
+                selfTotal: filled.reduce(ExactDecimal.zero) { $0 + (ExactDecimal($1.selfScore!) ?? .zero) },
+                evaluatorTotal: scored[unit.id].flatMap { $0.pending.isEmpty ? $0.base : nil })
         }
         return SubmissionsDashboard(
             assessment: assessment, rows: rows, today: today, canManage: user.can(.manageAssessments))

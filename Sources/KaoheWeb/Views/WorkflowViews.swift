@@ -235,6 +235,7 @@ extension Views {
             return """
                 <tr data-unit="\(row.unit.code)"><td>\(row.unit.code)</td><td>\(link(.selfAssessment(.value(a), .value(u)), row.unit.name))</td><td class="status">\(status)</td>
                 <td>\(row.filled)/\(row.total)</td><td>\(row.selfTotal.description)</td>
+                <td>\(row.evaluatorTotal?.description ?? "—")</td><td>\(signed(row.evaluatorTotal.map { $0 - row.selfTotal }))</td>
                 <td>\(row.lastSubmission.map { "第\($0.number)次 \(timeText($0.submittedAt))" } ?? "—")</td>
                 <td>\(row.deadline?.description ?? "—")\(ext)</td><td>\(form)</td></tr>
                 """
@@ -253,7 +254,7 @@ extension Views {
             content: """
                 <p>今天 \(model.today.description) · 自评截止 \(model.assessment.submissionDeadline?.description ?? "未设定") · 公示异议截止 \(model.assessment.objectionDeadline?.description ?? "未设定")</p>
                 \(counts)
-                <table class="submissions"><thead><tr><th>编码</th><th>单位</th><th>状态</th><th>已填项目</th><th>自评总分</th><th>最近提交</th><th>截止日期</th><th></th></tr></thead>
+                <table class="submissions"><thead><tr><th>编码</th><th>单位</th><th>状态</th><th>已填项目</th><th>自评总分</th><th>评分得分</th><th>差额</th><th>最近提交</th><th>截止日期</th><th></th></tr></thead>
                 <tbody>\(rows)</tbody></table>
                 \(deadlines)
                 <p class="buttons">\(link(.publications(.value(a)), "公示与异议")) \(link(.assessment(.value(a)), "返回考核"))</p>
