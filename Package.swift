@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        // SHA-256 of uploaded evidence, streamed (BoringSSL's assembly; already built for PostgresNIO).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.9.0"..<"6.0.0"),
     ],
     targets: [
         // Pure scoring engine: value types, exact decimals, no I/O, no Foundation.
@@ -64,6 +66,7 @@ let package = Package(
                 "KaoheStorage", "KaoheStorageSQL", "KaoheFormats", "KaoheExport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

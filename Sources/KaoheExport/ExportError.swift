@@ -10,6 +10,8 @@ public enum ExportError: Error, Equatable, Sendable, CustomStringConvertible {
     case archiveTooLarge(String)
     /// Entries were added after ``ZipWriter/finish()``.
     case archiveFinished
+    /// A streamed entry got other than the announced number of bytes (``ZipWriter/beginEntry(named:size:crc:modified:)``).
+    case entrySizeMismatch(String, expected: UInt64, actual: UInt64)
     /// A sheet name was refused (empty, over 31 characters, `[]:*?/\`, leading/trailing apostrophe, "History").
     case invalidSheetName(String, reason: String)
     /// Two sheets whose names differ only in letter case.
@@ -27,6 +29,8 @@ public enum ExportError: Error, Equatable, Sendable, CustomStringConvertible {
         case .duplicateEntryName(let name): "duplicate ZIP entry name \(name.debugDescription)"
         case .archiveTooLarge(let reason): "archive too large for ZIP without ZIP64: \(reason)"
         case .archiveFinished: "the ZIP archive is already finished"
+        case .entrySizeMismatch(let name, let expected, let actual):
+            "ZIP entry \(name.debugDescription) announced \(expected) bytes but got \(actual)"
         case .invalidSheetName(let name, let reason): "invalid sheet name \(name.debugDescription): \(reason)"
         case .duplicateSheetName(let name): "duplicate sheet name \(name.debugDescription)"
         case .noSheets: "a workbook needs at least one sheet"

@@ -29,6 +29,8 @@ public final class ZipWriter {
     private var names: Set<String> = []
     private var offset: UInt64 = 0
     private var finished = false
+    /// The streamed entry being written: its name, announced size and bytes so far.
+    private var open: (name: String, size: UInt64, written: UInt64)?
     /// The time zone in which DOS timestamps (which carry no zone) are written.
     public let timeZone: TimeZone
 
@@ -55,12 +57,42 @@ public final class ZipWriter {
     /// - Throws: ``ExportError/invalidEntryName(_:reason:)``, ``ExportError/duplicateEntryName(_:)``,
     ///   ``ExportError/archiveTooLarge(_:)``, ``ExportError/archiveFinished``, or whatever `output` throws.
     public func addEntry(named name: String, data: Data, modified: Date) throws {
+        try closeOpenEntry()
         try add(name: name, data: data, modified: modified, isDirectory: false)
+    }
+
+    /// Starts a stored entry whose bytes follow through ``writeEntryData(_:)``, so a large file never has
+    /// to be in memory at once. Its size and CRC-32 must be known first (e.g. from a first pass over the
+    /// file with ``CRC32``); exactly `size` bytes must follow before the next entry or ``finish()``.
+    public func beginEntry(named name: String, size: UInt64, crc: UInt32, modified: Date) throws {
+        try closeOpenEntry()
+        try add(name: name, data: nil, size: size, crc: crc, modified: modified, isDirectory: false)
+        open = (name, size, 0)
+    }
+
+    /// Appends bytes to the entry started with ``beginEntry(named:size:crc:modified:)``.
+    public func writeEntryData(_ data: Data) throws {
+        guard let entry = open else { throw ExportError.archiveFinished }
+        let written = entry.written + UInt64(data.count)
+        guard written <= entry.size else {
+            throw ExportError.entrySizeMismatch(entry.name, expected: entry.size, actual: written)
+        }
+        try emit(data)
+        open?.written = written
+    }
+
+    private func closeOpenEntry() throws {
+        guard let entry = open else { return }
+        guard entry.written == entry.size else {
+            throw ExportError.entrySizeMismatch(entry.name, expected: entry.size, actual: entry.written)
+        }
+        open = nil
     }
 
     /// Adds an empty folder entry (`name` may end with `/`; one is added if missing).
     public func addDirectory(named name: String, modified: Date) throws {
         let folder = name.hasSuffix("/") ? String(name.dropLast()) : name
+        try closeOpenEntry()
         try add(name: folder, data: Data(), modified: modified, isDirectory: true)
     }
 
@@ -68,6 +100,7 @@ public final class ZipWriter {
     /// No entries may be added afterwards.
     public func finish() throws -> Data {
         guard !finished else { throw ExportError.archiveFinished }
+        try closeOpenEntry()
         guard records.count <= 0xFFFF else { throw ExportError.archiveTooLarge("more than 65 535 entries") }
         let directoryStart = offset
         var directory = Data()
@@ -137,18 +170,24 @@ public final class ZipWriter {
     }
 
     private func add(name: String, data: Data, modified: Date, isDirectory: Bool) throws {
+        try add(
+            name: name, data: data, size: UInt64(data.count), crc: CRC32.checksum(data), modified: modified,
+            isDirectory: isDirectory)
+    }
+
+    /// Writes an entry's local header, then `data` when given (a streamed entry's bytes follow later).
+    private func add(name: String, data: Data?, size: UInt64, crc: UInt32, modified: Date, isDirectory: Bool) throws {
         guard !finished else { throw ExportError.archiveFinished }
         try Self.validate(entryName: name)
         let stored = isDirectory ? name + "/" : name
         guard !names.contains(stored) else { throw ExportError.duplicateEntryName(stored) }
-        guard data.count <= 0xFFFF_FFFF else { throw ExportError.archiveTooLarge("entry \(name) over 4 GiB") }
+        guard size <= 0xFFFF_FFFF else { throw ExportError.archiveTooLarge("entry \(name) over 4 GiB") }
         guard offset <= 0xFFFF_FFFF else { throw ExportError.archiveTooLarge("archive over 4 GiB") }
         guard records.count < 0xFFFF else { throw ExportError.archiveTooLarge("more than 65 535 entries") }
         let nameBytes = Array(stored.utf8)
         let (time, date) = Self.dosDateTime(modified, in: timeZone)
-        let crc = CRC32.checksum(data)
         let record = CentralRecord(
-            name: nameBytes, crc: crc, size: UInt32(data.count), time: time, date: date,
+            name: nameBytes, crc: crc, size: UInt32(size), time: time, date: date,
             offset: UInt32(offset), isDirectory: isDirectory)
         var header = Data()
         header.appendLE(UInt32(0x0403_4B50))
@@ -158,16 +197,16 @@ public final class ZipWriter {
         header.appendLE(time)
         header.appendLE(date)
         header.appendLE(crc)
-        header.appendLE(UInt32(data.count))
-        header.appendLE(UInt32(data.count))
+        header.appendLE(UInt32(size))
+        header.appendLE(UInt32(size))
         header.appendLE(UInt16(nameBytes.count))
         header.appendLE(UInt16(0))
         header.append(contentsOf: nameBytes)
-        guard offset + UInt64(header.count) + UInt64(data.count) <= 0xFFFF_FFFF else {
+        guard offset + UInt64(header.count) + size <= 0xFFFF_FFFF else {
             throw ExportError.archiveTooLarge("archive over 4 GiB")
         }
         try emit(header)
-        try emit(data)
+        if let data { try emit(data) }
         names.insert(stored)
         records.append(record)
     }

@@ -23,6 +23,7 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     ScoringController(deps: deps).register(on: router)
     ResultsController(deps: deps).register(on: router)
     WorkflowController(deps: deps).register(on: router)
+    EvidenceController(deps: deps).register(on: router)
 
     APIAuthController(deps: deps).register(on: router)
     APIOrganizationsController(deps: deps).register(on: router)
@@ -87,7 +88,7 @@ public func bootstrap(_ config: WebConfig, createFirstAdmin: Bool = true, logger
 public func buildApplication(_ config: WebConfig, store: any KaoheStore, logger: Logger = Logger(label: "kaohe"))
     -> some ApplicationProtocol
 {
-    let deps = AppDependencies(store: store, secureCookies: config.secureCookies)
+    let deps = AppDependencies(store: store, secureCookies: config.secureCookies, evidence: config.evidenceStore)
     return Application(
         router: buildRouter(deps),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kaohe"),
@@ -101,8 +102,11 @@ public func runServer(
     _ config: WebConfig, store: any KaoheStore, schemes: (@Sendable () -> [SchemeSummary])? = nil,
     logger: Logger = Logger(label: "kaohe"), onStarted: @escaping @Sendable () async -> Void = {}
 ) async throws {
-    var deps = AppDependencies(store: store, secureCookies: config.secureCookies)
+    var deps = AppDependencies(store: store, secureCookies: config.secureCookies, evidence: config.evidenceStore)
     if let schemes { deps.schemes = schemes }
+    // The evidence directory exists before the first upload; uploads a stopped server left half-written are removed.
+    let removed = try deps.evidence.prepare()
+    if removed > 0 { logger.info("已清理 \(removed) 个中断上传留下的临时文件（\(deps.evidence.temporaryDirectory)）") }
     let app = Application(
         router: buildRouter(deps),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kaohe"),

@@ -45,6 +45,7 @@ struct AuthorizationMatrixTests {
     static let managers: Set<Role> = [.admin, .organizer]
     static let admins: Set<Role> = [.admin]
     static let recorders: Set<Role> = [.admin, .organizer, .evaluator]
+    static let evidenceUsers: Set<Role> = [.admin, .organizer, .evaluator, .reporter]
 
     static func routes(_ f: Fixture, tag: String) -> [RouteCase] {
         let org = f.org.id.rawValue
@@ -148,6 +149,16 @@ struct AuthorizationMatrixTests {
                 .post, .users, json: #"{"username":"api-\#(tag)","password":"Secret-123","roles":["leader"]}"#,
                 allowed: admins),
             .api(.put, .userRoles(.value(target)), json: #"{"roles":["leader"]}"#, allowed: admins),
+            // Evidence of unit A: its reporter, the evaluator (assigned above), organizers and administrators;
+            // leaders none. The upload is posted url-encoded here, so allowed roles get 400 (a multipart form is
+            // needed) after the access checks; the evidence id does not exist, so allowed roles get 404.
+            .page(.get, .evidenceIndex(.value(a), .value(f.unitA.id)), allowed: evidenceUsers),
+            .page(.get, .evidencePackage(.value(a), .value(f.unitA.id)), allowed: evidenceUsers),
+            .page(.post, .evidenceUpload(.value(a), .value(f.unitA.id), .value("5")), allowed: evidenceUsers),
+            .page(.get, .evidenceFile(.value(EvidenceID("matrix-evidence"))), allowed: evidenceUsers),
+            .page(
+                .post, .evidenceWithdraw(.value(EvidenceID("matrix-evidence"))), [("reason", "测试")],
+                allowed: evidenceUsers),
         ]
     }
 

@@ -23,17 +23,28 @@ public struct ServeCommand: AsyncParsableCommand {
     )
     var secureCookies = false
 
+    @Option(
+        name: .customLong("evidence-dir"),
+        help: "佐证材料存放目录（默认：KAOHE_EVIDENCE_DIR 或 数据目录/evidence；多个实例共用 PostgreSQL 时须为同一共享目录）")
+    var evidenceDirectory: String?
+
+    @Option(name: .customLong("max-upload-mb"), help: "单个佐证材料文件的上限，单位 MB（默认：KAOHE_MAX_UPLOAD_MB 或 50）")
+    var maxUploadMB: Int?
+
     @Flag(name: .long, help: "首次启动时载入演示数据（已载入则跳过；演示账号密码见输出）")
     var demo = false
 
     public init() {}
 
     public func run() async throws {
-        let config = try options.config(host: host, port: port, secureCookies: secureCookies ? true : nil)
+        let config = try options.config(
+            host: host, port: port, secureCookies: secureCookies ? true : nil, evidenceDirectory: evidenceDirectory,
+            maxUploadMB: maxUploadMB)
         try await reportingErrors {
             let boot = try await bootstrap(config)
             for name in boot.appliedMigrations { print("数据库迁移：\(name)") }
             print("数据库：\(boot.store.location)")
+            print("佐证材料目录：\(config.evidencePath)（单个文件上限 \(config.maxUploadMB) MB）")
             if demo {
                 do { try await loadDemo(into: boot.store) } catch {
                     await boot.store.shutdown()

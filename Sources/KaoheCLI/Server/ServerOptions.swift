@@ -13,12 +13,15 @@ struct ServerOptions: ParsableArguments {
     var dataDirectory: String?
 
     /// The resolved configuration (host and port only from `serve`'s own options).
-    func config(host: String? = nil, port: Int? = nil, secureCookies: Bool? = nil) throws -> WebConfig {
+    func config(
+        host: String? = nil, port: Int? = nil, secureCookies: Bool? = nil, evidenceDirectory: String? = nil,
+        maxUploadMB: Int? = nil
+    ) throws -> WebConfig {
         do {
             return try WebConfig.resolve(
                 cli: .init(
                     host: host, port: port, databaseURL: database, dataDirectory: dataDirectory,
-                    secureCookies: secureCookies),
+                    secureCookies: secureCookies, evidenceDirectory: evidenceDirectory, maxUploadMB: maxUploadMB),
                 environment: ProcessInfo.processInfo.environment)
         } catch let error as WebError {
             throw ValidationError(error.message)

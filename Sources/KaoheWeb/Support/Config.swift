@@ -12,19 +12,32 @@ public struct WebConfig: Sendable, Equatable {
     public var dataDirectory: String
     /// Whether cookies carry the `Secure` flag (set when served over https).
     public var secureCookies: Bool
+    /// Where evidence files are stored; nil for `<dataDirectory>/evidence`. With several instances on one
+    /// PostgreSQL database this must be one directory they all share.
+    public var evidenceDirectory: String?
+    /// The largest evidence file accepted, in MB (default 50).
+    public var maxUploadMB: Int
 
     /// The defaults: 127.0.0.1:8080, SQLite in ./kaohe-data, cookies without `Secure`.
     public static let defaults = WebConfig(
         host: "127.0.0.1", port: 8080, databaseURL: nil, dataDirectory: "kaohe-data", secureCookies: false)
 
     /// Creates a configuration.
-    public init(host: String, port: Int, databaseURL: String?, dataDirectory: String, secureCookies: Bool) {
+    public init(
+        host: String, port: Int, databaseURL: String?, dataDirectory: String, secureCookies: Bool,
+        evidenceDirectory: String? = nil, maxUploadMB: Int = 50
+    ) {
         self.host = host
         self.port = port
         self.databaseURL = databaseURL
         self.dataDirectory = dataDirectory
         self.secureCookies = secureCookies
+        self.evidenceDirectory = evidenceDirectory
+        self.maxUploadMB = maxUploadMB
     }
+
+    /// The largest upload size accepted by ``resolve(cli:environment:)``, in MB (ZIP packages stay under 4 GiB).
+    public static let maxUploadMBLimit = 2048
 
     /// The values a command line may give; nil means "not given".
     public struct Overrides: Sendable, Equatable {
@@ -38,22 +51,28 @@ public struct WebConfig: Sendable, Equatable {
         public var dataDirectory: String?
         /// `--secure-cookies`
         public var secureCookies: Bool?
+        /// `--evidence-dir`
+        public var evidenceDirectory: String?
+        /// `--max-upload-mb`
+        public var maxUploadMB: Int?
 
         /// Creates overrides.
         public init(
             host: String? = nil, port: Int? = nil, databaseURL: String? = nil, dataDirectory: String? = nil,
-            secureCookies: Bool? = nil
+            secureCookies: Bool? = nil, evidenceDirectory: String? = nil, maxUploadMB: Int? = nil
         ) {
             self.host = host
             self.port = port
             self.databaseURL = databaseURL
             self.dataDirectory = dataDirectory
             self.secureCookies = secureCookies
+            self.evidenceDirectory = evidenceDirectory
+            self.maxUploadMB = maxUploadMB
         }
     }
 
     /// Layers `cli` over the environment (`KAOHE_HOST`, `KAOHE_PORT`, `KAOHE_DATABASE_URL`, `KAOHE_DATA_DIR`,
-    /// `KAOHE_SECURE_COOKIES`) over ``defaults``. Bad environment values are errors naming the variable.
+    /// `KAOHE_SECURE_COOKIES`, `KAOHE_EVIDENCE_DIR`, `KAOHE_MAX_UPLOAD_MB`) over ``defaults``. Bad environment values are errors naming the variable.
     public static func resolve(cli: Overrides, environment: [String: String]) throws -> WebConfig {
         var config = WebConfig.defaults
         func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -73,6 +92,13 @@ public struct WebConfig: Sendable, Equatable {
             default: throw WebError.badRequest("环境变量 KAOHE_SECURE_COOKIES 的值“\(text)”应为 true 或 false")
             }
         }
+        if let dir = env("KAOHE_EVIDENCE_DIR") { config.evidenceDirectory = dir }
+        if let text = env("KAOHE_MAX_UPLOAD_MB") {
+            guard let mb = Int(text), (1...maxUploadMBLimit).contains(mb) else {
+                throw WebError.badRequest("环境变量 KAOHE_MAX_UPLOAD_MB 的值“\(text)”无效，应为1–\(maxUploadMBLimit)之间的整数（单位 MB）")
+            }
+            config.maxUploadMB = mb
+        }
         if let host = cli.host { config.host = host }
         if let port = cli.port {
             guard (1...65535).contains(port) else { throw WebError.badRequest("--port 的值 \(port) 不是有效端口（1–65535）") }
@@ -81,11 +107,29 @@ public struct WebConfig: Sendable, Equatable {
         if let url = cli.databaseURL { config.databaseURL = url }
         if let dir = cli.dataDirectory { config.dataDirectory = dir }
         if let secure = cli.secureCookies { config.secureCookies = secure }
+        if let dir = cli.evidenceDirectory { config.evidenceDirectory = dir }
+        if let mb = cli.maxUploadMB {
+            guard (1...maxUploadMBLimit).contains(mb) else {
+                throw WebError.badRequest("--max-upload-mb 的值 \(mb) 无效，应为1–\(maxUploadMBLimit)之间的整数（单位 MB）")
+            }
+            config.maxUploadMB = mb
+        }
         return config
     }
 
     /// The SQLite file used when no database URL is set.
     public var sqlitePath: String { URL(fileURLWithPath: dataDirectory).appendingPathComponent("kaohe.sqlite").path }
+
+    /// The evidence store's directory: ``evidenceDirectory``, else `<dataDirectory>/evidence`.
+    public var evidencePath: String {
+        evidenceDirectory ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("evidence").path
+    }
+
+    /// The upload limit in bytes.
+    public var maxUploadBytes: Int { maxUploadMB * 1024 * 1024 }
+
+    /// The evidence store this configuration names.
+    public var evidenceStore: EvidenceStore { EvidenceStore(directory: evidencePath, maxFileSize: maxUploadBytes) }
 
     /// The address to open in a browser.
     public var baseURL: String { "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }

@@ -48,6 +48,9 @@ public struct AppDependencies: Sendable {
     public var maxFailedLogins: Int
     /// How long a lock lasts.
     public var lockDuration: TimeInterval
+    /// The evidence files on disk (a fresh temporary folder unless configured: the server passes
+    /// ``WebConfig/evidencePath`` and ``WebConfig/maxUploadBytes``).
+    public var evidence: EvidenceStore
 
     /// Creates the dependencies; defaults: 12-hour sessions, lock after 5 failures for 15 minutes.
     public init(
@@ -55,7 +58,8 @@ public struct AppDependencies: Sendable {
         secureCookies: Bool = false,
         schemes: @escaping @Sendable () -> [SchemeSummary] = { SchemeSummary.builtIn },
         sessionLifetime: TimeInterval = 12 * 3600,
-        maxFailedLogins: Int = 5, lockDuration: TimeInterval = 15 * 60
+        maxFailedLogins: Int = 5, lockDuration: TimeInterval = 15 * 60,
+        evidence: EvidenceStore = .temporary()
     ) {
         self.store = store
         self.now = now
@@ -65,5 +69,6 @@ public struct AppDependencies: Sendable {
         self.sessionLifetime = sessionLifetime
         self.maxFailedLogins = maxFailedLogins
         self.lockDuration = lockDuration
+        self.evidence = evidence
     }
 }

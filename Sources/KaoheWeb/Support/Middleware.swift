@@ -93,7 +93,9 @@ struct ErrorAndHeadersMiddleware: RouterMiddleware {
 }
 
 /// Pages: loads the identity from the session cookie, then parses the form of every POST and refuses it
-/// unless it carries the CSRF token of the session (or, before login, of the login cookie).
+/// unless it carries the CSRF token of the session (or, before login, of the login cookie). A
+/// `multipart/form-data` POST (file uploads) is not read here: its token must come in the `X-CSRF-Token`
+/// header or the `_csrf` query parameter, and its route streams the body.
 struct SessionAndCSRFMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let deps: AppDependencies
@@ -106,7 +108,16 @@ struct SessionAndCSRFMiddleware: RouterMiddleware {
         var request = request
         let loginCookie = request.cookies[CookieName.loginCSRF]?.value ?? ""
         var sentToken = ""
-        if request.method == .post {
+        if request.method == .post,
+            MultipartReader<RequestBody>.boundary(contentType: request.headers[.contentType] ?? "") != nil
+        {
+            // File uploads are streamed by their route, never collected here: their token comes in the
+            // `X-CSRF-Token` header or the `_csrf` query parameter and is checked before the body is read.
+            sentToken =
+                request.headers[.init("X-CSRF-Token")!]
+                ?? request.uri.queryParameters["_csrf"].map(String.init) ?? ""
+            guard !sentToken.isEmpty else { throw WebError.csrf }
+        } else if request.method == .post {
             let contentType = request.headers[.contentType] ?? ""
             guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
                 throw WebError.badRequest("表单格式不支持：\(contentType.isEmpty ? "缺少 Content-Type" : contentType)")
