@@ -131,36 +131,73 @@ public struct FactsDocument: Sendable {
                 throw FactsError(line: factsNode.line, unit: id, message: "facts 应为对象（考核项编号 → 事实）")
             }
             for (group, groupNode) in groups {
-                guard let table = scheme.slotTable(group: group), group != downgradeGroupID || !table.isEmpty else {
-                    throw FactsError(line: groupNode.line, unit: id, item: group, message: "方案“\(scheme.id)”中没有这个考核项")
-                }
-                if unitType != nil, group != downgradeGroupID, let item = scheme.item(group),
-                    !scheme.applies(item, to: unitType)
-                {
-                    throw FactsError(
-                        line: groupNode.line, unit: id, item: group, message: "该考核项不适用于单位类型“\(unitType ?? "")”")
-                }
-                guard case .object(let values) = groupNode.value else {
-                    throw FactsError(line: groupNode.line, unit: id, item: group, message: "应为对象（事实名 → 值）")
-                }
-                for (factName, valueNode) in values {
-                    guard let slot = table[factName] else {
-                        let known = (scheme.factSpecs(group: group) ?? []).map(\.name).joined(separator: "、")
-                        throw FactsError(
-                            line: valueNode.line, unit: id, item: group, fact: factName,
-                            message: "没有这个事实（可用：\(known.isEmpty ? "无" : known)）")
-                    }
-                    if case .null = valueNode.value { continue }
-                    do {
-                        sheet[slot] = try FactValueCoding.decode(valueNode, spec: scheme.slots[slot].spec)
-                    } catch {
-                        throw FactsError(
-                            line: error.line, unit: id, item: group, fact: factName, message: error.message)
-                    }
-                }
+                try decodeItem(groupNode, item: group, scheme: scheme, unitType: unitType, unit: id, into: &sheet)
             }
         }
         return UnitInput(id: id, name: name, unitType: unitType, facts: sheet)
+    }
+}
+
+extension FactsDocument {
+    /// Decodes the facts object of one item (the value of `facts.<item>` in a document: fact name → value)
+    /// into `sheet`, checked exactly as a document's item is: the item must be one of the scheme's (or
+    /// `downgrade` when the scheme has downgrade facts) and apply to `unitType` when one is given; every fact
+    /// must be one of the item's, with a value of its type within its range; `null` leaves a fact unset.
+    /// Errors name the line, the item, the fact and `unit` when given.
+    public static func decodeItem(
+        _ node: JSONNode, item group: String, scheme: Scheme, unitType: String? = nil, unit: String? = nil,
+        into sheet: inout FactSheet
+    ) throws(FactsError) {
+        guard let table = scheme.slotTable(group: group), group != downgradeGroupID || !table.isEmpty else {
+            throw FactsError(line: node.line, unit: unit, item: group, message: "方案“\(scheme.id)”中没有这个考核项")
+        }
+        if unitType != nil, group != downgradeGroupID, let item = scheme.item(group),
+            !scheme.applies(item, to: unitType)
+        {
+            throw FactsError(
+                line: node.line, unit: unit, item: group, message: "该考核项不适用于单位类型“\(unitType ?? "")”")
+        }
+        guard case .object(let values) = node.value else {
+            throw FactsError(line: node.line, unit: unit, item: group, message: "应为对象（事实名 → 值）")
+        }
+        for (factName, valueNode) in values {
+            guard let slot = table[factName] else {
+                let known = (scheme.factSpecs(group: group) ?? []).map(\.name).joined(separator: "、")
+                throw FactsError(
+                    line: valueNode.line, unit: unit, item: group, fact: factName,
+                    message: "没有这个事实（可用：\(known.isEmpty ? "无" : known)）")
+            }
+            if case .null = valueNode.value { continue }
+            do {
+                sheet[slot] = try FactValueCoding.decode(valueNode, spec: scheme.slots[slot].spec)
+            } catch {
+                throw FactsError(line: error.line, unit: unit, item: group, fact: factName, message: error.message)
+            }
+        }
+    }
+
+    /// Decodes and checks one item's facts given as JSON text on their own (`{"fact": value, …}`), as the
+    /// facts of that item in a document would be: JSON syntax, the item, each fact's name, type and range
+    /// (``decodeItem(_:item:scheme:unitType:unit:into:)``), then the engine's checks of the item (limits
+    /// between its facts, dates within the working-day calendar). Errors carry the line of the value at
+    /// fault. Returns a fact sheet holding this item's values only.
+    public static func decodeItem(
+        json text: String, item group: String, scheme: Scheme, unitType: String? = nil, calendar: WorkCalendar
+    ) throws(FactsError) -> FactSheet {
+        let root: JSONNode
+        do { root = try JSONParser.parse(text) } catch {
+            throw FactsError(line: error.line, item: group, message: "第\(error.column)列 JSON 语法错误：\(error.message)")
+        }
+        var sheet = FactSheet(slotCount: scheme.slots.count)
+        try decodeItem(root, item: group, scheme: scheme, unitType: unitType, into: &sheet)
+        let unit = UnitInput(id: "", name: "", unitType: unitType, facts: sheet)
+        if let problem = Engine.problems(in: unit, scheme: scheme, context: ScoringContext(calendar: calendar)).first(
+            where: { $0.item == group })
+        {
+            throw FactsError(
+                line: root[problem.fact]?.line ?? root.line, item: group, fact: problem.fact, message: problem.message)
+        }
+        return sheet
     }
 }
 

@@ -79,5 +79,6 @@ public final class FailingStore: KaoheStore, @unchecked Sendable {
     public func uploadedSchemes() async throws -> [UploadedScheme] { throw fail() }
     public func uploadedScheme(_ id: String) async throws -> UploadedScheme? { throw fail() }
     public func auditLog(entityPrefix: String?, limit: Int) async throws -> [AuditEntry] { throw fail() }
+    public func auditLog(scope: String, limit: Int) async throws -> [AuditEntry] { throw fail() }
     public func verifyAudit() async throws -> AuditVerification { throw fail() }
 }

@@ -108,6 +108,9 @@ public protocol KaoheStore: WorkflowStore {
     // MARK: Audit
     /// Audit entries, oldest first; only those whose entity starts with `entityPrefix` when given.
     func auditLog(entityPrefix: String?, limit: Int) async throws -> [AuditEntry]
+    /// The newest `limit` audit entries (returned oldest first) of any kind whose id is `scope` or lies under
+    /// `scope/`: for the scope `A/U`, `facts:A/U/3`, `finding:A/U/3`, `workflow:A/U`, but not `facts:A/U2/3`.
+    func auditLog(scope: String, limit: Int) async throws -> [AuditEntry]
     /// Recomputes the whole chain and reports the first broken row.
     func verifyAudit() async throws -> AuditVerification
 }

@@ -681,6 +681,22 @@ extension SQLStore {
         }
     }
 
+    public func auditLog(scope: String, limit: Int) async throws -> [AuditEntry] {
+        let escaped =
+            scope.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        let exact = "%:" + escaped, under = "%:" + escaped + "/%"
+        let newestFirst = try await read { db in
+            try await db.raw(
+                """
+                SELECT * FROM audit_log WHERE entity LIKE \(bind: exact) ESCAPE '\\' OR entity LIKE \(bind: under) ESCAPE '\\'
+                ORDER BY seq DESC LIMIT \(bind: limit)
+                """
+            ).all().map(Self.auditEntry)
+        }
+        return newestFirst.reversed()
+    }
+
     public func verifyAudit() async throws -> AuditVerification {
         let (entries, headSeq, headHash) = try await read { db in
             let entries = try await db.raw("SELECT * FROM audit_log ORDER BY seq").all().map(Self.auditEntry)

@@ -67,6 +67,8 @@ public enum SiteURL: Sendable {
     case unitFindings(Parameter<AssessmentID>, Parameter<UnitID>)
     /// `/assessments/:id/units/:unit/sheet` — the unit's printable score sheet (评分表)
     case unitSheet(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/assessments/:id/units/:unit/audit` — the unit's change history (every audited change, per item)
+    case unitAudit(Parameter<AssessmentID>, Parameter<UnitID>)
     /// `/assessments/:id/facts` (GET form, POST) — import a facts document
     case factsImport(Parameter<AssessmentID>)
     /// `/assessments/:id/results`
@@ -155,6 +157,7 @@ public enum SiteURL: Sendable {
             "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/items/\(item.segment("item"))"
         case .unitFindings(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/findings"
         case .unitSheet(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/sheet"
+        case .unitAudit(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/audit"
         case .factsImport(let id): "/assessments/\(id.segment("id"))/facts"
         case .results(let id): "/assessments/\(id.segment("id"))/results"
         case .resultsCSV(let id): "/assessments/\(id.segment("id"))/results.csv"
@@ -244,6 +247,8 @@ public enum APIURL: Sendable {
     case assessmentEnrolments(Parameter<AssessmentID>)
     /// `/api/v1/assessments/:id/assignments` (POST)
     case assessmentAssignments(Parameter<AssessmentID>)
+    /// `/api/v1/assessments/:id/parameters` (PUT) — the assessment's parameter values
+    case assessmentParameters(Parameter<AssessmentID>)
     /// `/api/v1/assessments/:id/facts` (POST) — import a facts document, all or nothing
     case factsImport(Parameter<AssessmentID>)
     /// `/api/v1/assessments/:id/results` (GET) — the same JSON as `kaohe score`
@@ -271,6 +276,7 @@ public enum APIURL: Sendable {
         case .assessmentState(let id): "/assessments/\(id.segment("id"))/state"
         case .assessmentEnrolments(let id): "/assessments/\(id.segment("id"))/enrolments"
         case .assessmentAssignments(let id): "/assessments/\(id.segment("id"))/assignments"
+        case .assessmentParameters(let id): "/assessments/\(id.segment("id"))/parameters"
         case .factsImport(let id): "/assessments/\(id.segment("id"))/facts"
         case .results(let id): "/assessments/\(id.segment("id"))/results"
         case .unitFacts(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/facts"

@@ -55,6 +55,72 @@ import Testing
     }
 }
 
+@Suite struct ItemFactsTests {
+    func failure(_ json: String, item: String, scheme: String = "pingqiao-2022", unitType: String? = nil) throws
+        -> FactsError?
+    {
+        let loaded = try #require(try BuiltInSchemes.load(scheme))
+        do {
+            _ = try FactsDocument.decodeItem(
+                json: json, item: item, scheme: loaded, unitType: unitType, calendar: builtInCalendar)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func oneItemIsCheckedLikeADocumentItem() throws {
+        let cases: [(String, String, String, FactsError)] = [
+            ("{}", "9.9", "pingqiao-2022", FactsError(line: 1, item: "9.9", message: "方案“pingqiao-2022”中没有这个考核项")),
+            (
+                "{\n\"coverag\": 0.5}", "2.1", "pingqiao-2022",
+                FactsError(line: 2, item: "2.1", fact: "coverag", message: "没有这个事实（可用：coverage）")
+            ),
+            (
+                "{\n\n\"coverage\": \"high\"}", "2.1", "pingqiao-2022",
+                FactsError(line: 3, item: "2.1", fact: "coverage", message: "应为数字，而不是字符串")
+            ),
+            (
+                "{\"coverage\": 1.2}", "2.1", "pingqiao-2022",
+                FactsError(line: 1, item: "2.1", fact: "coverage", message: "比率应在 0 到 1 之间，而不是 1.2")
+            ),
+            (
+                "{\"complaints_received\": 3,\n\"complaints_on_time\": 4}", "2.4", "pingqiao-2022",
+                FactsError(
+                    line: 2, item: "2.4", fact: "complaints_on_time",
+                    message: "complaints_on_time（4）不能大于 complaints_received（3）")
+            ),
+            ("[1]", "2.1", "pingqiao-2022", FactsError(line: 1, item: "2.1", message: "应为对象（事实名 → 值）")),
+        ]
+        for (json, item, scheme, expected) in cases {
+            let error = try #require(try failure(json, item: item, scheme: scheme), "should fail: \(json)")
+            #expect(error == expected)
+        }
+        let syntax = try #require(try failure("{\n\"coverage\": }", item: "2.1"))
+        #expect(syntax.line == 2 && syntax.item == "2.1" && syntax.message.contains("JSON 语法错误"))
+        let calendar = try #require(
+            try failure(
+                #"{"consultations":[{"received":"2016-05-03","replied":null}]}"#, item: "21",
+                scheme: "xinbei-sanheyi"))
+        #expect(calendar.fact == "consultations" && calendar.message.contains("日历"))
+        let wrongType = try #require(
+            try failure("{}", item: "2.1", scheme: "changbai-2020-xinyong", unitType: "township"))
+        #expect(wrongType.message == "该考核项不适用于单位类型“township”")
+    }
+
+    @Test func oneItemDecodesItsValues() throws {
+        let scheme = try #require(try BuiltInSchemes.load("pingqiao-2022"))
+        let sheet = try FactsDocument.decodeItem(
+            json: #"{"coverage": 0.85}"#,
+            item: "2.1", scheme: scheme, calendar: builtInCalendar)
+        let slot = try #require(scheme.slot(group: "2.1", fact: "coverage"))
+        #expect(sheet[slot] == .decimal(ExactDecimal("0.85")!))
+        let empty = try FactsDocument.decodeItem(
+            json: #"{"coverage": null}"#, item: "2.1", scheme: scheme, calendar: builtInCalendar)
+        #expect(empty[slot] == nil)
+    }
+}
+
 @Suite struct JSONParserTests {
     @Test func parsesAndKeepsNumberText() throws {
         let node = try JSONParser.parse("{\"a\": [1, 0.85, -2e3, true, null, \"\\u4e2d\\n\"]}")

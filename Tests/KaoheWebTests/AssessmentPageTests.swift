@@ -45,7 +45,7 @@ struct AssessmentPageTests {
                 SiteURL.assessmentAssignments(.value(id)).path,
                 [
                     ("user_id", fixture.users[.evaluator]!.id.rawValue), ("unit_id", fixture.unitA.id.rawValue),
-                    ("item_id", "gk1"),
+                    ("item_id", "2.1"),
                 ])
             #expect(assign.status == .seeOther)
             let notEvaluator = try await browser.post(

@@ -108,6 +108,11 @@ struct AuthorizationMatrixTests {
             .page(.get, .resultsXLSX(.value(a)), allowed: everyone),
             .page(.get, .distributionChart(.value(a)), allowed: everyone),
             .page(.get, .categoryChart(.value(a)), allowed: everyone),
+            // Issue 3 gaps: the unit's change history, the assessment's parameters (the fixture's scheme has
+            // none, so managers get a clear 400 — allowed, not forbidden).
+            .page(.get, .unitAudit(.value(a), .value(f.unitA.id)), allowed: everyone),
+            .page(.post, .assessmentParameters(.value(a)), [("p.annual_weight", "50")], allowed: managers),
+            .api(.put, .assessmentParameters(.value(a)), raw: #"{"annual_weight":50}"#, allowed: managers),
             .api(.get, .me, allowed: everyone),
             .api(.get, .assessments, allowed: everyone),
             .api(
@@ -120,13 +125,13 @@ struct AuthorizationMatrixTests {
             .api(.post, .assessmentAssignments(.value(a)), json: #"{"userID":"\#(evaluator)"}"#, allowed: managers),
             // Facts and findings of unit A (the evaluator was assigned above, before their turn).
             .api(
-                .put, .itemFacts(.value(a), .value(f.unitA.id), .value("gk1")), raw: #"{"offline":2}"#,
+                .put, .itemFacts(.value(a), .value(f.unitA.id), .value("5")), raw: #"{"incidents":2}"#,
                 headers: [.ifMatch: "0"], allowed: recorders),
-            .api(.get, .itemFacts(.value(a), .value(f.unitA.id), .value("gk1")), allowed: everyone),
+            .api(.get, .itemFacts(.value(a), .value(f.unitA.id), .value("5")), allowed: everyone),
             .api(.get, .unitFacts(.value(a), .value(f.unitA.id)), allowed: everyone),
             .api(
                 .post, .findings(.value(a), .value(f.unitA.id)),
-                json: #"{"itemID":"gk1","date":"2023-03-01","note":"逾期答复"}"#, allowed: recorders),
+                json: #"{"itemID":"5","date":"2023-03-01","note":"逾期答复"}"#, allowed: recorders),
             .api(.get, .findings(.value(a), .value(f.unitA.id)), allowed: everyone),
             .api(
                 .post, .factsImport(.value(a)), raw: #"{"units":[{"id":"A01","facts":{"4":{"missed_trainings":1}}}]}"#,

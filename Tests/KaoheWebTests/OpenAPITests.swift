@@ -37,7 +37,7 @@ struct OpenAPITests {
                 let path = route.url.path.replacingOccurrences(of: fixture.users[.leader]!.id.rawValue, with: "{id}")
                     .replacingOccurrences(of: fixture.assessment.id.rawValue, with: "{id}")
                     .replacingOccurrences(of: fixture.unitA.id.rawValue, with: "{unit}").replacingOccurrences(
-                        of: "/gk1", with: "/{item}"
+                        of: "/facts/5", with: "/facts/{item}"
                     ).replacingOccurrences(of: "/schemes/pingqiao-2022", with: "/schemes/{id}")
                 return "\(route.method.rawValue) \(path)"
             }) + ["POST \(SiteURL.api(.tokens).path)"])
@@ -57,7 +57,7 @@ struct OpenAPITests {
                 let id = parts[1].hasPrefix("/api/v1/assessments") ? fixture.assessment.id.rawValue : target
                 let path = String(parts[1]).replacingOccurrences(of: "{id}", with: id)
                     .replacingOccurrences(of: "{unit}", with: fixture.unitA.id.rawValue).replacingOccurrences(
-                        of: "{item}", with: "gk1")
+                        of: "{item}", with: "5")
                 var headers = HTTPFields()
                 headers[.authorization] = "Bearer \(api.token!)"
                 let response = try await client.executeRequest(

@@ -413,7 +413,7 @@ struct ScoringTests {
         }
     }
 
-    @Test("Units are ranked within their group: 县区 and 市直部门 separately, ties sharing a rank")
+    @Test("Without scheme unit types all units are ranked together, as kaohe score does; ties share a rank")
     func rankingPerGroup() async throws {
         let f = try await openFixture()
         let c = AssessedUnit(organizationID: f.org.id, code: "C01", name: "市财政局", type: .municipalDepartment)
@@ -421,7 +421,8 @@ struct ScoringTests {
         try await f.store.enrol([c.id], in: f.a, by: .system)
         try await f.test { client in
             let api = try await APIClient.login(client, "organizer")
-            // B01 and C01 get the same facts (95 points), A01 88: ranked together A01 would be 3rd.
+            // B01 and C01 get the same facts (95 points), A01 88: ranked together A01 is 3rd, though C01 is a
+            // 市直部门 and the others are 县区.
             let document = xinbeiDocument.replacingOccurrences(
                 of: #"{"id": "B01", "name": "岭东区", "facts": {"#,
                 with:
@@ -434,11 +435,18 @@ struct ScoringTests {
             let units = try #require(json["units"] as? [[String: Any]])
             let ranks = Dictionary(
                 uniqueKeysWithValues: units.map { ($0["id"] as? String ?? "", $0["rank"] as? Int ?? 0) })
-            #expect(ranks == ["A01": 2, "B01": 1, "C01": 1])
+            #expect(ranks == ["A01": 3, "B01": 1, "C01": 1])
+            let cli = try #require(
+                try JSONSerialization.jsonObject(with: Data(try cliResults(document))) as? [String: Any])
+            let cliRanks = Dictionary(
+                uniqueKeysWithValues: (cli["units"] as? [[String: Any]] ?? []).map {
+                    ($0["id"] as? String ?? "", $0["rank"] as? Int ?? 0)
+                })
+            #expect(cliRanks == ranks)
             let browser = Browser(client)
             try await browser.login("leader")
             let html = try await browser.get(SiteURL.results(.value(f.a)).path).text
-            #expect(html.contains("<h2>县区（2个单位）</h2>") && html.contains("<h2>市直部门（1个单位）</h2>"))
+            #expect(html.contains("<h2>全部单位（3个单位）</h2>") && !html.contains("<h2>县区"))
         }
     }
 }

@@ -86,6 +86,7 @@ struct WorkflowTests {
             let submitted = try await reporter.get(w.selfPath(f.unitA))
             #expect(submitted.text.contains("已提交"))
             #expect(submitted.text.contains("第1次提交"))
+            #expect(!submitted.text.contains("&lt;"), "markup escaped as text")
             #expect(try await reporter.post(w.submitPath(f.unitA), []).status == .conflict)
             // After submission the entries are frozen.
             let frozen = try await reporter.post(
@@ -179,6 +180,9 @@ struct WorkflowTests {
                 SiteURL.publicationCompare(.value(w.a)).path(query: [("a", "1"), ("b", "2")]))
             #expect(compare.status == .ok)
             #expect(compare.text.contains("有变化的单位：1个"))
+            for page in [compare, try await organizer.get(SiteURL.publications(.value(w.a)).path), published] {
+                #expect(!page.text.contains("&lt;"), "markup escaped as text")
+            }
             #expect(compare.text.contains("2.1 事项覆盖率：10 → 15"))
             // Final, locked: the unit cannot change anything any more.
             #expect(
@@ -239,6 +243,7 @@ struct WorkflowTests {
             let dashboard = try await organizer.get(SiteURL.submissions(.value(w.a)).path)
             #expect(dashboard.status == .ok)
             #expect(dashboard.text.contains("已提交（逾期）"))
+            #expect(!dashboard.text.contains("&lt;"), "markup escaped as text")
             #expect(dashboard.text.contains("单位系统故障"))
             #expect(dashboard.text.contains(#"<b id="count-submitted">1</b>"#))
             #expect(dashboard.text.contains(#"<b id="count-not-started">1</b>"#))

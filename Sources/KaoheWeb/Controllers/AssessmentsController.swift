@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheFormats
 import KaoheStorage
 
 /// Assessments: list, create, detail, state changes, enrolments, evaluator assignments.
@@ -61,6 +62,18 @@ struct AssessmentsController {
                     itemID: context.form["item_id"], by: user)
             }
         }
+        router.post(SiteURL.assessmentParameters(.key).routerPath) { request, context -> Response in
+            let user = try context.require(.manageAssessments)
+            let id = try context.parameters.require("id")
+            return try await act(id, user: user, request: request, context: context, notice: .parameters) {
+                var values: [String: String] = [:]
+                for (name, value) in context.form.pairs where name.hasPrefix("p.") {
+                    values[String(name.dropFirst(2))] = value
+                }
+                _ = try await Operations(deps).setParameters(
+                    id, values: values, reason: context.form["reason"], by: user)
+            }
+        }
     }
 
     /// Runs a change; on success back to the assessment page with a notice, on failure the page with the error.
@@ -98,6 +111,7 @@ struct AssessmentsController {
         let detail = try await Operations(deps).assessmentDetail(id, for: user)
         let canManage = user.can(.manageAssessments)
         let users = canManage ? try await deps.store.users() : []
+        let scheme = try? await Operations(deps).scheme(of: detail.assessment)
         return Views.assessment(
             .init(
                 detail: detail,
@@ -105,7 +119,9 @@ struct AssessmentsController {
                     ? try await deps.store.units(in: detail.assessment.organizationID) : detail.units,
                 evaluators: users.filter { $0.has(.evaluator) },
                 userNames: Dictionary(users.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a }),
-                canManage: canManage),
+                canManage: canManage,
+                scheme: scheme,
+                parameters: scheme.map { ScoringCatalog.parameters(of: detail.assessment, scheme: $0) } ?? [:]),
             identity: context.identity!, csrf: context.csrfToken, notice: notice, error: error)
     }
 }
@@ -160,5 +176,35 @@ struct APIAssessmentsController {
                 by: user)
             return try JSONResponse.make(assignment, status: .created)
         }
+        router.put(SiteURL.api(.assessmentParameters(.key)).routerPath) { request, context -> Response in
+            let user = try context.require(.manageAssessments)
+            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            let values = try Self.parameterValues(String(buffer: buffer))
+            return try JSONResponse.make(
+                try await Operations(deps).setParameters(
+                    try context.parameters.require("id"), values: values,
+                    reason: request.uri.queryParameters["reason"].map(String.init), by: user))
+        }
+    }
+
+    /// The body of `PUT …/parameters`: a JSON object of parameter id → number (or numeric string; null or ""
+    /// for the default). Numbers keep their exact text.
+    static func parameterValues(_ text: String) throws -> [String: String] {
+        let root: JSONNode
+        do { root = try JSONParser.parse(text) } catch {
+            throw WebError.badRequest("JSON 语法错误：\(error.description)")
+        }
+        guard case .object(let members) = root.value else {
+            throw WebError.badRequest("请求体应为 JSON 对象：参数名 → 数值，如 {\"annual_weight\": 30}")
+        }
+        var values: [String: String] = [:]
+        for (key, node) in members {
+            switch node.value {
+            case .number(let text), .string(let text): values[key] = text
+            case .null: values[key] = ""
+            default: throw WebError.badRequest("参数“\(key)”应为数字，而不是\(node.value.typeName)")
+            }
+        }
+        return values
     }
 }

@@ -4,7 +4,8 @@ import KaoheStorage
 
 /// Fixed success messages, shown after a redirect (`?ok=KEY`), so no message text travels in a URL.
 enum Notice: String {
-    case organization, unit, imported, user, roles, password, loggedIn, assessment, state, enrolled, assigned
+    case organization, unit, imported, user, roles, password, loggedIn, assessment, state, enrolled, assigned,
+        parameters
 
     var message: String {
         switch self {
@@ -19,6 +20,7 @@ enum Notice: String {
         case .state: "考核状态已变更"
         case .enrolled: "单位已加入考核"
         case .assigned: "评分人已分配"
+        case .parameters: "考核参数已保存，结果已按新参数计算"
         }
     }
 

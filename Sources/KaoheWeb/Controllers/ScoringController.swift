@@ -34,6 +34,12 @@ struct ScoringController {
             return Views.unitScoring(
                 model, identity: context.identity!, csrf: context.csrfToken, notice: Self.notice(request))
         }
+        router.get(SiteURL.unitAudit(.key, .key).routerPath) { _, context -> HTML in
+            let user = try context.require(.viewAssessments)
+            let model = try await Operations(deps).unitAudit(
+                try context.parameters.require("id"), unit: try context.parameters.require("unit"), for: user)
+            return Views.unitAudit(model, identity: context.identity!, csrf: context.csrfToken)
+        }
         router.post(SiteURL.itemForm(.key, .key, .key).routerPath) { request, context -> Response in
             let user = try context.require(.recordFacts)
             let id = try context.parameters.require("id"), unit = try context.parameters.require("unit")

@@ -1,4 +1,6 @@
 import Foundation
+import KaoheEngine
+import KaoheFormats
 import KaoheStorage
 
 /// Everything shown on an assessment's page.
@@ -99,9 +101,10 @@ extension Operations {
             chosen.insert(UnitID(text))
         }
         if let typeText, !typeText.isEmpty {
-            guard let type = UnitType(label: typeText) else {
+            guard let type = KaoheStorage.UnitType(label: typeText) else {
                 throw WebError.badRequest(
-                    "类型“\(typeText)”无法识别，可用：\(UnitType.allCases.map(\.displayName).joined(separator: "、"))")
+                    "类型“\(typeText)”无法识别，可用：\(KaoheStorage.UnitType.allCases.map(\.displayName).joined(separator: "、"))"
+                )
             }
             chosen.formUnion(orgUnits.filter { $0.type == type }.map(\.id))
         }
@@ -110,18 +113,82 @@ extension Operations {
         return chosen.count
     }
 
-    /// Assigns an evaluator to the assessment, optionally limited to a unit and / or an item.
+    /// Assigns an evaluator to the assessment, optionally limited to an enrolled unit and / or an item of the
+    /// scheme (an item id, or `downgrade` for the downgrade facts).
     public func assign(_ id: String, userID: String, unitID: String?, itemID: String?, by user: User) async throws
         -> EvaluatorAssignment
     {
         guard user.can(.manageAssessments) else { throw WebError.forbidden(Permission.manageAssessments.label) }
-        guard try await store.assessment(AssessmentID(id)) != nil else { throw WebError.notFound("考核 \(id)") }
+        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw WebError.notFound("考核 \(id)") }
         guard !userID.isEmpty else { throw WebError.badRequest("请选择“评分人”") }
+        let unitID = unitID.flatMap { $0.isEmpty ? nil : UnitID($0) }
+        let itemID = itemID.flatMap { $0.isEmpty ? nil : $0 }
+        let scheme = try await self.scheme(of: assessment)
+        var unit: AssessedUnit?
+        if let unitID {
+            guard try await store.enrolments(of: assessment.id).contains(where: { $0.unitID == unitID }),
+                let found = try await store.unit(unitID)
+            else { throw WebError.badRequest("单位 \(unitID) 没有参加本考核，不能为它分配评分人") }
+            unit = found
+        }
+        if let itemID {
+            let groups = ScoreGroup.all(in: scheme, unitType: nil)
+            guard let group = groups.first(where: { $0.id == itemID }) else {
+                throw WebError.badRequest("方案“\(scheme.id)”中没有考核项“\(itemID)”，请从列表中选择考核项")
+            }
+            if let unit, let item = group.item,
+                !scheme.applies(item, to: ScoringCatalog.schemeUnitType(for: unit, in: scheme))
+            {
+                throw WebError.badRequest("考核项“\(group.title)”不适用于单位“\(unit.name)”（\(unit.type.displayName)）")
+            }
+        }
         let assignment = EvaluatorAssignment(
-            assessmentID: AssessmentID(id), userID: UserID(userID),
-            unitID: unitID.flatMap { $0.isEmpty ? nil : UnitID($0) },
-            itemID: itemID.flatMap { $0.isEmpty ? nil : $0 })
+            assessmentID: assessment.id, userID: UserID(userID), unitID: unitID, itemID: itemID)
         try await store.assign(assignment, by: .user(user))
         return assignment
+    }
+}
+
+extension Operations {
+    /// Sets an assessment's parameter values from `values` (parameter id → text; empty = the scheme's
+    /// default). Each value must be a non-negative decimal number with at most 9 fractional digits; errors name
+    /// the parameter. Only values that differ from the scheme's default are stored; none stored means the
+    /// defaults. Recorded in the audit log with `reason`.
+    public func setParameters(_ id: String, values: [String: String], reason: String?, by user: User) async throws
+        -> Assessment
+    {
+        guard user.can(.manageAssessments) else { throw WebError.forbidden(Permission.manageAssessments.label) }
+        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw WebError.notFound("考核 \(id)") }
+        guard assessment.state != .final else { throw WebError.conflict("本考核已定稿锁定，不能再修改参数") }
+        let scheme = try await self.scheme(of: assessment)
+        guard !scheme.parameters.isEmpty else { throw WebError.badRequest("方案“\(scheme.id)”没有可设置的参数") }
+        for key in values.keys where !scheme.parameters.contains(where: { $0.id == key }) {
+            let known = scheme.parameters.map(\.id).joined(separator: "、")
+            throw WebError.badRequest("方案“\(scheme.id)”没有参数“\(key)”（可用：\(known)）")
+        }
+        var writer = JSONWriter(capacity: 128)
+        writer.raw("{")
+        var count = 0
+        for parameter in scheme.parameters {
+            let text = (values[parameter.id] ?? "").trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            let label = "参数“\(parameter.name)”（\(parameter.id)）"
+            guard let value = ExactDecimal(text),
+                text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") })
+            else {
+                throw WebError.badRequest("\(label)的值“\(text)”不是有效的数字（最多9位小数），如 \(parameter.defaultValue)")
+            }
+            guard value >= .zero else { throw WebError.badRequest("\(label)不能为负数（\(text)）") }
+            if value == parameter.defaultValue { continue }
+            if count > 0 { writer.raw(",") }
+            writer.key(parameter.id)
+            writer.number(value)
+            count += 1
+        }
+        writer.raw("}")
+        let json = count == 0 ? nil : String(decoding: writer.bytes, as: UTF8.self)
+        guard json != assessment.parameters else { return assessment }
+        return try await store.setParameters(
+            assessment.id, json: json, by: .user(user, reason: reason.flatMap { $0.isEmpty ? nil : $0 }))
     }
 }

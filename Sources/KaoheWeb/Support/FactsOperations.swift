@@ -1,4 +1,6 @@
 import Foundation
+import KaoheEngine
+import KaoheFormats
 import KaoheStorage
 
 extension Operations {
@@ -38,16 +40,31 @@ extension Operations {
         return record
     }
 
-    /// Saves the facts of one item (a JSON object) over `version` (0 for the first save). A writer that
-    /// started from an older version gets a conflict naming the versions; nothing is overwritten.
+    /// Saves the facts of one item (a JSON object) over `version` (0 for the first save), checked against the
+    /// assessment's scheme as an item of a facts document is (unknown item → not found; unknown fact, wrong
+    /// type or value out of range → bad request naming the line, item and fact). A writer that started from an
+    /// older version gets a conflict naming the versions; nothing is overwritten.
     public func saveFacts(
         _ id: String, unit: String, item: String, json: String, version: Int, reason: String?, by user: User
     )
         async throws -> FactsRecord
     {
         let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
+        let scheme = try await self.scheme(of: assessment)
+        guard let specs = scheme.factSpecs(group: item), item != downgradeGroupID || !specs.isEmpty else {
+            throw WebError.notFound("方案“\(scheme.id)”中的考核项“\(item)”")
+        }
         try await requireRecording(assessment, unit: unit.id, item: item, by: user)
         guard version >= 0 else { throw WebError.badRequest("version 不能为负数") }
+        if assessment.state == .final { throw WebError.conflict("本考核已定稿锁定，不能再修改") }
+        let calendar = try ScoringCatalog.calendar()
+        do {
+            _ = try FactsDocument.decodeItem(
+                json: json, item: item, scheme: scheme, unitType: ScoringCatalog.schemeUnitType(for: unit, in: scheme),
+                calendar: calendar)
+        } catch {
+            throw WebError.badRequest("事实数据未保存：\(error.description)")
+        }
         return try await store.saveFacts(
             assessment: assessment.id, unit: unit.id, item: item, json: json, expectedVersion: version,
             by: .user(user, reason: reason.flatMap { $0.isEmpty ? nil : $0 }))
@@ -70,7 +87,7 @@ extension Operations {
         let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
         guard !item.isEmpty else { throw WebError.badRequest("请填写“考核项目”（itemID）") }
         try await requireRecording(assessment, unit: unit.id, item: item, by: user)
-        guard let day = Day(date) else { throw WebError.badRequest("日期“\(date)”不是 yyyy-MM-dd 格式的有效日期") }
+        guard let day = KaoheStorage.Day(date) else { throw WebError.badRequest("日期“\(date)”不是 yyyy-MM-dd 格式的有效日期") }
         guard !note.trimmingCharacters(in: .whitespaces).isEmpty else { throw WebError.badRequest("请填写“问题说明”（note）") }
         let finding = Finding(
             assessmentID: assessment.id, unitID: unit.id, itemID: item, factName: fact, date: day, note: note,

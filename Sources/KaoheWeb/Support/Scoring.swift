@@ -45,6 +45,29 @@ public enum ScoringCatalog {
         return calendar
     }
 
+    /// The parameter values an assessment scores with: its stored values (a JSON object of parameter id →
+    /// number) over the scheme's defaults, as `kaohe score` takes a facts document's `parameters`. Stored
+    /// names the scheme does not know are left out.
+    public static func parameters(of assessment: Assessment, scheme: Scheme) -> [String: ExactDecimal] {
+        guard let text = assessment.parameters, let root = try? JSONParser.parse(text),
+            case .object(let members) = root.value
+        else { return [:] }
+        var values: [String: ExactDecimal] = [:]
+        for (key, node) in members where scheme.parameters.contains(where: { $0.id == key }) {
+            switch node.value {
+            case .number(let text), .string(let text):
+                if let value = ExactDecimal(text) { values[key] = value }
+            default: continue
+            }
+        }
+        return values
+    }
+
+    /// The engine's context for an assessment: the calendar and the assessment's parameter values.
+    public static func context(of assessment: Assessment, scheme: Scheme) throws -> ScoringContext {
+        ScoringContext(calendar: try calendar(), parameters: parameters(of: assessment, scheme: scheme))
+    }
+
     /// The scheme's unit type for a stored unit: the type whose id or Chinese name names the unit's type
     /// (`township`/乡镇, `department`/县直部门 …); nil when the scheme has none or none matches.
     public static func schemeUnitType(for unit: AssessedUnit, in scheme: Scheme) -> String? {
@@ -223,7 +246,7 @@ public struct AssessmentScores: Sendable {
         public var unit: AssessedUnit
         /// What the engine scored.
         public var input: UnitInput
-        /// The result (ranked within its unit type).
+        /// The result (ranked as the engine ranks: within its scheme unit type, or among all units).
         public var result: UnitResult
         /// Stored facts the scheme could not read, per group.
         public var problems: [String: [String]]
@@ -233,20 +256,18 @@ public struct AssessmentScores: Sendable {
     public var assessment: Assessment
     /// Its scheme.
     public var scheme: Scheme
-    /// Scored units, in ranking order within each unit type.
+    /// Scored units, in the order of the stored units (``groups`` gives them in ranking order).
     public var rows: [Row]
     /// Enrolled units whose type is none of the scheme's unit types (not scored).
     public var unscorable: [AssessedUnit]
 
-    /// The unit groups, each ranked on its own: the scheme's unit types, or when it has none the units'
-    /// own types (县区, 市直部门, …), as the documents rank each group separately.
+    /// The unit groups, each ranked on its own as the engine and `kaohe score` rank them: the scheme's unit
+    /// types, or when it has none one group of all units.
     public var groups: [(id: String?, name: String, rows: [Row])] {
         if scheme.unitTypes.isEmpty {
-            return KaoheStorage.UnitType.allCases.compactMap { type in
-                let members = rows.enumerated().filter { $0.element.unit.type == type }
-                    .sorted { ($0.element.result.rank, $0.offset) < ($1.element.result.rank, $1.offset) }.map(\.element)
-                return members.isEmpty ? nil : (type.rawValue, type.displayName, members)
-            }
+            let members = rows.enumerated()
+                .sorted { ($0.element.result.rank, $0.offset) < ($1.element.result.rank, $1.offset) }.map(\.element)
+            return [(nil, "全部单位", members)]
         }
         return scheme.unitTypes.map { type in
             let members = rows.enumerated().filter { $0.element.input.unitType == type.id }
@@ -275,7 +296,7 @@ extension Operations {
     /// Scores every enrolled unit of an assessment from the stored facts and findings.
     public func scores(of assessment: Assessment) async throws -> AssessmentScores {
         let scheme = try await self.scheme(of: assessment)
-        let context = ScoringContext(calendar: try ScoringCatalog.calendar())
+        let context = try ScoringCatalog.context(of: assessment, scheme: scheme)
         let enrolled = Set(try await store.enrolments(of: assessment.id).map(\.unitID))
         let units = try await store.units(in: assessment.organizationID).filter { enrolled.contains($0.id) }
         let records = Dictionary(grouping: try await store.facts(assessment: assessment.id), by: \.unitID)
@@ -300,23 +321,7 @@ extension Operations {
             guard let entry = byCode[result.id], let input = inputByCode[result.id] else { return nil }
             return AssessmentScores.Row(unit: entry.0, input: input, result: result, problems: entry.1)
         }
-        return AssessmentScores(
-            assessment: assessment, scheme: scheme, rows: Self.rankedByUnitType(rows, scheme: scheme),
-            unscorable: unscorable)
-    }
-
-    /// Without scheme unit types, ranks each of the units' own types separately (ties share a rank); the
-    /// order of the rows is kept.
-    static func rankedByUnitType(_ rows: [AssessmentScores.Row], scheme: Scheme) -> [AssessmentScores.Row] {
-        guard scheme.unitTypes.isEmpty else { return rows }
-        var ranked = rows
-        for type in KaoheStorage.UnitType.allCases {
-            let indices = ranked.indices.filter { ranked[$0].unit.type == type }
-            var results = indices.map { ranked[$0].result }
-            Engine.rank(&results)
-            for (index, result) in zip(indices, results) { ranked[index].result = result }
-        }
-        return ranked
+        return AssessmentScores(assessment: assessment, scheme: scheme, rows: rows, unscorable: unscorable)
     }
 
     /// The scores of an assessment as far as the user may see them (reporters: their own unit only).

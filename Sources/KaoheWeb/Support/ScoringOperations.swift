@@ -29,6 +29,8 @@ public struct UnitScoring: Sendable {
     public var lockedReason: String?
     /// Names of users, for "saved by".
     public var userNames: [UserID: String]
+    /// The change history of each group (item id or `downgrade`) from the audit log, oldest first.
+    public var history: [String: [AuditEntry]] = [:]
 
     /// The result of one item.
     public func itemResult(_ id: String) -> ItemResult? { result.items.first { $0.itemID == id } }
@@ -58,7 +60,7 @@ extension Operations {
         let findings = try await store.findings(assessment: assessment.id, unit: unit.id, item: nil)
         let facts = FactsAssembly.assemble(records: records, findings: findings, scheme: scheme)
         let input = UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: facts.sheet)
-        let context = ScoringContext(calendar: try ScoringCatalog.calendar())
+        let context = try ScoringCatalog.context(of: assessment, scheme: scheme)
         let result = Engine.score(units: [input], scheme: scheme, context: context)[0]
         let groups = ScoreGroup.all(in: scheme, unitType: unitType)
         var editable = Set<String>()
@@ -77,12 +79,16 @@ extension Operations {
             }
         }
         let users = try await store.users()
-        return UnitScoring(
+        let history = UnitAudit.byItem(
+            try await unitAuditEntries(assessment.id, unit.id), scope: UnitAudit.scope(assessment.id, unit.id))
+        var scoring = UnitScoring(
             assessment: assessment, unit: unit, scheme: scheme, unitType: unitType, groups: groups, facts: facts,
             records: Dictionary(records.map { ($0.itemID, $0) }, uniquingKeysWith: { a, _ in a }),
             findings: Dictionary(grouping: findings, by: \.itemID), result: result, editable: editable,
             lockedReason: lockedReason,
             userNames: Dictionary(users.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a }))
+        scoring.history = history
+        return scoring
     }
 
     /// Saves one group's facts from a submitted form over `version`. Values are checked by the engine's

@@ -221,7 +221,9 @@ public struct PublishedUnit: Sendable, Equatable {
             var items: [String: (String, String)] = [:]
             if case .object(let members)? = unit["items"]?.value {
                 for (key, node) in members {
-                    items[key] = (text(node["score"]) ?? "—", text(node["explain"]) ?? "")
+                    // A pending item has no score yet, whatever number the document carries.
+                    let pending = text(node["state"]) == "pending"
+                    items[key] = (pending ? "待评" : text(node["score"]) ?? "—", text(node["explain"]) ?? "")
                 }
             }
             return PublishedUnit(

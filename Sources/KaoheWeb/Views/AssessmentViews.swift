@@ -1,4 +1,5 @@
 import Foundation
+import KaoheEngine
 import KaoheStorage
 
 extension Views {
@@ -64,6 +65,10 @@ extension Views {
         public var userNames: [UserID: String]
         /// Whether the forms are shown.
         public var canManage: Bool
+        /// The assessment's scheme (items for the assignment form, parameters), when it loads.
+        public var scheme: Scheme? = nil
+        /// The parameter values set for this assessment (others take the scheme's default).
+        public var parameters: [String: ExactDecimal] = [:]
     }
 
     /// One assessment: its state line, units, evaluators, and (for managers) the forms to change them.
@@ -82,8 +87,10 @@ extension Views {
         let unitRows: [HTML] = model.detail.units.map {
             "<tr><td>\($0.code)</td><td>\(link(.unitScoring(.value(id), .value($0.id)), $0.name))</td><td>\($0.type.displayName)</td><td>\(link(.selfAssessment(.value(id), .value($0.id)), "自评")) \(link(.unitScoring(.value(id), .value($0.id)), "评分")) \(link(.unitSheet(.value(id), .value($0.id)), "评分表"))</td></tr>"
         }
+        let groups = model.scheme.map { ScoreGroup.all(in: $0, unitType: nil) } ?? []
+        let itemNames = Dictionary(groups.map { ($0.id, $0.title) }, uniquingKeysWith: { a, _ in a })
         let assignmentRows: [HTML] = model.detail.assignments.map {
-            "<tr><td>\(model.userNames[$0.userID] ?? $0.userID.rawValue)</td><td>\($0.unitID.flatMap { unitNames[$0] } ?? "全部单位")</td><td>\($0.itemID ?? "全部项目")</td></tr>"
+            "<tr><td>\(model.userNames[$0.userID] ?? $0.userID.rawValue)</td><td>\($0.unitID.flatMap { unitNames[$0] } ?? "全部单位")</td><td>\($0.itemID.map { itemNames[$0] ?? $0 } ?? "全部项目")</td></tr>"
         }
         var forms: [HTML] = []
         let locked = assessment.state == .final
@@ -105,7 +112,7 @@ extension Views {
             forms.append(
                 """
                 <h2>报名单位</h2><form method="post" action="\(SiteURL.assessmentEnrolments(.value(id)))" class="card">\(csrfField(csrf))
-                <label>按类型全部加入<select name="unit_type">\(option("", "（不按类型）", selected: true))\(UnitType.allCases.map { option($0.rawValue, $0.displayName, selected: false) })</select></label>
+                <label>按类型全部加入<select name="unit_type">\(option("", "（不按类型）", selected: true))\(KaoheStorage.UnitType.allCases.map { option($0.rawValue, $0.displayName, selected: false) })</select></label>
                 <fieldset><legend>或逐个选择</legend>\(candidates.isEmpty ? "<span class=\"muted\">没有可加入的单位</span>" : HTML(raw: candidates.map(\.text).joined()))</fieldset>
                 <button type="submit">加入</button></form>
                 """)
@@ -114,12 +121,18 @@ extension Views {
                 <h2>分配评分人</h2><form method="post" action="\(SiteURL.assessmentAssignments(.value(id)))" class="card">\(csrfField(csrf))
                 <label>评分人<select name="user_id" required>\(model.evaluators.map { option($0.id.rawValue, "\($0.displayName)（\($0.username)）", selected: false) })</select></label>
                 <label>单位（空 = 全部）<select name="unit_id">\(option("", "全部单位", selected: true))\(model.detail.units.map { option($0.id.rawValue, "\($0.code) \($0.name)", selected: false) })</select></label>
-                <label>考核项目编号（空 = 全部）<input name="item_id"></label>
+                <label>考核项目（空 = 全部）<select name="item_id">\(option("", "全部项目", selected: true))\(groups.map { option($0.id, $0.title, selected: false) })</select></label>
                 <button type="submit">分配</button></form>
                 """)
+            if let scheme = model.scheme, !scheme.parameters.isEmpty {
+                forms.append(parameterForm(scheme, values: model.parameters, id: id, csrf: csrf))
+            }
         } else if locked {
             forms.append("<p class=\"notice\">本考核已定稿锁定，不能再修改。</p>")
         }
+        let parameterSection: HTML =
+            (model.canManage && !locked) || (model.scheme?.parameters.isEmpty ?? true)
+            ? "" : parameterList(model.scheme!, values: model.parameters)
         let unitTable: HTML =
             unitRows.isEmpty
             ? "<p class=\"muted\">还没有单位。</p>"
@@ -138,7 +151,37 @@ extension Views {
                 <h2>参加单位（\(model.detail.units.count)）</h2>
                 \(unitTable)
                 \(assignmentSection)
+                \(parameterSection)
                 \(forms)
                 """)
+    }
+
+    /// The parameters in effect (read-only): name, id, value, and whether it is the scheme's default.
+    static func parameterList(_ scheme: Scheme, values: [String: ExactDecimal]) -> HTML {
+        let rows: [HTML] = scheme.parameters.map { parameter in
+            let value = values[parameter.id]
+            return
+                "<tr><td>\(parameter.name)</td><td><code>\(parameter.id)</code></td><td class=\"num\">\((value ?? parameter.defaultValue).description)</td><td>\(value == nil ? "方案默认值" : "本考核设定（默认 \(parameter.defaultValue)）")</td></tr>"
+        }
+        return """
+            <h2>考核参数</h2><table class="parameters"><thead><tr><th>参数</th><th>编号</th><th>取值</th><th>来源</th></tr></thead><tbody>\(rows)</tbody></table>
+            """
+    }
+
+    /// The organizer's form for the scheme's parameters: one field per parameter, empty = the default.
+    static func parameterForm(_ scheme: Scheme, values: [String: ExactDecimal], id: AssessmentID, csrf: String) -> HTML
+    {
+        let fields: [HTML] = scheme.parameters.map { parameter in
+            """
+            <label>\(parameter.name)（<code>\(parameter.id)</code>，默认 \(parameter.defaultValue.description)）<input name="p.\(parameter.id)" inputmode="decimal" value="\(values[parameter.id]?.description ?? "")" placeholder="\(parameter.defaultValue.description)"></label>
+            """
+        }
+        return """
+            <h2>考核参数</h2><form method="post" action="\(SiteURL.assessmentParameters(.value(id)))" class="card" id="parameters">\(csrfField(csrf))
+            <p class="muted">计分时使用的参数，与 <code>kaohe score</code> 事实文档中的 <code>parameters</code> 相同；留空即用方案默认值。</p>
+            \(fields)
+            <label>原因（记入审计日志）<input name="reason"></label>
+            <button type="submit">保存参数</button></form>
+            """
     }
 }

@@ -39,7 +39,7 @@ extension Views {
             <div class="stat"><b>\(result.grade ?? "—")</b>等级</div>
             </div>
             <p>\(pendingText) \(downgrade)</p>
-            <p class="buttons">\(link(.unitSheet(.value(a), .value(u)), "评分表（打印）")) \(link(.results(.value(a)), "考核结果")) \(link(.assessment(.value(a)), "返回考核"))</p>
+            <p class="buttons">\(link(.unitSheet(.value(a), .value(u)), "评分表（打印）")) \(link(.unitAudit(.value(a), .value(u)), "修改记录")) \(link(.results(.value(a)), "考核结果")) \(link(.assessment(.value(a)), "返回考核"))</p>
             """
         let locked: HTML = model.lockedReason.map { "<p class=\"notice\">\($0)</p>" } ?? ""
         let sections = model.groups.map { group in
@@ -124,7 +124,7 @@ extension Views {
         }
         let findings = findingsBlock(model, group: group, editable: editable, csrf: csrf)
         return """
-            <section class="item" id="item-\(group.id)">\(head)\(explanation)\(problems)\(conflictBox)\(saved)\(body)\(findings)</section>
+            <section class="item" id="item-\(group.id)">\(head)\(explanation)\(problems)\(conflictBox)\(saved)\(body)\(findings)\(itemHistory(model, group: group))</section>
             """
     }
 

@@ -69,7 +69,7 @@ extension Views {
                 <p>\(model.assessment.title) · 方案 <code>\(model.scheme.id)</code> · 当前阶段：\(model.assessment.state.displayName)</p>
                 \(summary)
                 <p class="buttons">\(actions) \(link(.assessment(.value(a)), "返回考核"))</p>
-                \(history.isEmpty ? "" : "<ul class=\"history\">\(history)</ul>")
+                \(history.isEmpty ? "" as HTML : "<ul class=\"history\">\(history)</ul>")
                 \(locked)\(submit)\(items)
                 """)
     }
@@ -88,7 +88,7 @@ extension Views {
             <h2>\(item.item.id) \(item.item.name) <span class="score">满分\(item.item.max.description)分 · 自评 <span class="self-score">\(selfText)</span></span> \(reviewState)</h2>
             <p class="muted">\(item.category)</p>
             <p>\(item.item.content)</p><p><b>考核标准：</b>\(item.item.standard)</p>
-            \(item.item.evidence.isEmpty ? "" : "<p><b>佐证材料要求：</b>\(item.item.evidence)</p>")
+            \(item.item.evidence.isEmpty ? "" as HTML : "<p><b>佐证材料要求：</b>\(item.item.evidence)</p>")
             """
         let steps: [HTML] = item.reviews.map {
             "<li><b>\($0.kind.displayName)</b> \(timeText($0.createdAt)) \(model.userNames[$0.createdBy ?? UserID("")] ?? "")：\($0.text)</li>"
@@ -112,7 +112,7 @@ extension Views {
                 <input type="hidden" name="version" value="\(form.raw("version") ?? String(item.entry?.version ?? 0))">
                 <label>自评分（0—\(item.item.max.description)）<input name="self_score" inputmode="decimal" value="\(form.raw("self_score") ?? "")"></label>
                 <label>说明<textarea name="note" rows="3">\(form.raw("note") ?? "")</textarea></label>
-                \(inputs.isEmpty ? "" : "<fieldset><legend>自报事实（供评分人核对）</legend>\(inputs)</fieldset>")
+                \(inputs.isEmpty ? "" as HTML : "<fieldset><legend>自报事实（供评分人核对）</legend>\(inputs)</fieldset>")
                 \(answer)
                 <button type="submit">保存本项（草稿）</button></form>
                 """
@@ -123,7 +123,7 @@ extension Views {
             }
             body = """
                 <div class="card"><p><b>说明：</b>\(item.entry?.note ?? "")</p>
-                \(facts.isEmpty ? "" : "<table class=\"facts\"><caption>自报事实</caption><tbody>\(facts)</tbody></table>")</div>
+                \(facts.isEmpty ? "" as HTML : "<table class=\"facts\"><caption>自报事实</caption><tbody>\(facts)</tbody></table>")</div>
                 """
             if model.actsForUnit, case .returned(let reason) = item.review {
                 body = """
@@ -133,12 +133,17 @@ extension Views {
                     """
             }
         }
-        let evidence = evidenceList(item.evidence)
+        let evidence = EvidenceViews.itemEvidence(
+            files: item.evidence,
+            uploadURL: item.editable || model.canObject ? .evidenceUpload(.value(a), .value(u), .value(id)) : nil,
+            csrf: csrf, names: model.userNames, canWithdraw: item.editable)
         var scores: HTML = ""
         if let published = item.publishedScore {
             scores = """
                 <p class="explain"><b>公示得分：<span class="published-score">\(published.description)</span>分</b>（较自评 \(signed(item.difference))）\(item.publishedExplanation ?? "")</p>
                 """
+        } else if model.publicationVersion != nil, let text = item.publishedExplanation {
+            scores = "<p class=\"explain\"><b>公示得分：待评</b>（\(text)）</p>"
         } else if let score = item.evaluatorScore {
             scores = """
                 <p class="explain"><b>评分：\(score.description)分</b>（较自评 \(signed(item.difference))）\(item.evaluatorExplanation ?? "")</p>
@@ -177,22 +182,13 @@ extension Views {
                 \(objectionBlock)<form method="post" action="\(SiteURL.unitObjections(.value(a), .value(u)))" class="card objection">\(csrfField(csrf))
                 <input type="hidden" name="item" value="\(id)">
                 <label>对本项公示得分的异议<textarea name="text" rows="2" required></textarea></label>
-                \(files.isEmpty ? "" : "<fieldset><legend>附佐证材料（先在上方上传）</legend>\(files)</fieldset>")
+                \(files.isEmpty ? "" as HTML : "<fieldset><legend>附佐证材料（先在上方上传）</legend>\(files)</fieldset>")
                 <button type="submit" class="secondary">提出异议</button></form>
                 """
         }
         return """
             <section class="item" id="item-\(id)">\(head)\(scores)\(reviewLog)\(review)\(body)\(evidence)\(objectionBlock)</section>
             """
-    }
-
-    /// An item's evidence files (the upload form comes with the evidence views).
-    static func evidenceList(_ files: [EvidenceFile]) -> HTML {
-        guard !files.isEmpty else { return "" }
-        let rows: [HTML] = files.map {
-            "<li>\(link(.evidenceFile(.value($0.id)), $0.fileName))\($0.withdrawnAt != nil ? " （已撤回）" : "")</li>"
-        }
-        return "<ul class=\"evidence\">\(rows)</ul>"
     }
 
     /// The fields of an item's saved entry, for its form.
