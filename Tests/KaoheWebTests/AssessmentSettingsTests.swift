@@ -72,6 +72,26 @@ struct AssessmentSettingsTests {
         }
     }
 
+    @Test("A scoring form is checked by the engine across facts too: a reply dated before its consultation is refused")
+    func formEngineChecks() async throws {
+        let f = try await openFixture()
+        try await f.test { client in
+            let browser = Browser(client)
+            try await browser.login("organizer")
+            let refused = try await browser.post(
+                f.itemPath(f.unitA, "21"),
+                [
+                    ("version", "0"), ("f.consultations.received", "2023-05-08"),
+                    ("f.consultations.replied", "2023-05-04"),
+                ])
+            #expect(refused.status == .badRequest)
+            #expect(refused.text.contains("考核项“21 "))
+            #expect(refused.text.contains("早于"))
+            #expect(refused.text.contains("value=\"2023-05-08\""))
+            #expect(try await f.stored(f.unitA, "21") == nil)
+        }
+    }
+
     @Test(
         "Each item shows its change history; the unit's audit page lists all its changes, only to those who see the unit"
     )
@@ -130,9 +150,11 @@ struct AssessmentSettingsTests {
         }
     }
 
-    @Test("The store reads a unit's entries in one query: its own and its items', not those of a unit with a longer id")
-    func auditScope() async throws {
-        let f = try await Fixture.make()
+    @Test(
+        "The store reads a unit's entries in one query: its own and its items', not those of a unit with a longer id",
+        arguments: Fixture.backends)
+    func auditScope(backend: String) async throws {
+        let f = try await Fixture.make(backend: backend)
         let u1 = AssessedUnit(id: UnitID("u1"), organizationID: f.org.id, code: "U1", name: "一", type: .other)
         let u10 = AssessedUnit(id: UnitID("u10"), organizationID: f.org.id, code: "U10", name: "十", type: .other)
         try await f.store.createUnits([u1, u10], by: .system)

@@ -121,6 +121,16 @@ extension Operations {
         }
         for (fact, count) in counted { values[fact] = .count(count) }
         let json = FactsAssembly.json(values, specs: specs)
+        // The engine's checks across facts (limits between them, dates within the calendar), as for the API.
+        let calendar = try ScoringCatalog.calendar()
+        do {
+            _ = try FactsDocument.decodeItem(
+                json: json, item: group, scheme: scheme, unitType: ScoringCatalog.schemeUnitType(for: unit, in: scheme),
+                calendar: calendar)
+        } catch {
+            let label = specs.first { $0.name == error.fact }.map { "\($0.label)（\($0.name)）" } ?? error.fact ?? ""
+            throw WebError.badRequest("考核项“\(title)” 事实“\(label)”：\(error.message)")
+        }
         do {
             return try await store.saveFacts(
                 assessment: assessment.id, unit: unit.id, item: group, json: json, expectedVersion: version,
