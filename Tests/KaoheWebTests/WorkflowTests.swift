@@ -145,12 +145,29 @@ struct WorkflowTests {
             #expect(try await f.store.publications(of: w.a).map(\.version) == [1])
             let published = try await reporter.get(w.selfPath(f.unitA))
             #expect(published.text.contains("公示得分："))
-            // During 公示 the unit objects to 2.1.
+            // During 公示 the unit objects to 2.1 with a file (multipart); without a text nothing is kept.
+            let objectionsPath = SiteURL.unitObjections(.value(w.a), .value(f.unitA.id)).path(query: [
+                ("_csrf", reporter.csrf)
+            ])
+            let pdf = Array("%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".utf8)
+            func objection(_ text: String) -> String {
+                String(
+                    decoding: MultipartBody.make(
+                        fields: [("item", "2.1"), ("text", text)], files: [(field: "file", name: "统计表.pdf", bytes: pdf)]
+                    ),
+                    as: UTF8.self)
+            }
+            let emptyText = try await reporter.request(
+                .post, objectionsPath, body: objection(""), contentType: MultipartBody.contentType)
+            #expect(emptyText.status == .badRequest)
+            #expect(try await f.store.evidence(assessment: w.a, unit: f.unitA.id).isEmpty)
+            let lodged = try await reporter.request(
+                .post, objectionsPath, body: objection("覆盖率实为70%，见统计表"), contentType: MultipartBody.contentType)
+            #expect(lodged.status == .seeOther, "\(lodged.text.prefix(300))")
+            let objectionFiles = try await f.store.evidence(assessment: w.a, unit: f.unitA.id)
+            #expect(objectionFiles.map(\.purpose) == [.objection])
             #expect(
-                try await reporter.post(
-                    SiteURL.unitObjections(.value(w.a), .value(f.unitA.id)).path,
-                    [("item", "2.1"), ("text", "覆盖率实为70%，见统计表")]
-                ).status == .seeOther)
+                try await f.store.objections(assessment: w.a, unit: nil).first?.evidenceIDs == objectionFiles.map(\.id))
             #expect(
                 try await reporter.post(
                     SiteURL.unitObjections(.value(w.a), .value(f.unitA.id)).path, [("item", "2.1"), ("text", "")]

@@ -156,9 +156,13 @@ def test_unit_reporter_path(server, browser):
     section = driver.find_element(By.ID, "item-2.2")
     form = section.find_element(By.CSS_SELECTOR, "form.objection")
     fill(driver, form, {"text": "数据入库正确率应为90%，见平台导出记录"})
+    export = evidence.with_name("平台导出记录.pdf")
+    export.write_bytes(evidence.read_bytes())
+    form.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(export))
     submit(driver, form)
     assert "异议已提交" in driver.page_source, errors_on_page(driver)
     assert "数据入库正确率应为90%" in driver.find_element(By.ID, "item-2.2").text
+    assert "平台导出记录.pdf" in driver.find_element(By.ID, "item-2.2").text
     shot(driver, "unit-07-objection")
     go(driver, server, f"{assessment_path}/publications")
     assert "待答复" in driver.page_source

@@ -100,15 +100,40 @@ struct WorkflowController {
         router.post(SiteURL.unitObjections(.key, .key).routerPath) { request, context -> Response in
             let user = try context.require(.selfAssess)
             let id = try context.parameters.require("id"), unit = try context.parameters.require("unit")
-            let item = context.form["item"] ?? ""
+            let target = SiteURL.selfAssessment(.value(AssessmentID(id)), .value(UnitID(unit)))
+            guard (request.headers[.contentType] ?? "").hasPrefix("multipart/form-data") else {
+                let item = context.form["item"] ?? ""
+                return try await Self.act(
+                    request, context, target: target, done: "objected", anchor: "item-\(item)",
+                    page: { try await unitPage(request, context, error: $0) }
+                ) {
+                    _ = try await operations.lodgeObjection(
+                        id, unit: unit, item: item, text: context.form["text"] ?? "",
+                        evidence: context.form.all("evidence"), by: user)
+                }
+            }
+            // With files: read the multipart body (streamed into the evidence store), keep the files only
+            // when the objection itself is accepted.
             return try await Self.act(
-                request, context, target: .selfAssessment(.value(AssessmentID(id)), .value(UnitID(unit))),
-                done: "objected", anchor: "item-\(item)", page: { try await unitPage(request, context, error: $0) }
+                request, context, target: target, done: "objected", anchor: nil,
+                page: { try await unitPage(request, context, error: $0) }
             ) {
-                _ = try await operations.lodgeObjection(
-                    id, unit: unit, item: item, text: context.form["text"] ?? "",
-                    evidence: context.form.all("evidence"),
-                    by: user)
+                let evidence = EvidenceOperations(deps)
+                try await evidence.withObjectionUpload(request, assessment: id, unit: unit, by: user) {
+                    received in
+                    let fields = received.fields
+                    let item = fields["item"] ?? "", text = fields["text"] ?? ""
+                    guard !text.isEmpty else { throw WebError.badRequest("请填写异议内容（考核项目“\(item)”）") }
+                    var ids = fields.all("evidence")
+                    for file in received.files {
+                        ids.append(
+                            try await evidence.storeObjectionEvidence(
+                                file, assessment: id, unit: unit, item: item, by: user
+                            ).id.rawValue)
+                    }
+                    _ = try await operations.lodgeObjection(
+                        id, unit: unit, item: item, text: text, evidence: ids, by: user)
+                }
             }
         }
 

@@ -135,7 +135,7 @@ extension Views {
         }
         let evidence = EvidenceViews.itemEvidence(
             files: item.evidence,
-            uploadURL: item.editable || model.canObject ? .evidenceUpload(.value(a), .value(u), .value(id)) : nil,
+            uploadURL: item.editable ? .evidenceUpload(.value(a), .value(u), .value(id)) : nil,
             csrf: csrf, names: model.userNames, canWithdraw: item.editable)
         var scores: HTML = ""
         if let published = item.publishedScore {
@@ -170,8 +170,13 @@ extension Views {
                 objection.answer.map {
                     "<br><b>\(objection.status.displayName)</b>：\($0)\(objection.scoreAfter.map { "（更正后\($0)分）" } ?? "")"
                 } ?? ""
+            let files: [HTML] = objection.evidenceIDs.compactMap { id in
+                item.evidence.first { $0.id == id }.map {
+                    " \(link(.evidenceFile(.value($0.id)), $0.fileName))" as HTML
+                }
+            }
             return
-                "<li>\(timeText(objection.createdAt)) 对第\(objection.publicationVersion)版（\(objection.scoreBefore ?? "—")分）提出：\(objection.text) <span class=\"tag\">\(objection.status.displayName)</span>\(answer)</li>"
+                "<li>\(timeText(objection.createdAt)) 对第\(objection.publicationVersion)版（\(objection.scoreBefore ?? "—")分）提出：\(objection.text)\(files) <span class=\"tag\">\(objection.status.displayName)</span>\(answer)</li>"
         }
         var objectionBlock: HTML = objections.isEmpty ? "" : "<h3>异议</h3><ul class=\"objections\">\(objections)</ul>"
         if model.canObject {
@@ -179,10 +184,11 @@ extension Views {
                 "<label class=\"check\"><input type=\"checkbox\" name=\"evidence\" value=\"\($0.id.rawValue)\">\($0.fileName)</label>"
             }
             objectionBlock = """
-                \(objectionBlock)<form method="post" action="\(SiteURL.unitObjections(.value(a), .value(u)))" class="card objection">\(csrfField(csrf))
+                \(objectionBlock)<form method="post" enctype="multipart/form-data" action="\(SiteURL.unitObjections(.value(a), .value(u)).path(query: [("_csrf", csrf)]))" class="card objection">
                 <input type="hidden" name="item" value="\(id)">
                 <label>对本项公示得分的异议<textarea name="text" rows="2" required></textarea></label>
-                \(files.isEmpty ? "" as HTML : "<fieldset><legend>附佐证材料（先在上方上传）</legend>\(files)</fieldset>")
+                <label>异议佐证材料（可选，可多选）<input type="file" name="file" multiple accept="\(EvidenceKind.acceptAttribute)"></label>
+                \(files.isEmpty ? "" as HTML : "<fieldset><legend>或引用已上传的佐证材料</legend>\(files)</fieldset>")
                 <button type="submit" class="secondary">提出异议</button></form>
                 """
         }
