@@ -45,6 +45,8 @@ struct AuthorizationMatrixTests {
     static let managers: Set<Role> = [.admin, .organizer]
     static let admins: Set<Role> = [.admin]
     static let recorders: Set<Role> = [.admin, .organizer, .evaluator]
+    static let selfAssessors: Set<Role> = [.admin, .reporter]
+    static let unitViewers: Set<Role> = [.admin, .organizer, .evaluator, .reporter]
     static let evidenceUsers: Set<Role> = [.admin, .organizer, .evaluator, .reporter]
 
     static func routes(_ f: Fixture, tag: String) -> [RouteCase] {
@@ -164,6 +166,37 @@ struct AuthorizationMatrixTests {
             .page(
                 .post, .evidenceWithdraw(.value(EvidenceID("matrix-evidence"))), [("reason", "测试")],
                 allowed: evidenceUsers),
+            // Workflow: the unit's self-assessment (its reporter; administrators act for any unit), review
+            // (evaluators where assigned, organizers), deadlines and publication (managers). Allowed roles may
+            // get 400/404/409 here (nothing submitted or published yet) — but never 403.
+            .page(.get, .selfAssessment(.value(a), .value(f.unitA.id)), allowed: unitViewers),
+            .page(.get, .review(.value(a), .value(f.unitA.id)), allowed: unitViewers),
+            .page(
+                .post, .selfAssessmentItem(.value(a), .value(f.unitA.id), .value("3")),
+                [("version", "0"), ("self_score", "1"), ("note", "自查")], allowed: selfAssessors),
+            .page(
+                .post, .reviewAnswer(.value(a), .value(f.unitA.id), .value("3")), [("answer", "已补正")],
+                allowed: selfAssessors),
+            .page(.post, .selfAssessmentSubmit(.value(a), .value(f.unitA.id)), allowed: selfAssessors),
+            .page(
+                .post, .reviewItem(.value(a), .value(f.unitA.id), .value("3")), [("decision", "accept")],
+                allowed: recorders),
+            .page(
+                .post, .unitObjections(.value(a), .value(f.unitA.id)), [("item", "3"), ("text", "异议")],
+                allowed: selfAssessors),
+            .page(.get, .submissions(.value(a)), allowed: recorders),
+            .page(
+                .post, .assessmentDeadlines(.value(a)), [("submission_deadline", "2030-12-31")], allowed: managers),
+            .page(
+                .post, .deadlineExtension(.value(a), .value(f.unitA.id)),
+                [("deadline", "2030-12-31"), ("reason", "测试")], allowed: managers),
+            .page(.get, .publications(.value(a)), allowed: everyone),
+            .page(.get, .objections(.value(a)), allowed: everyone),
+            .page(.post, .publications(.value(a)), [("note", "更正")], allowed: managers),
+            .page(
+                .post, .objectionAnswer(.value(a), .value(ObjectionID("matrix-objection"))),
+                [("decision", "rejected"), ("answer", "不成立")], allowed: managers),
+            .page(.get, .publicationCompare(.value(a)), allowed: everyone),
         ]
     }
 
