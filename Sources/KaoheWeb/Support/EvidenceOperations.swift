@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KaoheEngine
 import KaoheStorage
+import NIOPosix
 
 /// How a user relates to one unit's evidence.
 public enum EvidenceAccess: Sendable, Equatable {
@@ -35,7 +36,7 @@ public struct EvidenceScope: Sendable {
 /// An uploaded file, checked and staged in the evidence store's temporary folder but not yet stored: pass it
 /// to ``EvidenceOperations/record(_:scope:item:purpose:by:)`` (or ``EvidenceOperations/storeObjectionEvidence(_:assessment:unit:item:by:)``).
 /// Dropped without being recorded, its temporary file is removed.
-public struct ReceivedFile: @unchecked Sendable {
+public struct ReceivedFile: Sendable {
     /// The form field it came in.
     public var field: String
     /// The cleaned file name (with an extension that fits the content).
@@ -51,7 +52,7 @@ public struct ReceivedFile: @unchecked Sendable {
 }
 
 /// A `multipart/form-data` request read to its end: its text fields and its files (staged).
-public struct ReceivedUpload: @unchecked Sendable {
+public struct ReceivedUpload: Sendable {
     /// The text fields (`_csrf`, `item`, `text`, `note`, …), each at most 64 KB.
     public var fields: FormData
     /// The files, in the order sent (empty file inputs are left out).
@@ -300,8 +301,15 @@ public struct EvidenceOperations: Sendable {
                     staged.discard()
                     throw WebError.badRequest(maxFiles == 1 ? "一次只能上传一个文件" : "一次最多上传 \(maxFiles) 个文件")
                 }
-                let sha256 = try staged.finish()
-                switch ContentSniffer.sniff(path: staged.temporaryPath, size: staged.size, head: staged.head) {
+                // fsync and the content checks read the disk: off the task executor, on NIO's blocking pool.
+                let (sha256, verdict) = try await NIOThreadPool.singleton.runIfActive {
+                    () throws -> (String, SniffResult) in
+                    let digest = try staged.finish()
+                    return (
+                        digest, ContentSniffer.sniff(path: staged.temporaryPath, size: staged.size, head: staged.head)
+                    )
+                }
+                switch verdict {
                 case .refused(let what):
                     staged.discard()
                     throw HTTPError(
@@ -340,7 +348,8 @@ public struct EvidenceOperations: Sendable {
             fileName: received.fileName, contentType: received.kind.contentType, size: received.size,
             purpose: purpose, uploadedBy: user.id, uploadedAt: deps.now())
         do {
-            try received.staged.commit()
+            let staged = received.staged
+            _ = try await NIOThreadPool.singleton.runIfActive { try staged.commit() }
         } catch let error as EvidenceStoreError {
             throw HTTPError(.internalServerError, message: error.description)
         }

@@ -131,7 +131,9 @@ public struct EvidenceStore: Sendable {
 
 /// One file being written into the evidence store: the bytes go to a temporary file while the SHA-256 is
 /// computed. ``commit()`` moves it under its hash; ``discard()`` (or dropping it uncommitted) removes it.
-public final class StagedEvidence {
+///
+/// Used by one request at a time (handed to NIO's blocking thread pool for the fsync and the rename).
+public final class StagedEvidence: @unchecked Sendable {
     let store: EvidenceStore
     /// The temporary file.
     public let temporaryPath: String
