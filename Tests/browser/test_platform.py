@@ -273,6 +273,24 @@ def test_demo_data_is_alive(kaohe_bin, browser):
         login(driver, server, "demo-reporter", "kaohe-demo")
         go(driver, server, "/units")
         assert "区委宣传部" in driver.page_source and "区档案局" not in driver.page_source
+        # The reporter's self-assessment: submitted, item 2.1 returned by the evaluator for correction.
+        go(driver, server, "/dashboard")
+        driver.find_element(By.PARTIAL_LINK_TEXT, "平桥区2022年度").click()
+        assert "退回补正" in driver.find_element(By.ID, "status").text
+        assert "请补充监管事项覆盖率的统计口径和明细表" in driver.find_element(By.ID, "item-2.1").text
+        shot(driver, "08-demo-reporter-self-assessment")
+        logout(driver)
+        # The organizer's dashboard of submissions and the Shuangyashan publication with its objection.
+        login(driver, server, "demo-organizer", "kaohe-demo")
+        go(driver, server, f"{assessment_path}/submissions")
+        assert int(driver.find_element(By.ID, "count-submitted").text) > 0
+        assert int(driver.find_element(By.ID, "count-not-started").text) > 0
+        shot(driver, "09-demo-submissions")
+        go(driver, server, "/assessments")
+        driver.find_element(By.PARTIAL_LINK_TEXT, "双鸭山市2017年度").click()
+        driver.find_element(By.LINK_TEXT, "公示与异议").click()
+        assert "第1版" in driver.page_source and "待答复" in driver.page_source
+        shot(driver, "10-demo-publication")
         logout(driver)
     finally:
         server.stop()

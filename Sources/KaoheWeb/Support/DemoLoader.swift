@@ -304,9 +304,13 @@ public struct DemoLoader: Sendable {
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
+            // On time: in the days before the deadline; late: within the week's extension.
+            let day = late ? "\(assessment.year + 1)-01-18" : "\(assessment.year + 1)-01-\(10 + position % 3)"
+            let submittedAt =
+                ISO8601DateFormatter().date(from: "\(day)T\(10 + position % 8):30:00+08:00") ?? deps.now()
             try await store.submit(
                 Submission(
-                    assessmentID: assessment.id, unitID: unit.id, number: 1, submittedAt: deps.now(), submittedBy: nil,
+                    assessmentID: assessment.id, unitID: unit.id, number: 1, submittedAt: submittedAt, submittedBy: nil,
                     late: late, deadline: deadline,
                     snapshot: String(decoding: try encoder.encode(entries), as: UTF8.self)),
                 by: AuditActor(userID: nil, name: "\(unit.name)（演示）", reason: nil))

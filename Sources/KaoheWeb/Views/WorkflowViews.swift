@@ -39,7 +39,7 @@ extension Views {
             <p>\(deadline) · 今天 \(model.today.description)</p>
             """
         let history: [HTML] = model.submissions.map {
-            "<li>第\($0.number)次提交：\(timeText($0.submittedAt))，\(model.userNames[$0.submittedBy ?? UserID("")] ?? "")\($0.late ? HTML(raw: " <span class=\"tag warn\">逾期</span>") : "")</li>"
+            "<li>第\($0.number)次提交：\(timeText($0.submittedAt))\(model.userNames[$0.submittedBy ?? UserID("")].map { "，" + $0 } ?? "")\($0.late ? HTML(raw: " <span class=\"tag warn\">逾期</span>") : "")</li>"
         }
         var actions: [HTML] = []
         if model.actsForUnit || model.canReview {
@@ -231,13 +231,13 @@ extension Views {
             let form: HTML =
                 model.canManage && model.assessment.state != .final
                 ? """
-                <form method="post" action="\(SiteURL.deadlineExtension(.value(a), .value(u)))" class="inline">\(csrfField(csrf))
-                <input name="deadline" class="short" placeholder="日期或N个工作日" aria-label="延期至"><input name="reason" placeholder="延期理由" aria-label="延期理由"><button type="submit" class="secondary">延期</button></form>
+                <details><summary>延期</summary><form method="post" action="\(SiteURL.deadlineExtension(.value(a), .value(u)))">\(csrfField(csrf))
+                <label>延期至（日期或“N个工作日”）<input name="deadline" required></label><label>延期理由（必填）<input name="reason" required></label><button type="submit" class="secondary">确认延期</button></form></details>
                 """ : ""
             return """
                 <tr data-unit="\(row.unit.code)"><td>\(row.unit.code)</td><td>\(link(.selfAssessment(.value(a), .value(u)), row.unit.name))</td><td class="status">\(status)</td>
                 <td>\(row.filled)/\(row.total)</td><td>\(row.selfTotal.description)</td>
-                <td>\(row.evaluatorTotal?.description ?? "—")</td><td>\(signed(row.evaluatorTotal.map { $0 - row.selfTotal }))</td>
+                <td>\(row.evaluatorTotal?.description ?? "—")</td><td>\(signed(row.filled == row.total ? row.evaluatorTotal.map { $0 - row.selfTotal } : nil))</td>
                 <td>\(row.lastSubmission.map { "第\($0.number)次 \(timeText($0.submittedAt))" } ?? "—")</td>
                 <td>\(row.deadline?.description ?? "—")\(ext)</td><td>\(form)</td></tr>
                 """
