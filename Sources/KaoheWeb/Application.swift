@@ -34,6 +34,7 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     APIAssessmentsController(deps: deps).register(on: router)
     APIFactsController(deps: deps).register(on: router)
     APIScoringController(deps: deps).register(on: router)
+    APIWorkflowController(deps: deps).register(on: router)
     return router
 }
 

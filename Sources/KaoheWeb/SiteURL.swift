@@ -259,6 +259,18 @@ public enum APIURL: Sendable {
     case itemFacts(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>)
     /// `/api/v1/assessments/:id/units/:unit/findings` (GET, POST)
     case findings(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/api/v1/assessments/:id/units/:unit/self` (GET) — the unit's self-assessment, review steps and evidence
+    case selfAssessment(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/api/v1/assessments/:id/units/:unit/self/:item` (PUT, `If-Match`) — save one item's self-assessment
+    case selfAssessmentItem(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>)
+    /// `/api/v1/assessments/:id/units/:unit/self/submit` (POST) — submit or resubmit
+    case selfAssessmentSubmit(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/api/v1/assessments/:id/submissions` (GET) — every unit's submission status
+    case submissions(Parameter<AssessmentID>)
+    /// `/api/v1/assessments/:id/publications` (GET) — the published versions
+    case publications(Parameter<AssessmentID>)
+    /// `/api/v1/assessments/:id/publications/:version` (GET) — one published version's results
+    case publication(Parameter<AssessmentID>, Parameter<Int>)
 
     var path: String {
         switch self {
@@ -283,6 +295,15 @@ public enum APIURL: Sendable {
         case .itemFacts(let id, let unit, let item):
             "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/facts/\(item.segment("item"))"
         case .findings(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/findings"
+        case .selfAssessment(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/self"
+        case .selfAssessmentItem(let id, let unit, let item):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/self/\(item.segment("item"))"
+        case .selfAssessmentSubmit(let id, let unit):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/self/submit"
+        case .submissions(let id): "/assessments/\(id.segment("id"))/submissions"
+        case .publications(let id): "/assessments/\(id.segment("id"))/publications"
+        case .publication(let id, let version):
+            "/assessments/\(id.segment("id"))/publications/\(version.segment("version"))"
         }
     }
 }

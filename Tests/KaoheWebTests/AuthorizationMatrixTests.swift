@@ -197,6 +197,14 @@ struct AuthorizationMatrixTests {
                 .post, .objectionAnswer(.value(a), .value(ObjectionID("matrix-objection"))),
                 [("decision", "rejected"), ("answer", "不成立")], allowed: managers),
             .page(.get, .publicationCompare(.value(a)), allowed: everyone),
+            .api(.get, .selfAssessment(.value(a), .value(f.unitA.id)), allowed: unitViewers),
+            .api(
+                .put, .selfAssessmentItem(.value(a), .value(f.unitA.id), .value("5")),
+                raw: #"{"selfScore":"1","note":"自查"}"#, headers: [.ifMatch: "0"], allowed: selfAssessors),
+            .api(.post, .selfAssessmentSubmit(.value(a), .value(f.unitA.id)), allowed: selfAssessors),
+            .api(.get, .submissions(.value(a)), allowed: recorders),
+            .api(.get, .publications(.value(a)), allowed: everyone),
+            .api(.get, .publication(.value(a), .value(1)), allowed: everyone),
         ]
     }
 

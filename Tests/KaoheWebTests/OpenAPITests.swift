@@ -39,6 +39,8 @@ struct OpenAPITests {
                     .replacingOccurrences(of: fixture.unitA.id.rawValue, with: "{unit}").replacingOccurrences(
                         of: "/facts/5", with: "/facts/{item}"
                     ).replacingOccurrences(of: "/schemes/pingqiao-2022", with: "/schemes/{id}")
+                    .replacingOccurrences(of: "/self/5", with: "/self/{item}")
+                    .replacingOccurrences(of: "/publications/1", with: "/publications/{version}")
                 return "\(route.method.rawValue) \(path)"
             }) + ["POST \(SiteURL.api(.tokens).path)"])
         #expect(try Self.documented() == inCode)
@@ -57,7 +59,8 @@ struct OpenAPITests {
                 let id = parts[1].hasPrefix("/api/v1/assessments") ? fixture.assessment.id.rawValue : target
                 let path = String(parts[1]).replacingOccurrences(of: "{id}", with: id)
                     .replacingOccurrences(of: "{unit}", with: fixture.unitA.id.rawValue).replacingOccurrences(
-                        of: "{item}", with: "5")
+                        of: "{item}", with: "5"
+                    ).replacingOccurrences(of: "{version}", with: "1")
                 var headers = HTTPFields()
                 headers[.authorization] = "Bearer \(api.token!)"
                 let response = try await client.executeRequest(

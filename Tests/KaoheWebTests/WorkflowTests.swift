@@ -271,6 +271,60 @@ struct WorkflowTests {
         }
     }
 
+    @Test("The same path through the JSON API: save items with versions, submit, read submissions and versions")
+    func api() async throws {
+        let w = try await WorkflowFixture.make()
+        let f = w.f
+        try await f.test { client in
+            let reporter = try await APIClient.login(client, "reporter")
+            func put(_ item: String, _ body: String, version: String?) async throws -> TestResponse {
+                try await reporter.call(
+                    .put, .api(.selfAssessmentItem(.value(w.a), .value(f.unitA.id), .value(item))), raw: body,
+                    headers: version.map { [.ifMatch: $0] } ?? [:])
+            }
+            #expect(try await put("1.1", #"{"selfScore":"5"}"#, version: nil).status == .preconditionRequired)
+            let badFacts = try await put("1.1", #"{"selfScore":"5","claimedFacts":{"established":3}}"#, version: "0")
+            #expect(badFacts.status == .badRequest)
+            #expect(badFacts.errorMessage?.contains("1.1") == true)
+            let first = try await put(
+                "1.1", #"{"selfScore":5,"note":"已成立","claimedFacts":{"established":true}}"#, version: "0")
+            #expect(first.status == .ok, "\(first.text.prefix(300))")
+            #expect(try await put("1.1", #"{"selfScore":"4"}"#, version: "0").status == .conflict)
+            for item in w.scheme.items where item.id != "1.1" {
+                #expect(try await put(item.id, #"{"selfScore":"\#(item.max)"}"#, version: "0").status == .ok)
+            }
+            let submitted = try await reporter.call(.post, .api(.selfAssessmentSubmit(.value(w.a), .value(f.unitA.id))))
+            #expect(submitted.status == .created)
+            #expect((try submitted.json() as? [String: Any])?["number"] as? Int == 1)
+            let unit = try #require(
+                try await reporter.call(.get, .api(.selfAssessment(.value(w.a), .value(f.unitA.id)))).json()
+                    as? [String: Any])
+            #expect(unit["status"] as? String == "已提交")
+            let items = try #require(unit["items"] as? [[String: Any]])
+            #expect(items.first?["selfScore"] as? String == "5")
+            #expect(try await f.store.selfAssessment(assessment: w.a, unit: f.unitA.id).first?.claimedFacts != nil)
+
+            let organizer = try await APIClient.login(client, "organizer")
+            let rows = try #require(
+                try await organizer.call(.get, .api(.submissions(.value(w.a)))).json() as? [[String: Any]])
+            #expect(rows.map { $0["code"] as? String } == ["A01", "B01"])
+            #expect(rows.map { $0["status"] as? String } == ["已提交", "未开始"])
+            #expect(try await organizer.call(.get, .api(.publication(.value(w.a), .value(1)))).status == .notFound)
+            for state in ["scoring", "publicity"] {
+                #expect(
+                    try await organizer.call(
+                        .post, .api(.assessmentState(.value(w.a))), json: #"{"state":"\#(state)"}"#
+                    ).status == .ok)
+            }
+            let versions = try #require(
+                try await reporter.call(.get, .api(.publications(.value(w.a)))).json() as? [[String: Any]])
+            #expect(versions.map { $0["version"] as? Int } == [1])
+            let results = try #require(
+                try await reporter.call(.get, .api(.publication(.value(w.a), .value(1)))).json() as? [String: Any])
+            #expect((results["units"] as? [[String: Any]])?.map { $0["id"] as? String } == ["A01", "B01"])
+        }
+    }
+
     @Test("Isolation: a reporter sees and changes only its own unit; leaders and the unassigned are refused")
     func isolation() async throws {
         let w = try await WorkflowFixture.make()

@@ -786,6 +786,15 @@ extension Operations {
             scheme: try await scheme(of: detail.assessment))
     }
 
+    /// The results document of one published version (the `kaohe score` format).
+    public func publishedResults(_ id: String, version: Int, for user: User) async throws -> String {
+        let detail = try await assessmentDetail(id, for: user)
+        guard let publication = try await store.publication(of: detail.assessment.id, version: version) else {
+            throw WebError.notFound("考核 \(id) 的第\(version)版")
+        }
+        return publication.results
+    }
+
     /// Lodges an objection to one item of the unit's published score, with optional evidence ids of the
     /// unit's files (uploaded with purpose 异议佐证).
     public func lodgeObjection(
