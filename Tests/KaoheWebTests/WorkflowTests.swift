@@ -69,6 +69,14 @@ struct WorkflowTests {
             let early = try await reporter.post(w.submitPath(f.unitA), [])
             #expect(early.status == .badRequest)
             #expect(early.text.contains("还有9个项目未填自评分"))
+            // A second writer from an older version gets a conflict; the input comes back with the current version.
+            let stale = try await reporter.post(
+                w.itemPath(f.unitA, "1.1"), [("version", "0"), ("self_score", "4"), ("note", "另一人的说明")])
+            #expect(stale.status == .conflict)
+            #expect(stale.text.contains("已被他人修改（您基于第0版，当前为第1版）"))
+            #expect(stale.text.contains("另一人的说明"))
+            #expect(
+                try await f.store.selfAssessment(assessment: w.a, unit: f.unitA.id).first?.note == "已成立领导小组")
             // A self-score above the item's maximum is refused; what was typed comes back.
             let tooHigh = try await reporter.post(
                 w.itemPath(f.unitA, "1.2"), [("version", "0"), ("self_score", "11"), ("note", "方案已制定并印发")])

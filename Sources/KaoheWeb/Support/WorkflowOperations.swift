@@ -472,7 +472,15 @@ extension Operations {
         let entry = SelfAssessmentEntry(
             assessmentID: model.assessment.id, unitID: model.unit.id, itemID: itemID, selfScore: selfScore, note: note,
             claimedFacts: claimed)
-        let saved = try await store.saveSelfAssessment(entry, expectedVersion: version, by: .user(user))
+        let saved: SelfAssessmentEntry
+        do {
+            saved = try await store.saveSelfAssessment(entry, expectedVersion: version, by: .user(user))
+        } catch StorageError.versionConflict(_, let expected, let actual) {
+            // The page is shown again with the input kept and the current version, so a second save is deliberate.
+            throw WebError.conflict(
+                "保存冲突：考核项目“\(title)”已被他人修改（您基于第\(expected)版，当前为第\(actual.map(String.init) ?? "?")版）。"
+                    + "您的输入未保存，仍在该项目的表单中；请核对后再保存。")
+        }
         if let answer = form["answer"], !answer.isEmpty {
             try await store.addReviewAction(
                 ReviewAction(

@@ -109,7 +109,7 @@ extension Views {
             }
             body = """
                 <form method="post" action="\(SiteURL.selfAssessmentItem(.value(a), .value(u), .value(id)))" class="card self">\(csrfField(csrf))
-                <input type="hidden" name="version" value="\(form.raw("version") ?? String(item.entry?.version ?? 0))">
+                <input type="hidden" name="version" value="\(String(item.entry?.version ?? 0))">
                 <label>自评分（0—\(item.item.max.description)）<input name="self_score" inputmode="decimal" value="\(form.raw("self_score") ?? "")"></label>
                 <label>说明<textarea name="note" rows="3">\(form.raw("note") ?? "")</textarea></label>
                 \(inputs.isEmpty ? "" as HTML : "<fieldset><legend>自报事实（供评分人核对）</legend>\(inputs)</fieldset>")
