@@ -81,4 +81,8 @@ public final class FailingStore: KaoheStore, @unchecked Sendable {
     public func auditLog(entityPrefix: String?, limit: Int) async throws -> [AuditEntry] { throw fail() }
     public func auditLog(scope: String, limit: Int) async throws -> [AuditEntry] { throw fail() }
     public func verifyAudit() async throws -> AuditVerification { throw fail() }
+    public func dataVersion() async throws -> Int { throw fail() }
+    public func enrolledUnit(_ unit: UnitID, in assessment: AssessmentID) async throws -> AssessedUnit? {
+        throw fail()
+    }
 }

@@ -68,6 +68,8 @@ public protocol KaoheStore: WorkflowStore {
     func enrol(_ units: [UnitID], in assessment: AssessmentID, by actor: AuditActor) async throws
     /// The units enrolled in an assessment.
     func enrolments(of assessment: AssessmentID) async throws -> [Enrolment]
+    /// One unit when it is enrolled in the assessment, else nil (one indexed read, for per-item requests).
+    func enrolledUnit(_ unit: UnitID, in assessment: AssessmentID) async throws -> AssessedUnit?
     /// Assigns an evaluator. Refused when final.
     func assign(_ assignment: EvaluatorAssignment, by actor: AuditActor) async throws
     /// The evaluator assignments of an assessment.
@@ -113,6 +115,10 @@ public protocol KaoheStore: WorkflowStore {
     func auditLog(scope: String, limit: Int) async throws -> [AuditEntry]
     /// Recomputes the whole chain and reports the first broken row.
     func verifyAudit() async throws -> AuditVerification
+    /// The data version: the sequence number of the audit chain head, which every audited write moves in its
+    /// own transaction. Read it before reading data: while it is unchanged nothing was written, by this
+    /// process or any other on the same database (for caches).
+    func dataVersion() async throws -> Int
 }
 
 extension AuditVerification {

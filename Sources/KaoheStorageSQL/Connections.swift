@@ -75,6 +75,13 @@ final class SQLiteProvider: ConnectionProvider, @unchecked Sendable {
     let pool: EventLoopGroupConnectionPool<SQLiteConnectionSource>
     let logger: Logger
     let closing = ShutdownFlag()
+    let prepared = PreparedConnection()
+
+    /// Set on each new connection. WAL: readers never wait for the writer and a commit appends to the log
+    /// instead of rewriting pages; synchronous=NORMAL: the log is synced at checkpoints, not at every commit —
+    /// a commit survives a crash of the process, a power loss may undo the last commits but never corrupts
+    /// the file. busy_timeout: another process (`kaohe user add`, `audit verify`) waits instead of failing.
+    static let pragmas = ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"]
 
     init(path: String, logger: Logger) {
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -88,6 +95,12 @@ final class SQLiteProvider: ConnectionProvider, @unchecked Sendable {
     {
         let connection = try await pool.requestConnection(logger: logger).get()
         do {
+            if prepared.needsSetup(connection) {
+                for pragma in Self.pragmas {
+                    try await connection.sql(queryLogLevel: nil).raw(SQLQueryString(pragma)).run()
+                }
+                prepared.mark(connection)
+            }
             let result = try await body(connection.sql(queryLogLevel: nil))
             pool.releaseConnection(connection, logger: logger)
             return result
@@ -151,6 +164,18 @@ final class PostgresProvider: ConnectionProvider, @unchecked Sendable {
         guard closing.begin() else { return }
         pool.shutdownGracefully { _ in }
     }
+}
+
+/// The SQLite connection whose pragmas are set (the pool keeps one; a replacement is set up again).
+final class PreparedConnection: @unchecked Sendable {
+    private let lock = NSLock()
+    private weak var connection: SQLiteConnection?
+
+    /// True until ``mark(_:)`` was called with this connection.
+    func needsSetup(_ connection: SQLiteConnection) -> Bool { lock.withLock { self.connection !== connection } }
+
+    /// Records that `connection` is set up.
+    func mark(_ connection: SQLiteConnection) { lock.withLock { self.connection = connection } }
 }
 
 /// Makes shutdown happen once, whether from `shutdown()` or from `deinit`.

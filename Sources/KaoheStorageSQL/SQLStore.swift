@@ -129,6 +129,27 @@ public final class SQLStore: KaoheStore {
         return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
     }
 
+    /// The sequence number of the audit chain head (see ``KaoheStore/dataVersion()``).
+    public func dataVersion() async throws -> Int {
+        try await read { db in
+            guard let head = try await db.raw("SELECT seq FROM audit_head WHERE id = 1").first() else {
+                throw StorageError.database("审计链头记录缺失（audit_head）")
+            }
+            return try head.decode(column: "seq", as: Int.self)
+        }
+    }
+
+    public func enrolledUnit(_ unit: UnitID, in assessment: AssessmentID) async throws -> AssessedUnit? {
+        try await read { db in
+            try await db.raw(
+                """
+                SELECT units.* FROM units JOIN enrolments ON enrolments.unit_id = units.id
+                WHERE enrolments.assessment_id = \(bind: assessment.rawValue) AND units.id = \(bind: unit.rawValue)
+                """
+            ).first().map(Self.unit)
+        }
+    }
+
     /// Appends one audit row inside the caller's transaction, linked to the current chain head, and returns
     /// its sequence number (also a total order of the audited rows, since writers serialize on the head).
     @discardableResult

@@ -10,12 +10,13 @@ struct ResultsController {
     let deps: AppDependencies
 
     func register(on router: Router<AppContext>) {
-        router.get(SiteURL.results(.key).routerPath) { _, context -> HTML in
+        router.get(SiteURL.results(.key).routerPath) { _, context -> Response in
             let user = try context.require(.viewAssessments)
-            let scores = try await Operations(deps).visibleScores(try context.parameters.require("id"), for: user)
-            return Views.results(
+            let (scores, tables) = try await Self.resultsPage(try context.parameters.require("id"), for: user, deps)
+            let page = Views.results(
                 scores, canRecord: user.can(.recordFacts) && scores.assessment.state != .final,
-                identity: context.identity!, csrf: context.csrfToken)
+                identity: context.identity!, csrf: context.csrfToken, tables: HTML(raw: Self.tablesMarker))
+            return Self.page(page.text, inserting: tables, at: Self.tablesMarker)
         }
         router.get(SiteURL.unitSheet(.key, .key).routerPath) { _, context -> HTML in
             let user = try context.require(.viewAssessments)
@@ -61,6 +62,43 @@ struct ResultsController {
             let scores = try await Operations(deps).visibleScores(try context.parameters.require("id"), for: user)
             return Self.svg(ResultsCharts.categories(scores))
         }
+    }
+
+    /// The visible scores and the ranking tables of the results page, rendered once per data version for users
+    /// who see every unit.
+    static func resultsPage(_ id: String, for user: User, _ deps: AppDependencies) async throws
+        -> (scores: AssessmentScores, tables: ByteBuffer)
+    {
+        if user.seesOwnUnitOnly {
+            let scores = try await Operations(deps).visibleScores(id, for: user)
+            return (scores, ByteBuffer(string: Views.resultsTables(scores).text))
+        }
+        let (entry, scores) = try await Operations(deps).cachedScores(id, for: user)
+        return (scores, try await entry.tables.value { ByteBuffer(string: Views.resultsTables(scores).text) })
+    }
+
+    /// Where the ranking tables go in the page (escaped content can never contain it).
+    static let tablesMarker = "<!--kaohe:results-tables-->"
+
+    /// An HTML page with `insert` in place of `marker`, written as three buffers (`insert` is not copied).
+    static func page(_ text: String, inserting insert: ByteBuffer, at marker: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        guard let range = text.range(of: marker) else {
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        let parts = [
+            ByteBuffer(string: String(text[..<range.lowerBound])), insert,
+            ByteBuffer(string: String(text[range.upperBound...])),
+        ]
+        let length = parts.reduce(0) { $0 + $1.readableBytes }
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody(contentLength: length) { writer in
+                try await writer.write(contentsOf: parts)
+                try await writer.finish(nil)
+            })
     }
 
     static func download(_ data: Data, type: String, name: String) -> Response {

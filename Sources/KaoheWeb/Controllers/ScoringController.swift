@@ -183,11 +183,11 @@ struct APIScoringController {
         }
         router.get(SiteURL.api(.results(.key)).routerPath) { _, context -> Response in
             let user = try context.require(.viewAssessments)
-            let bytes = try await Operations(deps).resultsJSON(try context.parameters.require("id"), for: user)
+            let document = try await Operations(deps).resultsDocument(try context.parameters.require("id"), for: user)
             var headers = HTTPFields()
             headers[.contentType] = "application/json; charset=utf-8"
             headers[.cacheControl] = "no-store"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: document))
         }
     }
 }

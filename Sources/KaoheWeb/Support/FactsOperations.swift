@@ -6,12 +6,15 @@ import KaoheStorage
 extension Operations {
     /// The assessment and unit of a facts request, checked: the unit must take part, and the user must be
     /// allowed to see it (reporters: own unit only; evaluators: any enrolled unit for reading).
+    /// Reads the assessment and the one unit only (not every enrolled unit), so saves stay cheap.
     func factsScope(_ id: String, unit unitText: String, for user: User) async throws -> (Assessment, AssessedUnit) {
-        let detail = try await assessmentDetail(id, for: user)
-        guard let unit = detail.units.first(where: { $0.id.rawValue == unitText }) else {
-            throw WebError.notFound("考核 \(id) 中的单位 \(unitText)")
-        }
-        return (detail.assessment, unit)
+        guard user.can(.viewAssessments) else { throw WebError.forbidden(Permission.viewAssessments.label) }
+        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw WebError.notFound("考核 \(id)") }
+        guard !user.seesOwnUnitOnly || user.unitID?.rawValue == unitText,
+            let unit = try await store.enrolledUnit(UnitID(unitText), in: assessment.id),
+            unit.organizationID == assessment.organizationID
+        else { throw WebError.notFound("考核 \(id) 中的单位 \(unitText)") }
+        return (assessment, unit)
     }
 
     /// Whether `user` may record facts for `unit` and `item`: administrators and organizers always, evaluators

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import KaoheEngine
 import KaoheFormats
 import KaoheStorage
@@ -284,7 +285,8 @@ extension Operations {
     /// The scheme of an assessment: a built-in one, or one uploaded by an organizer.
     public func scheme(of assessment: Assessment) async throws -> Scheme {
         let id = assessment.schemeID
-        if deps.schemes().contains(where: { $0.id == id }) || BuiltInSchemes.ids.contains(id) {
+        // Built-in ids first: `deps.schemes()` may load every built-in scheme file (it does in `kaohe serve`).
+        if BuiltInSchemes.ids.contains(id) || deps.schemes().contains(where: { $0.id == id }) {
             return try ScoringCatalog.scheme(id)
         }
         if let scheme = ScoringCatalog.uploaded(id) { return scheme }
@@ -324,22 +326,60 @@ extension Operations {
         return AssessmentScores(assessment: assessment, scheme: scheme, rows: rows, unscorable: unscorable)
     }
 
-    /// The scores of an assessment as far as the user may see them (reporters: their own unit only).
+    /// The scores of an assessment as far as the user may see them (reporters: their own unit only), from the
+    /// results cache while nothing was written to the database.
     public func visibleScores(_ id: String, for user: User) async throws -> AssessmentScores {
+        guard user.seesOwnUnitOnly else { return try await cachedScores(id, for: user).scores }
         let detail = try await assessmentDetail(id, for: user)
-        var visibleScores = try await scores(of: detail.assessment)
-        if user.seesOwnUnitOnly {
-            let visible = Set(detail.units.map(\.id))
-            visibleScores.rows = visibleScores.rows.filter { visible.contains($0.unit.id) }
-            visibleScores.unscorable = visibleScores.unscorable.filter { visible.contains($0.id) }
-        }
+        var visibleScores = try await cachedScores(id, for: user).scores
+        let visible = Set(detail.units.map(\.id))
+        visibleScores.rows = visibleScores.rows.filter { visible.contains($0.unit.id) }
+        visibleScores.unscorable = visibleScores.unscorable.filter { visible.contains($0.id) }
         return visibleScores
+    }
+
+    /// The scores of every enrolled unit and their cache entry at the current data version, scored once per
+    /// version (concurrent requests wait for the same scoring). Checks what ``assessmentDetail(_:for:)``
+    /// checks for a user who sees every unit; callers filter for those who do not.
+    func cachedScores(_ id: String, for user: User) async throws -> (
+        entry: ResultsCache.Entry, scores: AssessmentScores
+    ) {
+        guard user.can(.viewAssessments) else { throw WebError.forbidden(Permission.viewAssessments.label) }
+        let assessmentID = AssessmentID(id)
+        let version = try await store.dataVersion()
+        let entry = ResultsCache.shared.entry(assessmentID, store: store, version: version)
+        do {
+            let scores = try await entry.scores.value {
+                guard let assessment = try await self.store.assessment(assessmentID) else {
+                    throw WebError.notFound("考核 \(id)")
+                }
+                return try await self.scores(of: assessment)
+            }
+            return (entry, scores)
+        } catch {
+            ResultsCache.shared.remove(entry, assessment: assessmentID)
+            throw error
+        }
     }
 
     /// The results document of an assessment, the same JSON as `kaohe score` (ids are unit codes).
     public func resultsJSON(_ id: String, for user: User) async throws -> [UInt8] {
-        let scores = try await visibleScores(id, for: user)
-        return ResultsJSON.encode(
-            scheme: scores.scheme, units: scores.rows.map(\.input), results: scores.results, pretty: true)
+        Array(buffer: try await resultsDocument(id, for: user))
+    }
+
+    /// ``resultsJSON(_:for:)`` in one buffer, encoded once per data version for users who see every unit.
+    public func resultsDocument(_ id: String, for user: User) async throws -> ByteBuffer {
+        if user.seesOwnUnitOnly { return Self.encodeResults(try await visibleScores(id, for: user)) }
+        let (entry, scores) = try await cachedScores(id, for: user)
+        return try await entry.json.value { Self.encodeResults(scores) }
+    }
+
+    static func encodeResults(_ scores: AssessmentScores) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(scores.rows.count * 4096 + 256)
+        ResultsJSON.encode(
+            scheme: scores.scheme, units: scores.rows.map(\.input), results: scores.results, pretty: true
+        ) { buffer.writeBytes($0) }
+        return buffer
     }
 }

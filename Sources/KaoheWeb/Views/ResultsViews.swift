@@ -4,12 +4,12 @@ import KaoheFormats
 import KaoheStorage
 
 extension Views {
-    /// The results page: ranking per unit group with ties, grade distribution, charts, downloads.
+    /// The results page: ranking per unit group with ties, grade distribution, charts, downloads. `tables`:
+    /// ``resultsTables(_:)`` of `scores` when already rendered.
     public static func results(
-        _ scores: AssessmentScores, canRecord: Bool, identity: Identity, csrf: String
+        _ scores: AssessmentScores, canRecord: Bool, identity: Identity, csrf: String, tables: HTML? = nil
     ) -> HTML {
         let a = scores.assessment.id
-        let hasAnnual = scores.scheme.annualWeightParameter != nil
         let stateNote: HTML =
             scores.assessment.state == .final
             ? "<p class=\"notice\">结果已定稿。</p>"
@@ -18,7 +18,6 @@ extension Views {
         let downloads: HTML = """
             <p class="buttons no-print"><a href="\(SiteURL.resultsXLSX(.value(a)))">下载 Excel（XLSX）</a> <a href="\(SiteURL.resultsCSV(.value(a)))">下载 CSV</a> \(importLink) \(link(.assessment(.value(a)), "返回考核"))</p>
             """
-        let annualHead: HTML = hasAnnual ? "<th>年度折算</th>" : ""
         var gradeCounts: [String: Int] = [:]
         for row in scores.rows { gradeCounts[row.result.grade ?? "未定", default: 0] += 1 }
         let gradeNames = scores.scheme.grades.map(\.name) + (gradeCounts["未定"] != nil ? ["未定"] : [])
@@ -27,6 +26,33 @@ extension Views {
             scores.scheme.grades.isEmpty
             ? "<p class=\"muted\">本方案不评定等级。</p>"
             : "<table class=\"narrow-table\"><thead><tr><th>等级</th><th>单位数</th></tr></thead><tbody>\(gradeRows)</tbody></table>"
+        let groups = tables ?? resultsTables(scores)
+        let unscorable: HTML =
+            scores.unscorable.isEmpty
+            ? ""
+            : "<p class=\"error\">以下单位的类型不属于方案的单位类型，未计分：\(scores.unscorable.map { "\($0.code) \($0.name)（\($0.type.displayName)）" }.joined(separator: "、"))</p>"
+        let charts: HTML =
+            scores.rows.isEmpty
+            ? ""
+            : """
+            <h2>图表</h2><div class="charts"><img src="\(SiteURL.distributionChart(.value(a)))" alt="得分分布" width="640" height="360">\
+            <img src="\(SiteURL.categoryChart(.value(a)))" alt="各类别得分率对比"></div>
+            """
+        let empty: HTML = scores.rows.isEmpty && scores.unscorable.isEmpty ? "<p class=\"muted\">还没有参加考核的单位。</p>" : ""
+        return layout(
+            title: "考核结果：\(scores.assessment.title)", identity: identity, csrf: csrf,
+            content: """
+                <p>方案 <code>\(scores.scheme.id)</code> · \(scores.scheme.title) · \(scores.assessment.year)年度</p>
+                \(stateNote)\(downloads)\(empty)\(unscorable)\(groups)
+                <h2>等级分布</h2>\(gradeTable)\(charts)
+                """)
+    }
+
+    /// The ranking tables of the results page, one per unit group (the bulk of the page).
+    public static func resultsTables(_ scores: AssessmentScores) -> HTML {
+        let a = scores.assessment.id
+        let hasAnnual = scores.scheme.annualWeightParameter != nil
+        let annualHead: HTML = hasAnnual ? "<th>年度折算</th>" : ""
         let groups: [HTML] = scores.groups.filter { !$0.rows.isEmpty }.map { group in
             let rows: [HTML] = group.rows.map { row in
                 let r = row.result
@@ -48,25 +74,7 @@ extension Views {
                 <tbody>\(rows)</tbody></table>
                 """
         }
-        let unscorable: HTML =
-            scores.unscorable.isEmpty
-            ? ""
-            : "<p class=\"error\">以下单位的类型不属于方案的单位类型，未计分：\(scores.unscorable.map { "\($0.code) \($0.name)（\($0.type.displayName)）" }.joined(separator: "、"))</p>"
-        let charts: HTML =
-            scores.rows.isEmpty
-            ? ""
-            : """
-            <h2>图表</h2><div class="charts"><img src="\(SiteURL.distributionChart(.value(a)))" alt="得分分布" width="640" height="360">\
-            <img src="\(SiteURL.categoryChart(.value(a)))" alt="各类别得分率对比"></div>
-            """
-        let empty: HTML = scores.rows.isEmpty && scores.unscorable.isEmpty ? "<p class=\"muted\">还没有参加考核的单位。</p>" : ""
-        return layout(
-            title: "考核结果：\(scores.assessment.title)", identity: identity, csrf: csrf,
-            content: """
-                <p>方案 <code>\(scores.scheme.id)</code> · \(scores.scheme.title) · \(scores.assessment.year)年度</p>
-                \(stateNote)\(downloads)\(empty)\(unscorable)\(groups)
-                <h2>等级分布</h2>\(gradeTable)\(charts)
-                """)
+        return "\(groups)"
     }
 
     /// One unit's score sheet in the documents' 评分表 layout, printable on A4.

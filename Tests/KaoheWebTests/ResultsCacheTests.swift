@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KaoheEngine
+import KaoheFormats
+import KaoheStorage
+import Testing
+
+@testable import KaoheWeb
+
+@Suite("Results cache")
+struct ResultsCacheTests {
+    /// The total of `code` in the results API document.
+    static func total(_ response: TestResponse, _ code: String) throws -> String? {
+        let pattern = try Regex(#"\{\s*"id"\s*:\s*""# + code + #""[^{]*?"total"\s*:\s*(-?[0-9.]+)"#)
+        return response.text.firstMatch(of: pattern)?.output[1].substring.map(String.init)
+    }
+
+    @Test("A facts save, through the API or by another instance on the same database, changes the results at once")
+    func invalidatedBySave() async throws {
+        let f = try await openFixture()
+        try await f.test { client in
+            let api = try await APIClient.login(client, "organizer")
+            #expect(try await api.call(.post, .api(.factsImport(.value(f.a))), raw: xinbeiDocument).status == .ok)
+            let first = try await api.call(.get, .api(.results(.value(f.a))))
+            #expect(first.status == .ok)
+            let before = try Self.total(first, "A01")
+            // Unchanged data: the same document, from the cache.
+            let again = try await api.call(.get, .api(.results(.value(f.a))))
+            #expect(again.text == first.text)
+
+            // A save through the API: 4 offline cases → 0.
+            let record = try #require(try await f.stored(f.unitA, "13"))
+            let url = SiteURL.api(.itemFacts(.value(f.a), .value(f.unitA.id), .value("13")))
+            let saved = try await api.call(
+                .put, url, raw: #"{"offline_cases":0}"#, headers: [.ifMatch: "\"\(record.version)\""])
+            #expect(saved.status == .ok)
+            let afterSave = try await api.call(.get, .api(.results(.value(f.a))))
+            let changed = try Self.total(afterSave, "A01")
+            #expect(changed != before)
+
+            // What the engine gives for the stored facts now.
+            let scores = try await Operations(f.deps).scores(of: f.assessment)
+            let expected = try #require(scores.rows.first { $0.unit.code == "A01" }?.result.total.description)
+            #expect(changed == expected)
+
+            // The results page shows the new total too.
+            let browser = Browser(client)
+            try await browser.login("leader")
+            let page = try await browser.get(SiteURL.results(.value(f.a)).path)
+            #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.text.contains(#"<td class="total"><b>\#(expected)</b>"#))
+            #expect(page.text.hasSuffix("</html>"))
+
+            // Another instance writes to the database behind this one's back: seen on the next request.
+            let current = try #require(try await f.stored(f.unitA, "13"))
+            _ = try await f.store.saveFacts(
+                assessment: f.a, unit: f.unitA.id, item: "13", json: #"{"offline_cases":9}"#,
+                expectedVersion: current.version, by: .system)
+            let afterOther = try await api.call(.get, .api(.results(.value(f.a))))
+            let other = try Self.total(afterOther, "A01")
+            #expect(other != changed)
+            let rescored = try await Operations(f.deps).scores(of: f.assessment)
+            #expect(other == rescored.rows.first { $0.unit.code == "A01" }?.result.total.description)
+            let reloaded = try await browser.get(SiteURL.results(.value(f.a)).path)
+            #expect(reloaded.text.contains(#"<td class="total"><b>\#(other ?? "")</b>"#))
+        }
+    }
+
+    @Test("A unit reporter still sees only its own unit, an unknown assessment is not found and not kept")
+    func reporterAndUnknown() async throws {
+        let f = try await openFixture()
+        try await f.test { client in
+            let organizer = try await APIClient.login(client, "organizer")
+            #expect(try await organizer.call(.post, .api(.factsImport(.value(f.a))), raw: xinbeiDocument).status == .ok)
+            #expect(try await organizer.call(.get, .api(.results(.value(f.a)))).status == .ok)
+            let reporter = try await APIClient.login(client, "reporter")
+            let own = try await reporter.call(.get, .api(.results(.value(f.a))))
+            let units = try #require((try own.json() as? [String: Any])?["units"] as? [[String: Any]])
+            #expect(units.map { $0["id"] as? String } == ["A01"])
+            let missing = try await organizer.call(.get, .api(.results(.value("no-such-assessment"))))
+            #expect(missing.status == .notFound)
+        }
+    }
+
+    @Test("Entries are per store and per version; an older version never replaces a newer one")
+    func entries() throws {
+        let cache = ResultsCache()
+        let store = FailingStore()
+        let other = FailingStore()
+        let id = AssessmentID("a1")
+        let v1 = cache.entry(id, store: store, version: 1)
+        #expect(cache.entry(id, store: store, version: 1) === v1)
+        #expect(cache.entry(id, store: other, version: 1) !== v1)
+        let v2 = cache.entry(id, store: store, version: 2)
+        #expect(v2 !== v1)
+        let stale = cache.entry(id, store: store, version: 1)
+        #expect(stale !== v1 && stale !== v2)
+        #expect(cache.entry(id, store: store, version: 2) === v2)
+        cache.remove(v2, assessment: id)
+        #expect(cache.entry(id, store: store, version: 2) !== v2)
+        for n in 0..<20 { _ = cache.entry(AssessmentID("x\(n)"), store: store, version: 1) }
+        #expect(cache.count == ResultsCache.capacity)
+    }
+}
