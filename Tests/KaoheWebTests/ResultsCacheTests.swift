@@ -78,7 +78,7 @@ struct ResultsCacheTests {
             let own = try await reporter.call(.get, .api(.results(.value(f.a))))
             let units = try #require((try own.json() as? [String: Any])?["units"] as? [[String: Any]])
             #expect(units.map { $0["id"] as? String } == ["A01"])
-            let missing = try await organizer.call(.get, .api(.results(.value("no-such-assessment"))))
+            let missing = try await organizer.call(.get, .api(.results(.value(AssessmentID("no-such-assessment")))))
             #expect(missing.status == .notFound)
         }
     }

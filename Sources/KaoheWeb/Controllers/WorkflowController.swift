@@ -123,7 +123,8 @@ struct WorkflowController {
                     received in
                     let fields = received.fields
                     let item = fields["item"] ?? "", text = fields["text"] ?? ""
-                    guard !text.isEmpty else { throw WebError.badRequest("请填写异议内容（考核项目“\(item)”）") }
+                    // Checked before the files are stored: a refused objection leaves no evidence records.
+                    _ = try await operations.checkObjection(id, unit: unit, item: item, text: text, by: user)
                     var ids = fields.all("evidence")
                     for file in received.files {
                         ids.append(

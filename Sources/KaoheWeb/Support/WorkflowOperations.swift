@@ -136,6 +136,8 @@ public struct UnitWorkflow: Sendable {
     public var canObject: Bool
     /// Names of users.
     public var userNames: [UserID: String]
+    /// The largest evidence file accepted, in bytes.
+    public var maxUploadBytes: Int
 
     /// The sum of the self-scores given so far.
     public var selfTotal: ExactDecimal { items.reduce(ExactDecimal.zero) { $0 + ($1.selfScore ?? .zero) } }
@@ -423,7 +425,8 @@ extension Operations {
             deadline: deadline, deadlineExtension: ext, today: today, status: status, lockedReason: lockedReason,
             canSubmit: canSubmit, actsForUnit: acts, canReview: canReview, publicationVersion: versions.last?.version,
             canObject: acts && assessment.state == .publicity && windowOpen && !versions.isEmpty,
-            userNames: Dictionary(users.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a }))
+            userNames: Dictionary(users.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a }),
+            maxUploadBytes: deps.evidence.maxFileSize)
     }
 
     /// Saves one item's self-assessment from its form (self-score, explanation, claimed facts). Returned items
@@ -808,19 +811,7 @@ extension Operations {
     public func lodgeObjection(
         _ id: String, unit unitText: String, item itemID: String, text: String, evidence: [String], by user: User
     ) async throws -> Objection {
-        let model = try await unitWorkflow(id, unit: unitText, for: user)
-        guard model.actsForUnit else { throw WebError.forbidden("只能对本单位的结果提出异议") }
-        guard model.assessment.state == .publicity else {
-            throw WebError.conflict("只有公示期间可以提出异议（当前为“\(model.assessment.state.displayName)”）")
-        }
-        guard model.canObject, let version = model.publicationVersion else {
-            throw WebError.conflict("异议期已结束（截止\(model.assessment.objectionDeadline?.description ?? "")）")
-        }
-        guard let item = model.items.first(where: { $0.item.id == itemID }) else {
-            throw WebError.notFound("适用于本单位的考核项目“\(itemID)”")
-        }
-        guard !text.isEmpty else { throw WebError.badRequest("请填写异议内容（考核项目“\(item.item.id) \(item.item.name)”）") }
-        guard text.count <= 5000 else { throw WebError.badRequest("异议内容不能超过5000字") }
+        let (model, item, version) = try await checkObjection(id, unit: unitText, item: itemID, text: text, by: user)
         let files = try await store.evidence(assessment: model.assessment.id, unit: model.unit.id)
         var ids: [EvidenceID] = []
         for raw in evidence where !raw.isEmpty {
@@ -835,6 +826,27 @@ extension Operations {
             createdAt: deps.now())
         try await store.addObjection(objection, by: .user(user))
         return objection
+    }
+
+    /// Everything an objection must satisfy before anything is stored (files uploaded with it included): the
+    /// unit's own reporter, 公示 within the window, an item of the unit, a statement.
+    public func checkObjection(_ id: String, unit unitText: String, item itemID: String, text: String, by user: User)
+        async throws -> (UnitWorkflow, WorkflowItem, Int)
+    {
+        let model = try await unitWorkflow(id, unit: unitText, for: user)
+        guard model.actsForUnit else { throw WebError.forbidden("只能对本单位的结果提出异议") }
+        guard model.assessment.state == .publicity else {
+            throw WebError.conflict("只有公示期间可以提出异议（当前为“\(model.assessment.state.displayName)”）")
+        }
+        guard model.canObject, let version = model.publicationVersion else {
+            throw WebError.conflict("异议期已结束（截止\(model.assessment.objectionDeadline?.description ?? "")）")
+        }
+        guard let item = model.items.first(where: { $0.item.id == itemID }) else {
+            throw WebError.notFound("适用于本单位的考核项目“\(itemID)”")
+        }
+        guard !text.isEmpty else { throw WebError.badRequest("请填写异议内容（考核项目“\(item.item.id) \(item.item.name)”）") }
+        guard text.count <= 5000 else { throw WebError.badRequest("异议内容不能超过5000字") }
+        return (model, item, version)
     }
 
     /// Answers an objection. Upheld: the organizer has corrected the facts; the corrected results are

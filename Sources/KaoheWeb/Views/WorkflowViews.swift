@@ -136,7 +136,7 @@ extension Views {
         let evidence = EvidenceViews.itemEvidence(
             files: item.evidence,
             uploadURL: item.editable ? .evidenceUpload(.value(a), .value(u), .value(id)) : nil,
-            csrf: csrf, names: model.userNames, canWithdraw: item.editable)
+            csrf: csrf, maxBytes: model.maxUploadBytes, names: model.userNames, canWithdraw: item.editable)
         var scores: HTML = ""
         if let published = item.publishedScore {
             scores = """
