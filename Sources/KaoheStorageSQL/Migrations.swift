@@ -228,7 +228,8 @@ public let allMigrations: [Migration] = [
                 uploaded_at BIGINT NOT NULL,
                 withdrawn_at BIGINT,
                 withdrawn_by TEXT REFERENCES users(id),
-                withdrawn_reason TEXT
+                withdrawn_reason TEXT,
+                seq BIGINT NOT NULL
             )
             """,
             "CREATE INDEX evidence_unit ON evidence_files (assessment_id, unit_id, item_id)",

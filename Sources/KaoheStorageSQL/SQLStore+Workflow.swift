@@ -263,18 +263,19 @@ extension SQLStore {
         try await transaction { db in
             _ = try await self.lockedCheck(db, evidence.assessmentID, operation: "上传佐证材料")
             try await self.requireEnrolled(db, assessment: evidence.assessmentID, unit: evidence.unitID)
+            // The audit position orders files uploaded within the same second.
+            let seq = try await self.audit(
+                db, actor, entity: "evidence:\(evidence.assessmentID)/\(evidence.unitID)/\(evidence.itemID)",
+                action: "upload", old: nil, new: Self.json(evidence))
             try await db.raw(
                 """
                 INSERT INTO evidence_files (id, assessment_id, unit_id, item_id, sha256, file_name, content_type, size, purpose,
-                uploaded_by, uploaded_at) VALUES (\(bind: evidence.id.rawValue), \(bind: evidence.assessmentID.rawValue),
+                uploaded_by, uploaded_at, seq) VALUES (\(bind: evidence.id.rawValue), \(bind: evidence.assessmentID.rawValue),
                 \(bind: evidence.unitID.rawValue), \(bind: evidence.itemID), \(bind: evidence.sha256), \(bind: evidence.fileName),
                 \(bind: evidence.contentType), \(bind: evidence.size), \(bind: evidence.purpose.rawValue),
-                \(bind: evidence.uploadedBy?.rawValue), \(bind: Self.seconds(evidence.uploadedAt)))
+                \(bind: evidence.uploadedBy?.rawValue), \(bind: Self.seconds(evidence.uploadedAt)), \(bind: seq))
                 """
             ).run()
-            try await self.audit(
-                db, actor, entity: "evidence:\(evidence.assessmentID)/\(evidence.unitID)/\(evidence.itemID)",
-                action: "upload", old: nil, new: Self.json(evidence))
         }
     }
 
@@ -291,14 +292,14 @@ extension SQLStore {
                 return try await db.raw(
                     """
                     SELECT * FROM evidence_files WHERE assessment_id = \(bind: assessment.rawValue)
-                    AND unit_id = \(bind: unit.rawValue) ORDER BY item_id, uploaded_at, id
+                    AND unit_id = \(bind: unit.rawValue) ORDER BY item_id, seq
                     """
                 ).all().map(Self.evidenceFile)
             }
             return try await db.raw(
                 """
                 SELECT * FROM evidence_files WHERE assessment_id = \(bind: assessment.rawValue)
-                ORDER BY unit_id, item_id, uploaded_at, id
+                ORDER BY unit_id, item_id, seq
                 """
             ).all().map(Self.evidenceFile)
         }

@@ -112,8 +112,23 @@ struct WorkflowStoreTests {
                 _ = try await store.withdrawEvidence(file.id, reason: "再撤一次", by: .user(world.admin))
             }
             // Withdrawn files are kept.
-            #expect(try await store.evidence(assessment: a.id, unit: world.unitA.id).count == 1)
+            #expect(
+                try await store.evidence(assessment: a.id, unit: world.unitA.id).filter { $0.itemID == "1.2" }.count
+                    == 1)
             #expect(try await store.evidenceHashes() == [hash])
+            // Files uploaded within the same second keep their upload order, whatever their random ids.
+            var names: [String] = []
+            for n in 1...5 {
+                let same = EvidenceFile(
+                    assessmentID: a.id, unitID: world.unitA.id, itemID: "1.3", sha256: hash, fileName: "第\(n)份.pdf",
+                    contentType: "application/pdf", size: 1, purpose: .selfAssessment, uploadedBy: world.admin.id,
+                    uploadedAt: file.uploadedAt)
+                try await store.addEvidence(same, by: .user(world.admin))
+                names.append(same.fileName)
+            }
+            #expect(
+                try await store.evidence(assessment: a.id, unit: world.unitA.id).filter { $0.itemID == "1.3" }.map(
+                    \.fileName) == names)
             var badHash = file
             badHash.id = .generate()
             badHash.sha256 = "../../etc/passwd"

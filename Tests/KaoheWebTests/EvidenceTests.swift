@@ -502,9 +502,11 @@ struct EvidenceTests {
             let page = try await reporter.get(SiteURL.evidenceIndex(.value(w.a), .value(w.unitA)).path)
             #expect(page.status == .ok)
             let text = page.text
-            let order = ["1-1", "第一项-a.png", "1-2", "第一项-b.docx", "2-1", "第二项.pdf"].map {
-                text.range(of: $0)?.lowerBound
-            }
+            // The numbers as table cells: bare "2-1" also occurs inside random ids and dates on the page.
+            let order = [
+                "<td class=\"num\">1-1</td>", "第一项-a.png", "<td class=\"num\">1-2</td>", "第一项-b.docx",
+                "<td class=\"num\">2-1</td>", "第二项.pdf",
+            ].map { text.range(of: $0)?.lowerBound }
             #expect(!order.contains(nil), "\(text.prefix(2000))")
             #expect(order.compactMap { $0 } == order.compactMap { $0 }.sorted())
             #expect(text.contains("佐证材料目录清单") && text.contains(String(Samples.pdf.sha256Hex.prefix(12))))

@@ -438,13 +438,12 @@ public struct EvidenceOperations: Sendable {
 
     func index(_ scope: EvidenceScope) async throws -> EvidenceIndex {
         let (scheme, items) = try await items(scope)
+        // In upload order (the store orders by item and audit position, so files of the same second keep theirs).
         let all = try await store.evidence(assessment: scope.assessment.id, unit: scope.unit.id).filter(scope.maySee)
         let current = Dictionary(grouping: all.filter { $0.withdrawnAt == nil }, by: \.itemID)
         var entries: [EvidenceIndex.Entry] = []
         for (offset, item) in items.enumerated() {
-            let files = (current[item.id] ?? []).sorted {
-                ($0.uploadedAt, $0.id.rawValue) < ($1.uploadedAt, $1.id.rawValue)
-            }
+            let files = current[item.id] ?? []
             entries.append(
                 EvidenceIndex.Entry(
                     number: offset + 1, itemID: item.id, title: "\(item.id) \(item.name)", expected: item.evidence,
@@ -454,7 +453,7 @@ public struct EvidenceOperations: Sendable {
         let known = Set(items.map(\.id))
         for itemID in current.keys.filter({ !known.contains($0) }).sorted() {
             let number = entries.count + 1
-            let files = (current[itemID] ?? []).sorted { $0.uploadedAt < $1.uploadedAt }
+            let files = current[itemID] ?? []
             entries.append(
                 EvidenceIndex.Entry(
                     number: number, itemID: itemID, title: "\(itemID)（方案中已无此项目）", expected: "",
@@ -466,7 +465,7 @@ public struct EvidenceOperations: Sendable {
         }
         return EvidenceIndex(
             scope: scope, schemeTitle: scheme.title, entries: entries,
-            withdrawn: all.filter { $0.withdrawnAt != nil }.sorted { $0.uploadedAt < $1.uploadedAt }, names: names,
+            withdrawn: all.filter { $0.withdrawnAt != nil }, names: names,
             generatedAt: deps.now())
     }
 
