@@ -290,6 +290,7 @@ def test_demo_data_is_alive(kaohe_bin, browser):
         driver.find_element(By.PARTIAL_LINK_TEXT, "双鸭山市2017年度").click()
         driver.find_element(By.LINK_TEXT, "公示与异议").click()
         assert "第1版" in driver.page_source and "待答复" in driver.page_source
+        assert "第1版 —分" not in driver.page_source, "the demo objection names the published score"
         shot(driver, "10-demo-publication")
         logout(driver)
     finally:

@@ -254,11 +254,15 @@ public struct DemoLoader: Sendable {
             }
             if plan.state == .publicity, let unit = units.first, let item = scheme.items.first {
                 let version = try await store.publications(of: assessment.id).last?.version ?? 1
+                let published = try await store.publication(of: assessment.id, version: version).map {
+                    PublishedUnit.parse($0.results)
+                }
+                let scoreBefore = published?.first { $0.code == unit.code }?.items[item.id]?.score
                 try await store.addObjection(
                     Objection(
                         assessmentID: assessment.id, unitID: unit.id, itemID: item.id,
                         text: "本单位已按要求完成该项工作，相关材料已于年中报送，请核实。", evidenceIDs: [],
-                        publicationVersion: version, scoreBefore: nil, createdBy: nil, createdAt: now),
+                        publicationVersion: version, scoreBefore: scoreBefore, createdBy: nil, createdAt: now),
                     by: AuditActor(userID: nil, name: "\(unit.name)（演示）", reason: nil))
             }
             summary.assessmentLines.append(
