@@ -62,15 +62,23 @@ extension Operations {
         if assessment.state == .final { throw WebError.conflict("本考核已定稿锁定，不能再修改") }
         let calendar = try ScoringCatalog.calendar()
         do {
-            _ = try FactsDocument.decodeItem(
-                json: json, item: item, scheme: scheme, unitType: ScoringCatalog.schemeUnitType(for: unit, in: scheme),
-                calendar: calendar)
+            try Self.checkItemFacts(json, item: item, scheme: scheme, unit: unit, calendar: calendar)
         } catch {
             throw WebError.badRequest("事实数据未保存：\(error.description)")
         }
         return try await store.saveFacts(
             assessment: assessment.id, unit: unit.id, item: item, json: json, expectedVersion: version,
             by: .user(user, reason: reason.flatMap { $0.isEmpty ? nil : $0 }))
+    }
+
+    /// The scheme's and the engine's checks of one item's facts (types, ranges, limits between facts, dates
+    /// within the calendar), as a facts document import runs them; shared by the API and the scoring forms.
+    static func checkItemFacts(
+        _ json: String, item: String, scheme: Scheme, unit: AssessedUnit, calendar: WorkCalendar
+    ) throws(FactsError) {
+        _ = try FactsDocument.decodeItem(
+            json: json, item: item, scheme: scheme, unitType: ScoringCatalog.schemeUnitType(for: unit, in: scheme),
+            calendar: calendar)
     }
 
     /// The findings of a unit (of one item when given).

@@ -124,9 +124,7 @@ extension Operations {
         // The engine's checks across facts (limits between them, dates within the calendar), as for the API.
         let calendar = try ScoringCatalog.calendar()
         do {
-            _ = try FactsDocument.decodeItem(
-                json: json, item: group, scheme: scheme, unitType: ScoringCatalog.schemeUnitType(for: unit, in: scheme),
-                calendar: calendar)
+            try Self.checkItemFacts(json, item: group, scheme: scheme, unit: unit, calendar: calendar)
         } catch {
             let label = specs.first { $0.name == error.fact }.map { "\($0.label)（\($0.name)）" } ?? error.fact ?? ""
             throw WebError.badRequest("考核项“\(title)” 事实“\(label)”：\(error.message)")
