@@ -104,6 +104,16 @@ public struct Submission: Sendable, Codable, Equatable, Identifiable {
     }
 }
 
+extension Submission {
+    /// The ``snapshot`` text of `entries`: a JSON array, keys sorted, times as Unix seconds.
+    public static func snapshot(of entries: [SelfAssessmentEntry]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return String(decoding: try encoder.encode(entries), as: UTF8.self)
+    }
+}
+
 /// An organizer's extension of one unit's submission deadline, with the reason. The latest one applies.
 public struct DeadlineExtension: Sendable, Codable, Equatable, Identifiable {
     /// The id.

@@ -306,8 +306,6 @@ public struct DemoLoader: Sendable {
                         deadline: KaoheStorage.Day("\(assessment.year + 1)-01-20")!, reason: "单位主要负责人调整，申请延期一周",
                         createdBy: organizer?.id, createdAt: deps.now()), by: actor)
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
             // On time: in the days before the deadline; late: within the week's extension.
             let day = late ? "\(assessment.year + 1)-01-18" : "\(assessment.year + 1)-01-\(10 + position % 3)"
             let submittedAt =
@@ -316,7 +314,7 @@ public struct DemoLoader: Sendable {
                 Submission(
                     assessmentID: assessment.id, unitID: unit.id, number: 1, submittedAt: submittedAt, submittedBy: nil,
                     late: late, deadline: deadline,
-                    snapshot: String(decoding: try encoder.encode(entries), as: UTF8.self)),
+                    snapshot: try Submission.snapshot(of: entries)),
                 by: AuditActor(userID: nil, name: "\(unit.name)（演示）", reason: nil))
             submitted += 1
             if position == 0, let evaluator {

@@ -290,11 +290,11 @@ extension Operations {
     /// The status of a unit from its entries, submissions and review steps.
     static func status(entries: Int, submissions: [Submission], reviews: [ReviewAction]) -> SubmissionStatus {
         guard let last = submissions.last else { return entries == 0 ? .notStarted : .draft }
-        let states = Dictionary(grouping: reviews, by: \.itemID).mapValues(ItemReviewState.init)
-        let returned = states.values.filter { if case .returned = $0 { true } else { false } }.count
+        // Each item's latest step decides its state (as in ``ItemReviewState``).
+        let latest = Dictionary(grouping: reviews, by: \.itemID).compactMapValues(\.last)
+        let returned = latest.values.filter { $0.kind == .return }.count
         if returned > 0 { return .returned(items: returned) }
         // An item answered after the latest submission waits for the corrected self-assessment.
-        let latest = Dictionary(grouping: reviews, by: \.itemID).compactMapValues(\.last)
         if latest.values.contains(where: { $0.kind == .answer && $0.seq > last.seq }) { return .answered }
         return .submitted(late: submissions.first!.late)
     }
@@ -345,13 +345,8 @@ extension Operations {
         let acts = actsFor(unit, user: user)
         let canReview = try await mayReview(assessment, unit: unit.id, item: nil, user: user)
         // Scores: the evaluators' current ones for reviewers, the published ones for everybody once published.
-        let versions = try await store.publications(of: assessment.id)
-        var published: PublishedUnit?
-        if let latest = versions.last,
-            let full = try await store.publication(of: assessment.id, version: latest.version)
-        {
-            published = PublishedUnit.parse(full.results).first { $0.code == unit.code }
-        }
+        let (versions, latestResults) = try await latestPublication(assessment)
+        let published = latestResults.flatMap { PublishedUnit.parse($0).first { $0.code == unit.code } }
         var evaluatorResult: UnitResult?
         var explainer: Explainer?
         var sheet: FactSheet?
@@ -540,10 +535,7 @@ extension Operations {
         case .answered: break
         }
         let late = model.submissions.isEmpty && model.assessment.submissionDeadline.map { model.today > $0 } ?? false
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .secondsSince1970
-        let snapshot = String(decoding: try encoder.encode(model.items.compactMap(\.entry)), as: UTF8.self)
+        let snapshot = try Submission.snapshot(of: model.items.compactMap(\.entry))
         let submission = Submission(
             assessmentID: model.assessment.id, unitID: model.unit.id, number: model.submissions.count + 1,
             submittedAt: deps.now(), submittedBy: user.id, late: late || (model.submissions.first?.late ?? false),
@@ -614,7 +606,8 @@ extension Operations {
         let extensions = try await store.deadlineExtensions(of: assessment.id)
         let today = today()
         let scored = Dictionary(
-            try await scores(of: assessment).rows.map { ($0.unit.id, $0.result) }, uniquingKeysWith: { a, _ in a })
+            try await cachedScores(id, for: user).scores.rows.map { ($0.unit.id, $0.result) },
+            uniquingKeysWith: { a, _ in a })
         let rows = detail.units.sorted { $0.code < $1.code }.map { unit -> SubmissionRow in
             let mine = entries[unit.id] ?? []
             let subs = submissions[unit.id] ?? []
@@ -685,13 +678,17 @@ extension Operations {
 
     // MARK: Publication
 
-    /// The results of an assessment as a results document (every unit), for publishing.
-    func currentResults(_ assessment: Assessment) async throws -> String {
-        let scores = try await scores(of: assessment)
-        return String(
-            decoding: ResultsJSON.encode(
-                scheme: scores.scheme, units: scores.rows.map(\.input), results: scores.results, pretty: false),
-            as: UTF8.self)
+    /// The results of an assessment as a results document (every unit), for publishing: the cached document
+    /// of the current data version (`user` must see every unit, as managers do).
+    func currentResults(_ assessment: Assessment, for user: User) async throws -> String {
+        String(buffer: try await resultsDocument(assessment.id.rawValue, for: user))
+    }
+
+    /// The published versions (without results) and the results of the latest one, if any.
+    func latestPublication(_ assessment: Assessment) async throws -> (versions: [Publication], results: String?) {
+        let versions = try await store.publications(of: assessment.id)
+        guard let last = versions.last else { return (versions, nil) }
+        return (versions, try await store.publication(of: assessment.id, version: last.version)?.results)
     }
 
     /// Moves an assessment into 公示 or 定稿, publishing a version when the results are new: the first
@@ -707,12 +704,9 @@ extension Operations {
                 throw WebError.conflict("公示期至\(deadline)，公示期结束后才能定稿")
             }
         }
-        let results = try await currentResults(assessment)
-        let versions = try await store.publications(of: assessment.id)
-        var changed = true
-        if let last = versions.last, let full = try await store.publication(of: assessment.id, version: last.version) {
-            changed = full.results != results
-        }
+        let results = try await currentResults(assessment, for: user)
+        let (versions, published) = try await latestPublication(assessment)
+        let changed = published != results
         let actor = AuditActor.user(user, reason: reason.flatMap { $0.isEmpty ? nil : $0 })
         guard changed else { return try await store.transition(assessment.id, to: state, by: actor) }
         let note =
@@ -733,13 +727,9 @@ extension Operations {
             throw WebError.conflict("只有公示期间可以发布更正版本（当前为“\(assessment.state.displayName)”）")
         }
         guard !note.isEmpty else { throw WebError.badRequest("请填写“更正说明”") }
-        let results = try await currentResults(assessment)
-        let versions = try await store.publications(of: assessment.id)
-        if let last = versions.last, let full = try await store.publication(of: assessment.id, version: last.version),
-            full.results == results
-        {
-            throw WebError.conflict("当前结果与第\(last.version)版相同，无需发布新版本")
-        }
+        let results = try await currentResults(assessment, for: user)
+        let (versions, published) = try await latestPublication(assessment)
+        if published == results { throw WebError.conflict("当前结果与第\(versions.count)版相同，无需发布新版本") }
         let publication = Publication(
             assessmentID: assessment.id, version: versions.count + 1, state: .publicity, results: results, note: note,
             createdBy: user.id, createdAt: deps.now())
@@ -751,14 +741,12 @@ extension Operations {
     public func publicationsPage(_ id: String, for user: User) async throws -> PublicationsPage {
         let detail = try await assessmentDetail(id, for: user)
         let assessment = detail.assessment
-        let versions = try await store.publications(of: assessment.id)
+        let (versions, published) = try await latestPublication(assessment)
         var objections = try await store.objections(assessment: assessment.id, unit: nil)
         if user.seesOwnUnitOnly { objections = objections.filter { $0.unitID == user.unitID } }
         var changes = false
-        if user.can(.manageAssessments), assessment.state == .publicity, let last = versions.last,
-            let full = try await store.publication(of: assessment.id, version: last.version)
-        {
-            changes = try await currentResults(assessment) != full.results
+        if user.can(.manageAssessments), assessment.state == .publicity, let published {
+            changes = try await currentResults(assessment, for: user) != published
         }
         let units = try await store.units(in: assessment.organizationID)
         let users = try await store.users()
@@ -873,8 +861,7 @@ extension Operations {
         let answer = try form.required("answer", label: status == .rejected ? "不成立的理由" : "答复内容")
         var scoreAfter = objection.scoreBefore
         if status == .upheld {
-            let scores = try await scores(of: assessment)
-            let row = scores.rows.first { $0.unit.id == objection.unitID }
+            let row = try await cachedScores(id, for: user).scores.rows.first { $0.unit.id == objection.unitID }
             let item = row?.result.items.first { $0.itemID == objection.itemID }
             scoreAfter = item?.score.description
             if scoreAfter == objection.scoreBefore {
