@@ -65,62 +65,207 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
 
 /// Hands out one database connection at a time to a closure; the closure's queries all run on that connection.
 protocol ConnectionProvider: Sendable {
+    /// A connection that may write. SQLite: the single writer connection, so writes serialize in the process.
     func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    /// A connection for reading only. SQLite: one of several reader connections, which never wait for the
+    /// writer (WAL) and refuse any write (`query_only`); PostgreSQL: the same pool as writes.
+    func withReadConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
+        async throws -> R
     func shutdown() async
 }
 
-/// SQLite: one event loop, one connection, so writes are serialized inside the process.
+/// SQLite: one writer connection and a few reader connections on the same file, each statement run on a
+/// thread of the provider's own thread pool.
 final class SQLiteProvider: ConnectionProvider, @unchecked Sendable {
-    let group: MultiThreadedEventLoopGroup
-    let pool: EventLoopGroupConnectionPool<SQLiteConnectionSource>
-    let logger: Logger
+    let threadPool: NIOThreadPool
+    let writer: SQLiteConnectionSlots
+    let readers: SQLiteConnectionSlots
     let closing = ShutdownFlag()
-    let prepared = PreparedConnection()
 
-    /// Set on each new connection. WAL: readers never wait for the writer and a commit appends to the log
-    /// instead of rewriting pages; synchronous=NORMAL: the log is synced at checkpoints, not at every commit —
-    /// a commit survives a crash of the process, a power loss may undo the last commits but never corrupts
-    /// the file. busy_timeout: another process (`kaohe user add`, `audit verify`) waits instead of failing.
-    static let pragmas = ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"]
+    /// Set on the writer. WAL: readers never wait for the writer and a commit appends to the log instead of
+    /// rewriting pages; synchronous=NORMAL: the log is synced at checkpoints, not at every commit — a commit
+    /// survives a crash of the process, a power loss may undo the last commits but never corrupts the file.
+    /// busy_timeout: another process (`kaohe user add`, `audit verify`) waits instead of failing.
+    static let writerPragmas = [
+        "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON",
+    ]
+    /// Set on each reader: a write on a reader is a bug, and fails instead of taking the file's write lock.
+    static let readerPragmas = ["PRAGMA busy_timeout=5000", "PRAGMA query_only=ON"]
 
-    init(path: String, logger: Logger) {
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        self.logger = logger
-        let source = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true))
-        self.pool = EventLoopGroupConnectionPool(
-            source: source, maxConnectionsPerEventLoop: 1, requestTimeout: .seconds(30), logger: logger, on: group)
+    /// - Parameter readers: reader connections at most (opened on first demand).
+    init(path: String, logger: Logger, readers: Int = max(2, System.coreCount)) {
+        let threadPool = NIOThreadPool(numberOfThreads: readers + 1)
+        threadPool.start()
+        self.threadPool = threadPool
+        func opener(_ pragmas: [String]) -> @Sendable () async throws -> SQLiteConnection {
+            {
+                let connection = try await SQLiteConnection.open(
+                    storage: .file(path: path), threadPool: threadPool, logger: logger,
+                    on: MultiThreadedEventLoopGroup.singleton.any())
+                do {
+                    for pragma in pragmas { try await connection.query(pragma, []) { _ in } }
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                return connection
+            }
+        }
+        self.writer = SQLiteConnectionSlots(limit: 1, open: opener(Self.writerPragmas))
+        self.readers = SQLiteConnectionSlots(limit: readers, open: opener(Self.readerPragmas))
     }
 
     func withConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
     {
-        let connection = try await pool.requestConnection(logger: logger).get()
-        do {
-            if prepared.needsSetup(connection) {
-                for pragma in Self.pragmas {
-                    try await connection.sql(queryLogLevel: nil).raw(SQLQueryString(pragma)).run()
-                }
-                prepared.mark(connection)
-            }
-            let result = try await body(connection.sql(queryLogLevel: nil))
-            pool.releaseConnection(connection, logger: logger)
-            return result
-        } catch {
-            pool.releaseConnection(connection, logger: logger)
-            throw error
-        }
+        try await writer.with { try await body($0.sql(queryLogLevel: nil)) }
+    }
+
+    func withReadConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
+        async throws -> R
+    {
+        // Before the writer has set WAL mode on a new file, readers would wait for writers: open it first.
+        if writer.neverOpened { try await writer.with { _ in } }
+        return try await readers.with { try await body($0.sql(queryLogLevel: nil)) }
     }
 
     func shutdown() async {
         guard closing.begin() else { return }
-        try? await pool.shutdownAsync()
-        try? await group.shutdownGracefully()
+        await writer.close()
+        await readers.close()
+        try? await threadPool.shutdownGracefully()
     }
 
     /// A store dropped without ``shutdown()`` (e.g. after an error) still closes its connections.
     deinit {
         guard closing.begin() else { return }
-        let group = self.group
-        pool.shutdownGracefully { _ in group.shutdownGracefully { _ in } }
+        let (writer, readers, threadPool) = (self.writer, self.readers, self.threadPool)
+        Task {
+            await writer.close()
+            await readers.close()
+            try? await threadPool.shutdownGracefully()
+        }
+    }
+}
+
+/// Up to `limit` SQLite connections, opened on first demand, each lent to one caller at a time; callers
+/// beyond the limit wait in order. Lending an idle connection takes a lock, no thread hop.
+final class SQLiteConnectionSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private let limit: Int
+    private let open: @Sendable () async throws -> SQLiteConnection
+    private var idle: [SQLiteConnection] = []
+    private var opened = 0
+    private var everOpened = false
+    private var closed = false
+    /// Callers waiting for a connection; resumed with one, or with nil: a slot is free, open a connection.
+    private var waiters: [CheckedContinuation<SQLiteConnection?, any Error>] = []
+
+    init(limit: Int, open: @escaping @Sendable () async throws -> SQLiteConnection) {
+        self.limit = limit
+        self.open = open
+    }
+
+    /// True until a connection was opened successfully.
+    var neverOpened: Bool { lock.withLock { !everOpened } }
+
+    /// Runs `body` with a connection of its own.
+    func with<R>(_ body: (SQLiteConnection) async throws -> R) async throws -> R {
+        let connection = try await acquire()
+        do {
+            let result = try await body(connection)
+            release(connection)
+            return result
+        } catch {
+            release(connection)
+            throw error
+        }
+    }
+
+    private enum Next {
+        case ready(SQLiteConnection)
+        case openOne
+        case wait
+        case refused
+    }
+
+    private func acquire() async throws -> SQLiteConnection {
+        let next: Next = lock.withLock {
+            if closed { return .refused }
+            if let connection = idle.popLast() { return .ready(connection) }
+            if opened < limit {
+                opened += 1
+                return .openOne
+            }
+            return .wait
+        }
+        switch next {
+        case .ready(let connection): return connection
+        case .refused: throw StorageError.database("数据库连接已关闭")
+        case .openOne: return try await openCounted()
+        case .wait:
+            let handed = try await withCheckedThrowingContinuation { continuation in
+                let refused = lock.withLock {
+                    if closed { return true }
+                    waiters.append(continuation)
+                    return false
+                }
+                if refused { continuation.resume(throwing: StorageError.database("数据库连接已关闭")) }
+            }
+            if let handed { return handed }
+            return try await openCounted()
+        }
+    }
+
+    /// Opens a connection for a slot already counted in `opened`; gives the slot back when that fails.
+    private func openCounted() async throws -> SQLiteConnection {
+        do {
+            let connection = try await open()
+            lock.withLock { everOpened = true }
+            return connection
+        } catch {
+            freeSlot()
+            throw error
+        }
+    }
+
+    private func release(_ connection: SQLiteConnection) {
+        if connection.isClosed { return freeSlot() }
+        let (waiter, closeIt): (CheckedContinuation<SQLiteConnection?, any Error>?, Bool) = lock.withLock {
+            if closed {
+                opened -= 1
+                return (nil, true)
+            }
+            if !waiters.isEmpty { return (waiters.removeFirst(), false) }
+            idle.append(connection)
+            return (nil, false)
+        }
+        if closeIt { Task { try? await connection.close() } }
+        waiter?.resume(returning: connection)
+    }
+
+    /// A connection is gone: the first waiter, if any, may open a new one in its slot.
+    private func freeSlot() {
+        let waiter: CheckedContinuation<SQLiteConnection?, any Error>? = lock.withLock {
+            if !closed, !waiters.isEmpty { return waiters.removeFirst() }
+            opened -= 1
+            return nil
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// Closes the idle connections (those lent out close when given back) and refuses every waiter.
+    func close() async {
+        let (connections, refused) = lock.withLock {
+            closed = true
+            defer {
+                opened -= idle.count
+                idle = []
+                waiters = []
+            }
+            return (idle, waiters)
+        }
+        for waiter in refused { waiter.resume(throwing: StorageError.database("数据库连接已关闭")) }
+        for connection in connections { try? await connection.close() }
     }
 }
 
@@ -154,6 +299,12 @@ final class PostgresProvider: ConnectionProvider, @unchecked Sendable {
         }
     }
 
+    func withReadConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
+        async throws -> R
+    {
+        try await withConnection(body)
+    }
+
     func shutdown() async {
         guard closing.begin() else { return }
         try? await pool.shutdownAsync()
@@ -164,18 +315,6 @@ final class PostgresProvider: ConnectionProvider, @unchecked Sendable {
         guard closing.begin() else { return }
         pool.shutdownGracefully { _ in }
     }
-}
-
-/// The SQLite connection whose pragmas are set (the pool keeps one; a replacement is set up again).
-final class PreparedConnection: @unchecked Sendable {
-    private let lock = NSLock()
-    private weak var connection: SQLiteConnection?
-
-    /// True until ``mark(_:)`` was called with this connection.
-    func needsSetup(_ connection: SQLiteConnection) -> Bool { lock.withLock { self.connection !== connection } }
-
-    /// Records that `connection` is set up.
-    func mark(_ connection: SQLiteConnection) { lock.withLock { self.connection = connection } }
 }
 
 /// Makes shutdown happen once, whether from `shutdown()` or from `deinit`.
