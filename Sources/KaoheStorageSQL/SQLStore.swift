@@ -3,6 +3,14 @@ import KaoheStorage
 import Logging
 import SQLKit
 
+/// One audited change: what changed (`facts:…`, `finding:…`), how, and the values before and after.
+struct AuditChange: Sendable {
+    let entity: String
+    let action: String
+    let old: String?
+    let new: String?
+}
+
 /// The live ``KaoheStore`` on SQLKit. One SQL code path serves SQLite (embedded default) and PostgreSQL
 /// (production, several app instances on one database).
 public final class SQLStore: KaoheStore {
@@ -34,7 +42,7 @@ public final class SQLStore: KaoheStore {
     /// Runs one SQL statement as it is, outside the audited API. For maintenance and for tests that must
     /// change data behind the application's back (e.g. to prove the audit chain detects it).
     public func unsafeExecute(_ sql: String) async throws {
-        try await read { db in try await db.raw(SQLQueryString(sql)).run() }
+        try await write { db in try await db.raw(SQLQueryString(sql)).run() }
     }
 
     /// Closes all connections. Call once, when done.
@@ -48,7 +56,7 @@ public final class SQLStore: KaoheStore {
     /// Safe to run from several processes at once on PostgreSQL. Returns the names of those applied now.
     @discardableResult
     public func migrate(_ migrations: [Migration] = allMigrations) async throws -> [String] {
-        try await read { db in
+        try await write { db in
             try await db.raw(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (id BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
             ).run()
@@ -78,7 +86,7 @@ public final class SQLStore: KaoheStore {
 
     /// The ids of the migrations recorded as applied.
     public func appliedMigrationIDs() async throws -> Set<Int> {
-        try await read { db in
+        try await write { db in
             Set(
                 try await db.raw("SELECT id FROM schema_migrations").all().map {
                     try $0.decode(column: "id", as: Int.self)
@@ -88,9 +96,20 @@ public final class SQLStore: KaoheStore {
 
     // MARK: - Plumbing
 
+    /// Runs `body` on a connection that may write (outside a transaction: each statement commits alone).
+    func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await Self.mappingErrors { try await self.provider.withConnection(body) }
+    }
+
+    /// Runs `body`, which only reads, on a reader connection: on SQLite it neither waits for the writer nor
+    /// holds it up. Each statement sees what was committed when it started.
     func read<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await Self.mappingErrors { try await self.provider.withReadConnection(body) }
+    }
+
+    private static func mappingErrors<R>(_ body: () async throws -> R) async throws -> R {
         do {
-            return try await provider.withConnection(body)
+            return try await body()
         } catch let error as StorageError {
             throw error
         } catch let error as SQLStoreError {
@@ -101,7 +120,7 @@ public final class SQLStore: KaoheStore {
     }
 
     func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await read { db in
+        try await write { db in
             try await db.raw("BEGIN").run()
             do {
                 let result = try await body(db)
@@ -156,25 +175,46 @@ public final class SQLStore: KaoheStore {
     func audit(
         _ db: any SQLDatabase, _ actor: AuditActor, entity: String, action: String, old: String?, new: String?
     ) async throws -> Int {
+        try await audit(db, actor, [AuditChange(entity: entity, action: action, old: old, new: new)])[0]
+    }
+
+    /// Appends one audit row per change, in order, inside the caller's transaction: three statements
+    /// however many changes (the head moves by their number at once). Returns their sequence numbers.
+    @discardableResult
+    func audit(_ db: any SQLDatabase, _ actor: AuditActor, _ changes: [AuditChange]) async throws -> [Int] {
+        guard !changes.isEmpty else { return [] }
         guard
-            let head = try await db.raw("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").first()
+            let head = try await db.raw(
+                "UPDATE audit_head SET seq = seq + \(bind: changes.count) WHERE id = 1 RETURNING seq, hash"
+            ).first()
         else { throw StorageError.database("审计链头记录缺失（audit_head）") }
-        var entry = AuditEntry(
-            seq: try head.decode(column: "seq", as: Int.self), at: Self.date(Self.seconds(now())),
-            actorID: actor.userID,
-            actorName: actor.name, entity: entity, action: action, oldValue: old, newValue: new, reason: actor.reason,
-            prevHash: try head.decode(column: "hash", as: String.self), hash: "")
-        entry.hash = entry.expectedHash
-        try await db.raw("UPDATE audit_head SET hash = \(bind: entry.hash) WHERE id = 1").run()
+        let first = try head.decode(column: "seq", as: Int.self) - changes.count + 1
+        var previous = try head.decode(column: "hash", as: String.self)
+        let at = Self.date(Self.seconds(now()))
+        var rows: [SQLQueryString] = []
+        rows.reserveCapacity(changes.count)
+        for (offset, change) in changes.enumerated() {
+            var entry = AuditEntry(
+                seq: first + offset, at: at, actorID: actor.userID, actorName: actor.name, entity: change.entity,
+                action: change.action, oldValue: change.old, newValue: change.new, reason: actor.reason,
+                prevHash: previous, hash: "")
+            entry.hash = entry.expectedHash
+            previous = entry.hash
+            rows.append(
+                """
+                (\(bind: entry.seq), \(bind: Self.seconds(entry.at)), \(bind: entry.actorID?.rawValue), \(bind: entry.actorName),
+                \(bind: entry.entity), \(bind: entry.action), \(bind: entry.oldValue), \(bind: entry.newValue), \(bind: entry.reason),
+                \(bind: entry.prevHash), \(bind: entry.hash))
+                """)
+        }
+        try await db.raw("UPDATE audit_head SET hash = \(bind: previous) WHERE id = 1").run()
         try await db.raw(
             """
             INSERT INTO audit_log (seq, at, actor_id, actor_name, entity, action, old_value, new_value, reason, prev_hash, hash)
-            VALUES (\(bind: entry.seq), \(bind: Self.seconds(entry.at)), \(bind: entry.actorID?.rawValue), \(bind: entry.actorName),
-            \(bind: entry.entity), \(bind: entry.action), \(bind: entry.oldValue), \(bind: entry.newValue), \(bind: entry.reason),
-            \(bind: entry.prevHash), \(bind: entry.hash))
+            VALUES \(rows.joined(separator: ", "))
             """
         ).run()
-        return entry.seq
+        return Array(first..<(first + changes.count))
     }
 
     // MARK: - Row decoding
