@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
         // SHA-256 of uploaded evidence, streamed (BoringSSL's assembly; already built for PostgresNIO).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.9.0"..<"6.0.0"),
+        // gzip of large API responses (zlib; Debian: zlib1g-dev).
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // Pure scoring engine: value types, exact decimals, no I/O, no Foundation.
@@ -67,6 +69,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -86,6 +89,7 @@ let package = Package(
             dependencies: [
                 "KaoheWeb", "KaoheStorage", "KaoheStorageSQL", "KaoheCLI", "KaoheFormats", "KaoheEngine",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "KaoheExportTests", dependencies: ["KaoheExport"], swiftSettings: swiftSettings),

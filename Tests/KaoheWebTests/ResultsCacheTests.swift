@@ -1,3 +1,4 @@
+import CompressNIO
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -64,6 +65,56 @@ struct ResultsCacheTests {
             #expect(other == rescored.rows.first { $0.unit.code == "A01" }?.result.total.description)
             let reloaded = try await browser.get(SiteURL.results(.value(f.a)).path)
             #expect(reloaded.text.contains(#"<td class="total"><b>\#(other ?? "")</b>"#))
+        }
+    }
+
+    @Test("The results API: gzip when the client accepts it (the same document), 304 while nothing changed")
+    func compressedAndConditional() async throws {
+        let f = try await openFixture()
+        try await f.test { client in
+            let api = try await APIClient.login(client, "organizer")
+            #expect(try await api.call(.post, .api(.factsImport(.value(f.a))), raw: xinbeiDocument).status == .ok)
+            let results = SiteURL.api(.results(.value(f.a)))
+            let plain = try await api.call(.get, results)
+            #expect(plain.status == .ok && plain.headers[.contentEncoding] == nil)
+            #expect(plain.headers[.vary] == "Accept-Encoding" && plain.headers[.cacheControl] == "private, no-cache")
+            let etag = try #require(plain.headers[.eTag])
+            let version = try await f.store.dataVersion()
+            #expect(etag == "W/\"\(version)\"")
+
+            let packed = try await api.call(.get, results, headers: [.acceptEncoding: "br, gzip;q=0.8"])
+            #expect(packed.status == .ok && packed.headers[.contentEncoding] == "gzip")
+            #expect(packed.headers[.eTag] == etag)
+            var compressed = packed.body
+            #expect(compressed.readableBytes * 4 < plain.body.readableBytes)
+            #expect(String(buffer: try compressed.decompress(with: .gzip())) == plain.text)
+            // gzip refused with q=0, or not named: the plain document.
+            for refused in ["gzip;q=0, identity", "br", "gzipped"] {
+                let answer = try await api.call(.get, results, headers: [.acceptEncoding: refused])
+                #expect(answer.headers[.contentEncoding] == nil && answer.text == plain.text, "\(refused)")
+            }
+
+            // Nothing written since: 304 without a body, for the weak or the strong form of the tag.
+            for tag in [etag, String(etag.dropFirst(2)), "\"0\", \(etag)"] {
+                let unchanged = try await api.call(.get, results, headers: [.ifNoneMatch: tag])
+                #expect(unchanged.status == .notModified && unchanged.body.readableBytes == 0, "\(tag)")
+                #expect(unchanged.headers[.eTag] == etag)
+            }
+            // A save moves the version: the full document again, with a new tag.
+            let record = try #require(try await f.stored(f.unitA, "13"))
+            let url = SiteURL.api(.itemFacts(.value(f.a), .value(f.unitA.id), .value("13")))
+            let saved = try await api.call(
+                .put, url, raw: #"{"offline_cases":0}"#, headers: [.ifMatch: "\"\(record.version)\""])
+            #expect(saved.status == .ok)
+            let changed = try await api.call(.get, results, headers: [.ifNoneMatch: etag])
+            #expect(changed.status == .ok && changed.headers[.eTag] != etag)
+            #expect(try Self.total(changed, "A01") != Self.total(plain, "A01"))
+
+            // A unit reporter's document (its own unit) is not cached by clients: no tag, no store.
+            let reporter = try await APIClient.login(client, "reporter")
+            let own = try await reporter.call(.get, results, headers: [.acceptEncoding: "gzip", .ifNoneMatch: etag])
+            #expect(own.status == .ok && own.headers[.eTag] == nil && own.headers[.cacheControl] == "no-store")
+            #expect(own.headers[.contentEncoding] == nil && own.text.contains("A01") && !own.text.contains("B01"))
         }
     }
 

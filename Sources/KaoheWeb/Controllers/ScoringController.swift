@@ -181,13 +181,26 @@ struct APIScoringController {
                 try context.parameters.require("id"), json: String(buffer: buffer), by: user)
             return try JSONResponse.make(ImportResponse(imported: count))
         }
-        router.get(SiteURL.api(.results(.key)).routerPath) { _, context -> Response in
+        router.get(SiteURL.api(.results(.key)).routerPath) { request, context -> Response in
             let user = try context.require(.viewAssessments)
-            let document = try await Operations(deps).resultsDocument(try context.parameters.require("id"), for: user)
+            let (body, version, gzipped) = try await Operations(deps).resultsBody(
+                try context.parameters.require("id"), for: user, gzip: HTTPCompression.acceptsGzip(request))
             var headers = HTTPFields()
             headers[.contentType] = "application/json; charset=utf-8"
-            headers[.cacheControl] = "no-store"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: document))
+            headers[.vary] = "Accept-Encoding"
+            guard let version else {
+                headers[.cacheControl] = "no-store"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+            }
+            // Unchanged while nothing is written: clients may keep the document and ask again with If-None-Match.
+            let etag = "W/\"\(version)\""
+            headers[.cacheControl] = "private, no-cache"
+            headers[.eTag] = etag
+            if let match = request.headers[.ifNoneMatch], HTTPCompression.matches(match, version: version) {
+                return Response(status: .notModified, headers: headers)
+            }
+            if gzipped { headers[.contentEncoding] = "gzip" }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
         }
     }
 }

@@ -24,6 +24,8 @@ final class ResultsCache: @unchecked Sendable {
         let scores = Memo<AssessmentScores>()
         /// The results document (`kaohe score` JSON, pretty).
         let json = Memo<ByteBuffer>()
+        /// The results document, gzip-compressed.
+        let gzipJSON = Memo<ByteBuffer>()
         /// The ranking tables of the results page.
         let tables = Memo<ByteBuffer>()
         fileprivate var used: UInt64 = 0

@@ -374,6 +374,19 @@ extension Operations {
         return try await entry.json.value { Self.encodeResults(scores) }
     }
 
+    /// The results document as the API sends it: for users who see every unit, with the data version it was
+    /// read at (for the ETag) and gzip-compressed when `gzip` (both encodings made once per data version);
+    /// for users who see their own unit only (a small document), as it is and without a version.
+    public func resultsBody(_ id: String, for user: User, gzip: Bool) async throws -> (
+        body: ByteBuffer, version: Int?, gzipped: Bool
+    ) {
+        if user.seesOwnUnitOnly { return (try await resultsDocument(id, for: user), nil, false) }
+        let (entry, scores) = try await cachedScores(id, for: user)
+        let json = try await entry.json.value { Self.encodeResults(scores) }
+        guard gzip else { return (json, entry.version, false) }
+        return (try await entry.gzipJSON.value { try HTTPCompression.gzip(json) }, entry.version, true)
+    }
+
     static func encodeResults(_ scores: AssessmentScores) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(scores.rows.count * 4096 + 256)
