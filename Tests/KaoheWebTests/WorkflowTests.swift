@@ -153,6 +153,10 @@ struct WorkflowTests {
             #expect(try await f.store.publications(of: w.a).map(\.version) == [1])
             let published = try await reporter.get(w.selfPath(f.unitA))
             #expect(published.text.contains("公示得分："))
+            let publishedScores = { (page: TestResponse) in
+                page.text.matches(of: #/class="published-score">([^<]+)</span>/#).map { String($0.output.1) }
+            }
+            #expect(publishedScores(published).contains("10"))
             // During 公示 the unit objects to 2.1 with a file (multipart); without a text nothing is kept.
             let objectionsPath = SiteURL.unitObjections(.value(w.a), .value(f.unitA.id)).path(query: [
                 ("_csrf", reporter.csrf)
@@ -201,6 +205,10 @@ struct WorkflowTests {
             let versions = try await f.store.publications(of: w.a)
             #expect(versions.map(\.version) == [1, 2])
             #expect(versions.last?.note.contains("10 → 15") == true)
+            // The unit's page shows the scores of the new version (a kept parse of version 1 is not reused).
+            let republished = publishedScores(try await reporter.get(w.selfPath(f.unitA)))
+            #expect(republished.contains("15") && republished != publishedScores(published))
+            #expect(republished.count == publishedScores(published).count)
             let compare = try await reporter.get(
                 SiteURL.publicationCompare(.value(w.a)).path(query: [("a", "1"), ("b", "2")]))
             #expect(compare.status == .ok)

@@ -105,3 +105,48 @@ final class Memo<Value: Sendable>: @unchecked Sendable {
         }
     }
 }
+
+/// Published versions by unit code, parsed once: a version never changes after it is written, so an entry
+/// stays valid for as long as it is kept (per store object, like ``ResultsCache``).
+final class PublishedVersions: @unchecked Sendable {
+    /// The process-wide cache.
+    static let shared = PublishedVersions()
+    /// Versions kept at most; the least recently used goes first.
+    static let capacity = 8
+
+    private final class Entry: @unchecked Sendable {
+        weak var store: AnyObject?
+        let units = Memo<[String: PublishedUnit]>()
+        var used: UInt64 = 0
+
+        init(store: AnyObject) { self.store = store }
+    }
+
+    private let lock = NSLock()
+    private var entries: [String: Entry] = [:]
+    private var clock: UInt64 = 0
+
+    /// The units of `version` of `assessment` by code; `load` reads the version when it is not kept.
+    func units(
+        _ assessment: AssessmentID, version: Int, store: any KaoheStore,
+        load: @escaping @Sendable () async throws -> [String: PublishedUnit]
+    ) async throws -> [String: PublishedUnit] {
+        let object = store as AnyObject
+        let key = "\(ObjectIdentifier(object).hashValue)/\(assessment.rawValue)/\(version)"
+        let entry = lock.withLock {
+            clock += 1
+            if let entry = entries[key], entry.store === object {
+                entry.used = clock
+                return entry
+            }
+            let entry = Entry(store: object)
+            entry.used = clock
+            entries[key] = entry
+            if entries.count > Self.capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
+                entries[oldest] = nil
+            }
+            return entry
+        }
+        return try await entry.units.value(load)
+    }
+}

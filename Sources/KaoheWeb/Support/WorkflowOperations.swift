@@ -345,8 +345,11 @@ extension Operations {
         let acts = actsFor(unit, user: user)
         let canReview = try await mayReview(assessment, unit: unit.id, item: nil, user: user)
         // Scores: the evaluators' current ones for reviewers, the published ones for everybody once published.
-        let (versions, latestResults) = try await latestPublication(assessment)
-        let published = latestResults.flatMap { PublishedUnit.parse($0).first { $0.code == unit.code } }
+        let versions = try await store.publications(of: assessment.id)
+        var published: PublishedUnit?
+        if let latest = versions.last {
+            published = try await publishedUnits(assessment.id, version: latest.version)[unit.code]
+        }
         var evaluatorResult: UnitResult?
         var explainer: Explainer?
         var sheet: FactSheet?
@@ -689,6 +692,15 @@ extension Operations {
         let versions = try await store.publications(of: assessment.id)
         guard let last = versions.last else { return (versions, nil) }
         return (versions, try await store.publication(of: assessment.id, version: last.version)?.results)
+    }
+
+    /// The units of one published version by code, read and parsed once per version (versions never change).
+    func publishedUnits(_ assessment: AssessmentID, version: Int) async throws -> [String: PublishedUnit] {
+        try await PublishedVersions.shared.units(assessment, version: version, store: store) { [store] in
+            guard let publication = try await store.publication(of: assessment, version: version) else { return [:] }
+            return Dictionary(
+                PublishedUnit.parse(publication.results).map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+        }
     }
 
     /// Moves an assessment into 公示 or 定稿, publishing a version when the results are new: the first
