@@ -10,7 +10,7 @@ public struct KaoheCommand: AsyncParsableCommand {
         abstract: "考核：政务服务绩效考核平台（评分引擎、方案与命令行）",
         subcommands: [
             SchemesCommand.self, DescribeCommand.self, ScoreCommand.self, ValidateCommand.self, ServeCommand.self,
-            MigrateCommand.self, UserCommand.self, AuditCommand.self, DemoCommand.self,
+            MigrateCommand.self, UserCommand.self, AuditCommand.self, EvidenceCommand.self, DemoCommand.self,
         ]
     )
     public init() {}

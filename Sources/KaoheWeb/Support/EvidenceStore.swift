@@ -253,3 +253,49 @@ public final class StagedEvidence: @unchecked Sendable {
         unlink(temporaryPath)
     }
 }
+
+/// What `kaohe evidence check` finds: files that records name but the store lacks, and files no record names.
+public struct EvidenceCheck: Sendable, Equatable {
+    /// Digests named by evidence records whose file is missing from the store (a damaged store).
+    public var missing: [String]
+    /// Files no evidence record names (left by an upload whose record failed), with their sizes.
+    public var unreferenced: [(sha256: String, bytes: Int)]
+    /// Of those, the ones removed (only when asked, and only those older than the given age).
+    public var removed: [String]
+    /// Blobs in the store.
+    public var stored: Int
+
+    public static func == (lhs: EvidenceCheck, rhs: EvidenceCheck) -> Bool {
+        lhs.missing == rhs.missing && lhs.unreferenced.map(\.sha256) == rhs.unreferenced.map(\.sha256)
+            && lhs.unreferenced.map(\.bytes) == rhs.unreferenced.map(\.bytes) && lhs.removed == rhs.removed
+            && lhs.stored == rhs.stored
+    }
+}
+
+extension EvidenceStore {
+    /// Compares the store with the digests evidence records name (withdrawn ones included: their files are
+    /// kept). With `removeOlderThan`, deletes the unreferenced files not modified for that long — younger
+    /// ones may belong to an upload whose record is being written right now, by this or another instance.
+    public func check(referenced: Set<String>, removeOlderThan: TimeInterval? = nil, now: Date = Date()) throws
+        -> EvidenceCheck
+    {
+        let blobs = self.blobs()
+        let present = Set(blobs)
+        var result = EvidenceCheck(
+            missing: referenced.subtracting(present).sorted(), unreferenced: [], removed: [], stored: blobs.count)
+        for digest in blobs where !referenced.contains(digest) {
+            let path = try path(for: digest)
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            result.unreferenced.append((digest, Int(info.st_size)))
+            guard let age = removeOlderThan else { continue }
+            let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
+            guard now.timeIntervalSince(modified) >= age else { continue }
+            guard unlink(path) == 0 else {
+                throw EvidenceStoreError.io("无法删除 \(path)：\(String(cString: strerror(errno)))")
+            }
+            result.removed.append(digest)
+        }
+        return result
+    }
+}
