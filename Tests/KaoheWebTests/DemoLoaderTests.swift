@@ -137,7 +137,7 @@ struct DemoLoaderTests {
     @Test("kaohe demo loads into the data directory once; a second run leaves it as it is")
     func demoCommand() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kaohe-demo-\(UUID().uuidString)").path
-        var first = try #require(try KaoheCommand.parseAsRoot(["demo", "--data-dir", dir]) as? DemoCommand)
+        let first = try #require(try KaoheCommand.parseAsRoot(["demo", "--data-dir", dir]) as? DemoCommand)
         try await first.run()
         let path = dir + "/kaohe.sqlite"
         var store = try SQLStore(location: .sqlite(path: path))
@@ -145,7 +145,7 @@ struct DemoLoaderTests {
         #expect(try await store.assessments().count == 4)
         #expect(try await store.user(username: "admin") != nil)  // first start: the administrator too
         await store.shutdown()
-        var second = try #require(try KaoheCommand.parseAsRoot(["demo", "--data-dir", dir]) as? DemoCommand)
+        let second = try #require(try KaoheCommand.parseAsRoot(["demo", "--data-dir", dir]) as? DemoCommand)
         try await second.run()
         store = try SQLStore(location: .sqlite(path: path))
         #expect(try await store.auditLog(entityPrefix: nil, limit: 100_000).count == count)

@@ -267,7 +267,7 @@ struct EvidenceTests {
     func sniffer() throws {
         func sniff(_ bytes: [UInt8]) throws -> SniffResult {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("sniff-\(UUID().uuidString)").path
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
             defer { try? FileManager.default.removeItem(atPath: path) }
             return ContentSniffer.sniff(
                 path: path, size: bytes.count, head: Array(bytes.prefix(ContentSniffer.headLength)))
@@ -387,8 +387,8 @@ struct EvidenceTests {
             w.expectClean(blobs: 0)
             // Stale temporary files of a crashed run are removed on start; fresh ones (other instances) stay.
             let old = w.evidence.temporaryDirectory + "/old.part", fresh = w.evidence.temporaryDirectory + "/fresh.part"
-            FileManager.default.createFile(atPath: old, contents: Data([1]))
-            FileManager.default.createFile(atPath: fresh, contents: Data([2]))
+            _ = FileManager.default.createFile(atPath: old, contents: Data([1]))
+            _ = FileManager.default.createFile(atPath: fresh, contents: Data([2]))
             try FileManager.default.setAttributes(
                 [.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: old)
             #expect(try w.evidence.prepare() == 1)
@@ -517,7 +517,7 @@ struct EvidenceTests {
             let bytes = Array(zip.body.readableBytesView)
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("pkg-\(UUID().uuidString).zip")
                 .path
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
             defer { try? FileManager.default.removeItem(atPath: path) }
             guard case .success(let entries) = ContentSniffer.zipDirectory(path: path, size: bytes.count) else {
                 Issue.record("the package is not a readable ZIP")
