@@ -51,17 +51,8 @@ extension Operations {
     public func unitScoring(_ id: String, unit unitText: String, for user: User) async throws -> UnitScoring {
         let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
         let scheme = try await self.scheme(of: assessment)
+        let (records, findings, facts, result) = try await score(unit, of: assessment, scheme: scheme)
         let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
-        if !scheme.unitTypes.isEmpty && unitType == nil {
-            let known = scheme.unitTypes.map(\.name).joined(separator: "、")
-            throw WebError.badRequest("单位“\(unit.name)”的类型“\(unit.type.displayName)”不属于方案的单位类型（\(known)），无法评分")
-        }
-        let records = try await store.facts(assessment: assessment.id, unit: unit.id)
-        let findings = try await store.findings(assessment: assessment.id, unit: unit.id, item: nil)
-        let facts = FactsAssembly.assemble(records: records, findings: findings, scheme: scheme)
-        let input = UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: facts.sheet)
-        let context = try ScoringCatalog.context(of: assessment, scheme: scheme)
-        let result = Engine.score(units: [input], scheme: scheme, context: context)[0]
         let groups = ScoreGroup.all(in: scheme, unitType: unitType)
         var editable = Set<String>()
         var lockedReason: String?
@@ -89,6 +80,24 @@ extension Operations {
             userNames: Dictionary(users.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a }))
         scoring.history = history
         return scoring
+    }
+
+    /// One unit scored alone from its stored facts and findings (callers have checked who may see it);
+    /// refused when the unit's type is not one of the scheme's.
+    func score(_ unit: AssessedUnit, of assessment: Assessment, scheme: Scheme) async throws -> (
+        records: [FactsRecord], findings: [Finding], facts: AssembledFacts, result: UnitResult
+    ) {
+        let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
+        if !scheme.unitTypes.isEmpty && unitType == nil {
+            let known = scheme.unitTypes.map(\.name).joined(separator: "、")
+            throw WebError.badRequest("单位“\(unit.name)”的类型“\(unit.type.displayName)”不属于方案的单位类型（\(known)），无法评分")
+        }
+        let records = try await store.facts(assessment: assessment.id, unit: unit.id)
+        let findings = try await store.findings(assessment: assessment.id, unit: unit.id, item: nil)
+        let facts = FactsAssembly.assemble(records: records, findings: findings, scheme: scheme)
+        let input = UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: facts.sheet)
+        let context = try ScoringCatalog.context(of: assessment, scheme: scheme)
+        return (records, findings, facts, Engine.score(units: [input], scheme: scheme, context: context)[0])
     }
 
     /// Saves one group's facts from a submitted form over `version`. Values are checked by the engine's

@@ -354,10 +354,10 @@ extension Operations {
         var explainer: Explainer?
         var sheet: FactSheet?
         if canReview || user.can(.recordFacts) {
-            let scoring = try await unitScoring(id, unit: unitText, for: user)
-            evaluatorResult = scoring.result
+            let scored = try await score(unit, of: assessment, scheme: scheme)
+            evaluatorResult = scored.result
             explainer = Explainer(scheme: scheme)
-            sheet = scoring.facts.sheet
+            sheet = scored.facts.sheet
         }
         let objections = Dictionary(
             grouping: try await store.objections(assessment: assessment.id, unit: unit.id), by: \.itemID)
