@@ -82,6 +82,9 @@ public final class FailingStore: KaoheStore, @unchecked Sendable {
     public func auditLog(scope: String, limit: Int) async throws -> [AuditEntry] { throw fail() }
     public func verifyAudit() async throws -> AuditVerification { throw fail() }
     public func dataVersion() async throws -> Int { throw fail() }
+    public func auditEntities(after version: Int, upTo newer: Int, limit: Int) async throws -> [String]? {
+        throw fail()
+    }
     public func enrolledUnit(_ unit: UnitID, in assessment: AssessmentID) async throws -> AssessedUnit? {
         throw fail()
     }

@@ -119,6 +119,9 @@ public protocol KaoheStore: WorkflowStore {
     /// own transaction. Read it before reading data: while it is unchanged nothing was written, by this
     /// process or any other on the same database (for caches).
     func dataVersion() async throws -> Int
+    /// What was written between two data versions: the entity of each audit row after `version` up to and
+    /// including `newer`, in order; nil when there are more than `limit` (for caches that catch up).
+    func auditEntities(after version: Int, upTo newer: Int, limit: Int) async throws -> [String]?
 }
 
 extension AuditVerification {

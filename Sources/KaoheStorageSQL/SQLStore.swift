@@ -158,6 +158,18 @@ public final class SQLStore: KaoheStore {
         }
     }
 
+    public func auditEntities(after version: Int, upTo newer: Int, limit: Int) async throws -> [String]? {
+        let entities = try await read { db in
+            try await db.raw(
+                """
+                SELECT entity FROM audit_log WHERE seq > \(bind: version) AND seq <= \(bind: newer)
+                ORDER BY seq LIMIT \(bind: limit + 1)
+                """
+            ).all().map { try $0.decode(column: "entity", as: String.self) }
+        }
+        return entities.count > limit ? nil : entities
+    }
+
     public func enrolledUnit(_ unit: UnitID, in assessment: AssessmentID) async throws -> AssessedUnit? {
         try await read { db in
             try await db.raw(

@@ -68,6 +68,77 @@ struct ResultsCacheTests {
         }
     }
 
+    @Test("After writes only the units written are scored again, and the results equal scoring every unit")
+    func rescoresChangedUnits() async throws {
+        let f = try await openFixture()
+        let organizer = try #require(f.users[.organizer])
+        let operations = Operations(f.deps)
+        @Sendable func cached() async throws -> AssessmentScores {
+            try await operations.cachedScores(f.a.rawValue, for: organizer).scores
+        }
+        @Sendable func expectFull(_ scores: AssessmentScores, _ comment: Comment) async throws {
+            let full = try await operations.scores(of: try #require(try await f.store.assessment(f.a)))
+            #expect(scores.results == full.results, comment)
+            #expect(scores.rows.map(\.problems) == full.rows.map(\.problems), comment)
+            #expect(
+                String(buffer: Operations.encodeResults(scores)) == String(buffer: Operations.encodeResults(full)),
+                comment)
+        }
+        try await f.test { client in
+            let api = try await APIClient.login(client, "organizer")
+            #expect(try await api.call(.post, .api(.factsImport(.value(f.a))), raw: xinbeiDocument).status == .ok)
+            let first = try await cached()
+            #expect(first.rescored == nil)  // the first time every unit is scored
+
+            // A's facts: A is scored again, and A01 moves from first to second place.
+            let record = try #require(try await f.stored(f.unitA, "13"))
+            _ = try await f.store.saveFacts(
+                assessment: f.a, unit: f.unitA.id, item: "13", json: #"{"offline_cases":40}"#,
+                expectedVersion: record.version, by: .system)
+            let afterSave = try await cached()
+            #expect(afterSave.rescored == [f.unitA.id])
+            try await expectFull(afterSave, "after a facts save")
+
+            // A finding of B, then a write that scores do not depend on (an API token).
+            try await f.store.addFinding(
+                Finding(
+                    assessmentID: f.a, unitID: f.unitB.id, itemID: "3", factName: "late", date: Day("2023-05-04")!,
+                    note: "逾期办结"),
+                by: .system)
+            let afterFinding = try await cached()
+            #expect(afterFinding.rescored == [f.unitB.id])
+            try await expectFull(afterFinding, "after a finding")
+            try await f.store.createAPIToken(
+                APIToken(
+                    tokenHash: String(repeating: "0", count: 64), userID: organizer.id, name: "测试",
+                    createdAt: Date(), expiresAt: Date().addingTimeInterval(3600)),
+                by: .system)
+            let afterToken = try await cached()
+            #expect(afterToken.rescored == [])
+            try await expectFull(afterToken, "after an unrelated write")
+
+            // The assessment's parameters: every unit is scored again.
+            _ = try await f.store.setParameters(f.a, json: nil, by: .system)
+            let afterParameters = try await cached()
+            #expect(afterParameters.rescored == nil)
+            try await expectFull(afterParameters, "after parameters")
+        }
+    }
+
+    @Test("Which writes change which scores, by audit entity")
+    func dependencies() {
+        let a = AssessmentID("a1")
+        #expect(ScoreDependency.of("facts:a1/u1/13", in: a) == .unit(UnitID("u1")))
+        #expect(ScoreDependency.of("finding:a1/u2/3", in: a) == .unit(UnitID("u2")))
+        #expect(ScoreDependency.of("facts:a2/u1/13", in: a) == .none)
+        for unrelated in ["self:a1/u1/3", "evidence:e1", "review:a1/u1", "objection:o1", "user:x", "workflow:a1/u1"] {
+            #expect(ScoreDependency.of(unrelated, in: a) == .none, "\(unrelated)")
+        }
+        for everything in ["assessment:a1", "unit:u1", "scheme:s", "organization:o", "facts:a1", "something", "new:x"] {
+            #expect(ScoreDependency.of(everything, in: a) == .everything, "\(everything)")
+        }
+    }
+
     @Test("The results API: gzip when the client accepts it (the same document), 304 while nothing changed")
     func compressedAndConditional() async throws {
         let f = try await openFixture()

@@ -29,10 +29,22 @@ final class ResultsCache: @unchecked Sendable {
         /// The ranking tables of the results page.
         let tables = Memo<ByteBuffer>()
         fileprivate var used: UInt64 = 0
+        private let lock = NSLock()
+        private var kept: (version: Int, scores: AssessmentScores)?
 
-        init(store: AnyObject, version: Int) {
+        init(store: AnyObject, version: Int, basis: (version: Int, scores: AssessmentScores)? = nil) {
             self.store = store
             self.version = version
+            self.kept = basis
+        }
+
+        /// The scores of the entry this one replaced, at their older version, until taken: what this
+        /// entry's scores may be brought up to date from.
+        func takeBasis() -> (version: Int, scores: AssessmentScores)? {
+            lock.withLock {
+                defer { kept = nil }
+                return kept
+            }
         }
     }
 
@@ -47,14 +59,16 @@ final class ResultsCache: @unchecked Sendable {
         let key = Self.key(assessment, object)
         return lock.withLock {
             clock += 1
+            var basis: (version: Int, scores: AssessmentScores)?
             if let entry = entries[key], entry.store === object {
                 if entry.version == version {
                     entry.used = clock
                     return entry
                 }
                 if entry.version > version { return Entry(store: object, version: version) }
+                basis = entry.scores.current.map { (entry.version, $0) }
             }
-            let entry = Entry(store: object, version: version)
+            let entry = Entry(store: object, version: version, basis: basis)
             entry.used = clock
             entries[key] = entry
             if entries.count > Self.capacity,
@@ -88,6 +102,10 @@ final class ResultsCache: @unchecked Sendable {
 final class Memo<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var task: Task<Value, any Error>?
+    private var computed: Value?
+
+    /// The value if it has been computed, without waiting or computing.
+    var current: Value? { lock.withLock { computed } }
 
     /// The value, computing it with `make` when nobody has yet.
     func value(_ make: @escaping @Sendable () async throws -> Value) async throws -> Value {
@@ -98,7 +116,9 @@ final class Memo<Value: Sendable>: @unchecked Sendable {
             return task
         }
         do {
-            return try await task.value
+            let value = try await task.value
+            lock.withLock { if self.task == task { computed = value } }
+            return value
         } catch {
             lock.withLock { if self.task == task { self.task = nil } }
             throw error

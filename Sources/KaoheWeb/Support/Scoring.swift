@@ -261,6 +261,8 @@ public struct AssessmentScores: Sendable {
     public var rows: [Row]
     /// Enrolled units whose type is none of the scheme's unit types (not scored).
     public var unscorable: [AssessedUnit]
+    /// The units scored again over the scores of an older data version (nil: every unit was scored).
+    public var rescored: Set<UnitID>?
 
     /// The unit groups, each ranked on its own as the engine and `kaohe score` rank them: the scheme's unit
     /// types, or when it has none one group of all units.
@@ -279,6 +281,32 @@ public struct AssessmentScores: Sendable {
 
     /// The results in the order of `rows`.
     public var results: [UnitResult] { rows.map(\.result) }
+}
+
+/// What one audited write can change in an assessment's scores, judged by its audit entity.
+enum ScoreDependency: Equatable {
+    /// Nothing (another assessment's facts, self-assessments, evidence, review steps, objections,
+    /// submissions, deadlines, publications, accounts).
+    case none
+    /// One unit's score: its facts or findings in this assessment.
+    case unit(UnitID)
+    /// Possibly every score: the assessment, units, organizations, schemes, or a kind not known here.
+    case everything
+
+    /// Kinds of writes that never change a score (their effect on facts is audited as `facts:` on its own).
+    static let unrelated: Set<Substring> = [
+        "self", "evidence", "review", "objection", "submission", "workflow", "publication", "user",
+    ]
+
+    static func of(_ entity: String, in assessment: AssessmentID) -> ScoreDependency {
+        guard let colon = entity.firstIndex(of: ":") else { return .everything }
+        let kind = entity[..<colon]
+        if unrelated.contains(kind) { return .none }
+        guard kind == "facts" || kind == "finding" else { return .everything }
+        let path = entity[entity.index(after: colon)...].split(separator: "/", omittingEmptySubsequences: false)
+        guard path.count >= 2 else { return .everything }
+        return path[0] == assessment.rawValue ? .unit(UnitID(String(path[1]))) : .none
+    }
 }
 
 extension Operations {
@@ -326,6 +354,52 @@ extension Operations {
         return AssessmentScores(assessment: assessment, scheme: scheme, rows: rows, unscorable: unscorable)
     }
 
+    /// `previous` (the scores at data version `old`) brought up to `new` by scoring again only the units
+    /// whose facts or findings were written in between, then ranking all; nil when anything else that
+    /// scores depend on may have changed (the assessment, its enrolments or parameters, units, schemes, an
+    /// unknown kind of write, or too many writes), so that the caller scores every unit.
+    func rescored(_ previous: AssessmentScores, from old: Int, to new: Int, _ assessment: Assessment) async throws
+        -> AssessmentScores?
+    {
+        guard previous.assessment == assessment,
+            let entities = try await store.auditEntities(after: old, upTo: new, limit: Self.rescoreLimit)
+        else { return nil }
+        var changed = Set<UnitID>()
+        for entity in entities {
+            switch ScoreDependency.of(entity, in: assessment.id) {
+            case .unit(let unit): changed.insert(unit)
+            case .none: continue
+            case .everything: return nil
+            }
+        }
+        guard changed.count <= Self.rescoreLimit / 10 else { return nil }
+        var updated = previous
+        updated.rescored = changed
+        guard !changed.isEmpty else { return updated }
+        let context = try ScoringCatalog.context(of: assessment, scheme: previous.scheme)
+        for unitID in changed {
+            // A unit not among the scored rows (not enrolled, or of no scheme type) has no score to update.
+            guard let index = updated.rows.firstIndex(where: { $0.unit.id == unitID }) else { continue }
+            let unit = updated.rows[index].unit
+            let assembled = FactsAssembly.assemble(
+                records: try await store.facts(assessment: assessment.id, unit: unitID),
+                findings: try await store.findings(assessment: assessment.id, unit: unitID, item: nil),
+                scheme: previous.scheme)
+            let input = UnitInput(
+                id: unit.code, name: unit.name, unitType: updated.rows[index].input.unitType, facts: assembled.sheet)
+            updated.rows[index].input = input
+            updated.rows[index].result = Engine.score(input, scheme: previous.scheme, context: context)
+            updated.rows[index].problems = assembled.problems
+        }
+        var results = updated.rows.map(\.result)
+        Engine.rank(&results)
+        for index in updated.rows.indices { updated.rows[index].result = results[index] }
+        return updated
+    }
+
+    /// Writes read at most between two data versions before every unit is scored again instead.
+    static let rescoreLimit = 1000
+
     /// The scores of an assessment as far as the user may see them (reporters: their own unit only), from the
     /// results cache while nothing was written to the database.
     public func visibleScores(_ id: String, for user: User) async throws -> AssessmentScores {
@@ -352,6 +426,11 @@ extension Operations {
             let scores = try await entry.scores.value {
                 guard let assessment = try await self.store.assessment(assessmentID) else {
                     throw WebError.notFound("考核 \(id)")
+                }
+                if let basis = entry.takeBasis(),
+                    let updated = try await self.rescored(basis.scores, from: basis.version, to: version, assessment)
+                {
+                    return updated
                 }
                 return try await self.scores(of: assessment)
             }
