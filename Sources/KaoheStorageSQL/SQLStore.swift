@@ -11,6 +11,17 @@ struct AuditChange: Sendable {
     let new: String?
 }
 
+/// The audit chain head last written by this store: sequence number and hash, or nil.
+final class ChainHead: @unchecked Sendable {
+    private let lock = NSLock()
+    private var head: (seq: Int, hash: String)?
+
+    var current: (seq: Int, hash: String)? {
+        get { lock.withLock { head } }
+        set { lock.withLock { head = newValue } }
+    }
+}
+
 /// The live ``KaoheStore`` on SQLKit. One SQL code path serves SQLite (embedded default) and PostgreSQL
 /// (production, several app instances on one database).
 public final class SQLStore: KaoheStore {
@@ -19,6 +30,8 @@ public final class SQLStore: KaoheStore {
     public let location: DatabaseLocation
     /// The clock used for audit times and record times.
     let now: @Sendable () -> Date
+    /// The audit chain head as this store last moved it (a guess that saves a statement; see `audit`).
+    let chainHead = ChainHead()
 
     /// Opens (without migrating) the database at `location`. SQLite files and their folders are created when missing.
     ///
@@ -121,7 +134,10 @@ public final class SQLStore: KaoheStore {
 
     func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await write { db in
-            try await db.raw("BEGIN").run()
+            // SQLite: take the write lock at once, so that a writer in another process (a command, a second
+            // store on the file) makes this one wait (busy_timeout) instead of failing when a read-started
+            // transaction tries to write. PostgreSQL locks rows as it writes.
+            try await db.raw(db.dialect.name == "sqlite" ? "BEGIN IMMEDIATE" : "BEGIN").run()
             do {
                 let result = try await body(db)
                 try await db.raw("COMMIT").run()
@@ -190,26 +206,57 @@ public final class SQLStore: KaoheStore {
         try await audit(db, actor, [AuditChange(entity: entity, action: action, old: old, new: new)])[0]
     }
 
-    /// Appends one audit row per change, in order, inside the caller's transaction: three statements
-    /// however many changes (the head moves by their number at once). Returns their sequence numbers.
+    /// Appends one audit row per change, in order, inside the caller's transaction, and returns their
+    /// sequence numbers. Usually two statements however many changes: the head this store moved last is
+    /// moved again only if it is still there (one conditional UPDATE), then the rows are inserted. When
+    /// anything else moved the head since — another instance, a command, a rolled-back transaction — that
+    /// UPDATE matches nothing and the head is read and moved under its row lock instead (three statements).
     @discardableResult
     func audit(_ db: any SQLDatabase, _ actor: AuditActor, _ changes: [AuditChange]) async throws -> [Int] {
         guard !changes.isEmpty else { return [] }
+        let at = Self.date(Self.seconds(now()))
+        if let known = chainHead.current {
+            let (rows, last) = Self.chain(changes, after: known, actor: actor, at: at)
+            let moved = try await db.raw(
+                """
+                UPDATE audit_head SET seq = \(bind: known.seq + changes.count), hash = \(bind: last)
+                WHERE id = 1 AND seq = \(bind: known.seq) AND hash = \(bind: known.hash) RETURNING seq
+                """
+            ).first()
+            if moved != nil {
+                try await Self.insertAudit(rows, db)
+                chainHead.current = (known.seq + changes.count, last)
+                return Array((known.seq + 1)...(known.seq + changes.count))
+            }
+        }
         guard
-            let head = try await db.raw(
+            let row = try await db.raw(
                 "UPDATE audit_head SET seq = seq + \(bind: changes.count) WHERE id = 1 RETURNING seq, hash"
             ).first()
         else { throw StorageError.database("审计链头记录缺失（audit_head）") }
-        let first = try head.decode(column: "seq", as: Int.self) - changes.count + 1
-        var previous = try head.decode(column: "hash", as: String.self)
-        let at = Self.date(Self.seconds(now()))
+        let head = (
+            seq: try row.decode(column: "seq", as: Int.self) - changes.count,
+            hash: try row.decode(column: "hash", as: String.self)
+        )
+        let (rows, last) = Self.chain(changes, after: head, actor: actor, at: at)
+        try await db.raw("UPDATE audit_head SET hash = \(bind: last) WHERE id = 1").run()
+        try await Self.insertAudit(rows, db)
+        chainHead.current = (head.seq + changes.count, last)
+        return Array((head.seq + 1)...(head.seq + changes.count))
+    }
+
+    /// The audit rows of `changes` linked after `head`, and the hash of the last.
+    private static func chain(
+        _ changes: [AuditChange], after head: (seq: Int, hash: String), actor: AuditActor, at: Date
+    ) -> (rows: [SQLQueryString], last: String) {
+        var previous = head.hash
         var rows: [SQLQueryString] = []
         rows.reserveCapacity(changes.count)
         for (offset, change) in changes.enumerated() {
             var entry = AuditEntry(
-                seq: first + offset, at: at, actorID: actor.userID, actorName: actor.name, entity: change.entity,
-                action: change.action, oldValue: change.old, newValue: change.new, reason: actor.reason,
-                prevHash: previous, hash: "")
+                seq: head.seq + 1 + offset, at: at, actorID: actor.userID, actorName: actor.name,
+                entity: change.entity, action: change.action, oldValue: change.old, newValue: change.new,
+                reason: actor.reason, prevHash: previous, hash: "")
             entry.hash = entry.expectedHash
             previous = entry.hash
             rows.append(
@@ -219,14 +266,16 @@ public final class SQLStore: KaoheStore {
                 \(bind: entry.prevHash), \(bind: entry.hash))
                 """)
         }
-        try await db.raw("UPDATE audit_head SET hash = \(bind: previous) WHERE id = 1").run()
+        return (rows, previous)
+    }
+
+    private static func insertAudit(_ rows: [SQLQueryString], _ db: any SQLDatabase) async throws {
         try await db.raw(
             """
             INSERT INTO audit_log (seq, at, actor_id, actor_name, entity, action, old_value, new_value, reason, prev_hash, hash)
             VALUES \(rows.joined(separator: ", "))
             """
         ).run()
-        return Array(first..<(first + changes.count))
     }
 
     // MARK: - Row decoding

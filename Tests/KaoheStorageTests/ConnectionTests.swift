@@ -24,6 +24,55 @@ struct ConnectionTests {
         }
     }
 
+    @Test(
+        "The audit chain stays whole when another store moves its head and when a transaction rolls back",
+        arguments: Backend.all)
+    func chainHeadMovedElsewhere(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let world = try await World.make(in: store)
+            let assessment = try await world.openAssessment(in: store)
+            // A second store on the same database: another instance, or a command such as `kaohe user add`.
+            let other: SQLStore
+            switch store.location {
+            case .sqlite(let path): other = try SQLStore(location: .sqlite(path: path))
+            case .postgres:
+                let schema = try #require(
+                    try await store.read { db in
+                        try await db.raw("SELECT current_schema() AS s").first()?.decode(column: "s", as: String.self)
+                    })
+                other = try SQLStore(location: store.location, postgresSchema: schema)
+            }
+            func save(_ on: SQLStore, _ item: String) async throws {
+                _ = try await on.saveFacts(
+                    assessment: assessment.id, unit: world.unitA.id, item: item, json: "{}", expectedVersion: 0,
+                    by: .system)
+            }
+            try await save(store, "a1")
+            try await save(other, "b1")  // moves the head behind `store`'s back
+            try await save(store, "a2")
+            // Written and audited, then rolled back: the head this store remembers was never committed.
+            await #expect(throws: StorageError.self) {
+                try await store.transaction { db in
+                    try await store.audit(db, .system, entity: "test:x", action: "try", old: nil, new: nil)
+                    throw StorageError.database("回滚")
+                }
+            }
+            try await save(store, "a3")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<8 {
+                    group.addTask { try await save(n % 2 == 0 ? store : other, "c\(n)") }
+                }
+                try await group.waitForAll()
+            }
+            let log = try await store.auditLog(entityPrefix: nil, limit: 10_000)
+            #expect(log.map(\.seq) == Array(1...log.count))
+            #expect(!log.contains { $0.entity == "test:x" })
+            #expect(try await store.verifyAudit() == .intact(entries: log.count))
+            #expect(try await other.verifyAudit() == .intact(entries: log.count))
+            await other.shutdown()
+        }
+    }
+
     @Test("SQLite readers refuse writes; nothing is written")
     func readersRefuseWrites() async throws {
         try await withStore(.sqlite) { store in
