@@ -51,6 +51,10 @@ public struct AppDependencies: Sendable {
     /// The evidence files on disk (a fresh temporary folder unless configured: the server passes
     /// ``WebConfig/evidencePath`` and ``WebConfig/maxUploadBytes``).
     public var evidence: EvidenceStore
+    /// Scored results per data version, shared by every request of this app.
+    let results = ResultsCache()
+    /// Published versions, parsed, shared by every request of this app.
+    let published = PublishedVersions()
 
     /// Creates the dependencies; defaults: 12-hour sessions, lock after 5 failures for 15 minutes.
     public init(

@@ -2,15 +2,14 @@ import Foundation
 import Hummingbird
 import KaoheStorage
 
-/// Scored results per assessment, with their encodings, kept while the database's data version is unchanged.
+/// Scored results per assessment, with their encodings, kept while the database's data version is unchanged
+/// (one per app, in ``AppDependencies``).
 ///
 /// The data version is the head of the audit chain, which every write moves in its own transaction; it is
 /// read before anything is scored, so an entry never holds data older than its version. Several app
 /// instances on one PostgreSQL database therefore never serve results older than what was committed before
 /// the request came in. Entries are per store object, so stores in one process (tests) never share one.
 final class ResultsCache: @unchecked Sendable {
-    /// The process-wide cache.
-    static let shared = ResultsCache()
     /// Assessments kept at most; the least recently used goes first.
     static let capacity = 8
 
@@ -129,8 +128,6 @@ final class Memo<Value: Sendable>: @unchecked Sendable {
 /// Published versions by unit code, parsed once: a version never changes after it is written, so an entry
 /// stays valid for as long as it is kept (per store object, like ``ResultsCache``).
 final class PublishedVersions: @unchecked Sendable {
-    /// The process-wide cache.
-    static let shared = PublishedVersions()
     /// Versions kept at most; the least recently used goes first.
     static let capacity = 8
 

@@ -421,7 +421,7 @@ extension Operations {
         guard user.can(.viewAssessments) else { throw WebError.forbidden(Permission.viewAssessments.label) }
         let assessmentID = AssessmentID(id)
         let version = try await store.dataVersion()
-        let entry = ResultsCache.shared.entry(assessmentID, store: store, version: version)
+        let entry = deps.results.entry(assessmentID, store: store, version: version)
         do {
             let scores = try await entry.scores.value {
                 guard let assessment = try await self.store.assessment(assessmentID) else {
@@ -436,7 +436,7 @@ extension Operations {
             }
             return (entry, scores)
         } catch {
-            ResultsCache.shared.remove(entry, assessment: assessmentID)
+            deps.results.remove(entry, assessment: assessmentID)
             throw error
         }
     }

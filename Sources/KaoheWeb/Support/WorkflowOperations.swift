@@ -696,7 +696,7 @@ extension Operations {
 
     /// The units of one published version by code, read and parsed once per version (versions never change).
     func publishedUnits(_ assessment: AssessmentID, version: Int) async throws -> [String: PublishedUnit] {
-        try await PublishedVersions.shared.units(assessment, version: version, store: store) { [store] in
+        try await deps.published.units(assessment, version: version, store: store) { [store] in
             guard let publication = try await store.publication(of: assessment, version: version) else { return [:] }
             return Dictionary(
                 PublishedUnit.parse(publication.results).map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
