@@ -47,7 +47,7 @@ struct EvidenceCheckTests {
         let old = try Self.blob("孤立文件", in: evidence, age: 30 * 3600)
         let fresh = try Self.blob("新文件", in: evidence, age: 0)
         func run(_ arguments: [String]) async throws {
-            var command = try #require(try KaoheCommand.parseAsRoot(arguments) as? EvidenceCheckCommand)
+            let command = try #require(try KaoheCommand.parseAsRoot(arguments) as? EvidenceCheckCommand)
             try await command.run()
         }
         try await run(["evidence", "check", "--data-dir", dir])
