@@ -376,20 +376,13 @@ extension Operations {
         var updated = previous
         updated.rescored = changed
         guard !changed.isEmpty else { return updated }
-        let context = try ScoringCatalog.context(of: assessment, scheme: previous.scheme)
         for unitID in changed {
             // A unit not among the scored rows (not enrolled, or of no scheme type) has no score to update.
             guard let index = updated.rows.firstIndex(where: { $0.unit.id == unitID }) else { continue }
-            let unit = updated.rows[index].unit
-            let assembled = FactsAssembly.assemble(
-                records: try await store.facts(assessment: assessment.id, unit: unitID),
-                findings: try await store.findings(assessment: assessment.id, unit: unitID, item: nil),
-                scheme: previous.scheme)
-            let input = UnitInput(
-                id: unit.code, name: unit.name, unitType: updated.rows[index].input.unitType, facts: assembled.sheet)
-            updated.rows[index].input = input
-            updated.rows[index].result = Engine.score(input, scheme: previous.scheme, context: context)
-            updated.rows[index].problems = assembled.problems
+            let scored = try await score(updated.rows[index].unit, of: assessment, scheme: previous.scheme)
+            updated.rows[index].input = scored.input
+            updated.rows[index].result = scored.result
+            updated.rows[index].problems = scored.facts.problems
         }
         var results = updated.rows.map(\.result)
         Engine.rank(&results)
@@ -448,9 +441,7 @@ extension Operations {
 
     /// ``resultsJSON(_:for:)`` in one buffer, encoded once per data version for users who see every unit.
     public func resultsDocument(_ id: String, for user: User) async throws -> ByteBuffer {
-        if user.seesOwnUnitOnly { return Self.encodeResults(try await visibleScores(id, for: user)) }
-        let (entry, scores) = try await cachedScores(id, for: user)
-        return try await entry.json.value { Self.encodeResults(scores) }
+        try await resultsBody(id, for: user, gzip: false).body
     }
 
     /// The results document as the API sends it: for users who see every unit, with the data version it was
@@ -459,7 +450,7 @@ extension Operations {
     public func resultsBody(_ id: String, for user: User, gzip: Bool) async throws -> (
         body: ByteBuffer, version: Int?, gzipped: Bool
     ) {
-        if user.seesOwnUnitOnly { return (try await resultsDocument(id, for: user), nil, false) }
+        if user.seesOwnUnitOnly { return (Self.encodeResults(try await visibleScores(id, for: user)), nil, false) }
         let (entry, scores) = try await cachedScores(id, for: user)
         let json = try await entry.json.value { Self.encodeResults(scores) }
         guard gzip else { return (json, entry.version, false) }

@@ -51,7 +51,7 @@ extension Operations {
     public func unitScoring(_ id: String, unit unitText: String, for user: User) async throws -> UnitScoring {
         let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
         let scheme = try await self.scheme(of: assessment)
-        let (records, findings, facts, result) = try await score(unit, of: assessment, scheme: scheme)
+        let (records, findings, facts, _, result) = try await score(unit, of: assessment, scheme: scheme)
         let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
         let groups = ScoreGroup.all(in: scheme, unitType: unitType)
         var editable = Set<String>()
@@ -85,7 +85,7 @@ extension Operations {
     /// One unit scored alone from its stored facts and findings (callers have checked who may see it);
     /// refused when the unit's type is not one of the scheme's.
     func score(_ unit: AssessedUnit, of assessment: Assessment, scheme: Scheme) async throws -> (
-        records: [FactsRecord], findings: [Finding], facts: AssembledFacts, result: UnitResult
+        records: [FactsRecord], findings: [Finding], facts: AssembledFacts, input: UnitInput, result: UnitResult
     ) {
         let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
         if !scheme.unitTypes.isEmpty && unitType == nil {
@@ -97,7 +97,7 @@ extension Operations {
         let facts = FactsAssembly.assemble(records: records, findings: findings, scheme: scheme)
         let input = UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: facts.sheet)
         let context = try ScoringCatalog.context(of: assessment, scheme: scheme)
-        return (records, findings, facts, Engine.score(units: [input], scheme: scheme, context: context)[0])
+        return (records, findings, facts, input, Engine.score(units: [input], scheme: scheme, context: context)[0])
     }
 
     /// Saves one group's facts from a submitted form over `version`. Values are checked by the engine's
