@@ -27,7 +27,6 @@ final class ResultsCache: @unchecked Sendable {
         let gzipJSON = Memo<ByteBuffer>()
         /// The ranking tables of the results page.
         let tables = Memo<ByteBuffer>()
-        fileprivate var used: UInt64 = 0
         private let lock = NSLock()
         private var kept: (version: Int, scores: AssessmentScores)?
 
@@ -47,49 +46,31 @@ final class ResultsCache: @unchecked Sendable {
         }
     }
 
-    private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
-    private var clock: UInt64 = 0
+    private let recent = RecentlyUsed<Entry>(capacity: capacity)
 
     /// The entry of `assessment` at `version`: the stored one when it matches, else a new one, kept unless a
     /// newer version is already kept (a request that read the version before another's write).
     func entry(_ assessment: AssessmentID, store: any KaoheStore, version: Int) -> Entry {
         let object = store as AnyObject
-        let key = Self.key(assessment, object)
-        return lock.withLock {
-            clock += 1
+        return recent.entry(Self.key(assessment, object)) { kept in
             var basis: (version: Int, scores: AssessmentScores)?
-            if let entry = entries[key], entry.store === object {
-                if entry.version == version {
-                    entry.used = clock
-                    return entry
-                }
-                if entry.version > version { return Entry(store: object, version: version) }
-                basis = entry.scores.current.map { (entry.version, $0) }
+            if let kept, kept.store === object {
+                if kept.version == version { return .use(kept) }
+                if kept.version > version { return .pass(Entry(store: object, version: version)) }
+                basis = kept.scores.current.map { (kept.version, $0) }
             }
-            let entry = Entry(store: object, version: version, basis: basis)
-            entry.used = clock
-            entries[key] = entry
-            if entries.count > Self.capacity,
-                let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key
-            {
-                entries[oldest] = nil
-            }
-            return entry
+            return .keep(Entry(store: object, version: version, basis: basis))
         }
     }
 
     /// Forgets `entry` (its computation failed, e.g. the assessment does not exist).
     func remove(_ entry: Entry, assessment: AssessmentID) {
         guard let object = entry.store else { return }
-        let key = Self.key(assessment, object)
-        lock.withLock {
-            if entries[key] === entry { entries[key] = nil }
-        }
+        recent.remove(Self.key(assessment, object), ifItIs: entry)
     }
 
     /// How many entries are kept (for tests).
-    var count: Int { lock.withLock { entries.count } }
+    var count: Int { recent.count }
 
     private static func key(_ assessment: AssessmentID, _ store: AnyObject) -> String {
         "\(ObjectIdentifier(store).hashValue)/\(assessment.rawValue)"
@@ -134,14 +115,11 @@ final class PublishedVersions: @unchecked Sendable {
     private final class Entry: @unchecked Sendable {
         weak var store: AnyObject?
         let units = Memo<[String: PublishedUnit]>()
-        var used: UInt64 = 0
 
         init(store: AnyObject) { self.store = store }
     }
 
-    private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
-    private var clock: UInt64 = 0
+    private let recent = RecentlyUsed<Entry>(capacity: capacity)
 
     /// The units of `version` of `assessment` by code; `load` reads the version when it is not kept.
     func units(
@@ -150,20 +128,55 @@ final class PublishedVersions: @unchecked Sendable {
     ) async throws -> [String: PublishedUnit] {
         let object = store as AnyObject
         let key = "\(ObjectIdentifier(object).hashValue)/\(assessment.rawValue)/\(version)"
-        let entry = lock.withLock {
-            clock += 1
-            if let entry = entries[key], entry.store === object {
-                entry.used = clock
-                return entry
-            }
-            let entry = Entry(store: object)
-            entry.used = clock
-            entries[key] = entry
-            if entries.count > Self.capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
-                entries[oldest] = nil
-            }
-            return entry
+        let entry = recent.entry(key) { kept in
+            if let kept, kept.store === object { return .use(kept) }
+            return .keep(Entry(store: object))
         }
         return try await entry.units.value(load)
     }
+}
+
+/// Entries by key, at most `capacity` of them: beyond that the least recently used is dropped.
+final class RecentlyUsed<Entry: AnyObject>: @unchecked Sendable {
+    /// What ``entry(_:_:)`` returns: the kept entry, a new one kept in its place, or a new one not kept.
+    enum Choice {
+        case use(Entry)
+        case keep(Entry)
+        case pass(Entry)
+    }
+
+    private let capacity: Int
+    private let lock = NSLock()
+    private var entries: [String: (entry: Entry, used: UInt64)] = [:]
+    private var clock: UInt64 = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// The entry for `key` as `choose` decides, seeing the kept one (under the lock, so decide quickly).
+    func entry(_ key: String, _ choose: (Entry?) -> Choice) -> Entry {
+        lock.withLock {
+            clock += 1
+            switch choose(entries[key]?.entry) {
+            case .use(let entry):
+                entries[key]?.used = clock
+                return entry
+            case .pass(let entry):
+                return entry
+            case .keep(let entry):
+                entries[key] = (entry, clock)
+                if entries.count > capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
+                    entries[oldest] = nil
+                }
+                return entry
+            }
+        }
+    }
+
+    /// Drops the entry kept for `key` if it is `entry`.
+    func remove(_ key: String, ifItIs entry: Entry) {
+        lock.withLock { if entries[key]?.entry === entry { entries[key] = nil } }
+    }
+
+    /// How many entries are kept.
+    var count: Int { lock.withLock { entries.count } }
 }
