@@ -72,10 +72,18 @@ public struct EvidenceStore: Sendable {
 
     /// The size of the blob with `sha256`, or nil when there is none.
     public func size(of sha256: String) -> Int? {
-        guard let path = try? path(for: sha256) else { return nil }
+        guard let path = try? path(for: sha256), let file = Self.file(at: path), file.regular else { return nil }
+        return file.bytes
+    }
+
+    /// Size, last modification and kind of the file at `path`, or nil when there is none.
+    static func file(at path: String) -> (bytes: Int, modified: Date, regular: Bool)? {
         var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return Int(info.st_size)
+        guard stat(path, &info) == 0 else { return nil }
+        return (
+            Int(info.st_size), Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec)),
+            (info.st_mode & S_IFMT) == S_IFREG
+        )
     }
 
     /// Creates the directories and removes temporary files left by an earlier run that stopped in the
@@ -91,10 +99,8 @@ public struct EvidenceStore: Sendable {
         var removed = 0
         for name in temporaryFiles() {
             let path = temporaryDirectory + "/" + name
-            var info = stat()
-            guard stat(path, &info) == 0 else { continue }
-            let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
-            if now.timeIntervalSince(modified) >= staleAfter, unlink(path) == 0 { removed += 1 }
+            guard let file = Self.file(at: path) else { continue }
+            if now.timeIntervalSince(file.modified) >= staleAfter, unlink(path) == 0 { removed += 1 }
         }
         return removed
     }
@@ -285,12 +291,9 @@ extension EvidenceStore {
             missing: referenced.subtracting(present).sorted(), unreferenced: [], removed: [], stored: blobs.count)
         for digest in blobs where !referenced.contains(digest) {
             let path = try path(for: digest)
-            var info = stat()
-            guard stat(path, &info) == 0 else { continue }
-            result.unreferenced.append((digest, Int(info.st_size)))
-            guard let age = removeOlderThan else { continue }
-            let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
-            guard now.timeIntervalSince(modified) >= age else { continue }
+            guard let file = Self.file(at: path) else { continue }
+            result.unreferenced.append((digest, file.bytes))
+            guard let age = removeOlderThan, now.timeIntervalSince(file.modified) >= age else { continue }
             guard unlink(path) == 0 else {
                 throw EvidenceStoreError.io("无法删除 \(path)：\(String(cString: strerror(errno)))")
             }
