@@ -130,20 +130,22 @@ final class SQLiteProvider: ConnectionProvider, @unchecked Sendable {
 
     func shutdown() async {
         guard closing.begin() else { return }
-        await writer.close()
-        await readers.close()
-        try? await threadPool.shutdownGracefully()
+        await Self.close(writer, readers, threadPool)
     }
 
     /// A store dropped without ``shutdown()`` (e.g. after an error) still closes its connections.
     deinit {
         guard closing.begin() else { return }
         let (writer, readers, threadPool) = (self.writer, self.readers, self.threadPool)
-        Task {
-            await writer.close()
-            await readers.close()
-            try? await threadPool.shutdownGracefully()
-        }
+        Task { await Self.close(writer, readers, threadPool) }
+    }
+
+    private static func close(
+        _ writer: SQLiteConnectionSlots, _ readers: SQLiteConnectionSlots, _ threadPool: NIOThreadPool
+    ) async {
+        await writer.close()
+        await readers.close()
+        try? await threadPool.shutdownGracefully()
     }
 }
 

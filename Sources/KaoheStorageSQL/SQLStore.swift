@@ -214,7 +214,21 @@ public final class SQLStore: KaoheStore {
     @discardableResult
     func audit(_ db: any SQLDatabase, _ actor: AuditActor, _ changes: [AuditChange]) async throws -> [Int] {
         guard !changes.isEmpty else { return [] }
-        let at = Self.date(Self.seconds(now()))
+        let (head, rows, last) = try await moveHead(db, over: changes, actor: actor, at: Self.date(Self.seconds(now())))
+        try await db.raw(
+            """
+            INSERT INTO audit_log (seq, at, actor_id, actor_name, entity, action, old_value, new_value, reason, prev_hash, hash)
+            VALUES \(rows.joined(separator: ", "))
+            """
+        ).run()
+        chainHead.current = (head.seq + changes.count, last)
+        return Array((head.seq + 1)...(head.seq + changes.count))
+    }
+
+    /// Moves the chain head over `changes` and returns the head they follow, their rows and the new hash.
+    private func moveHead(_ db: any SQLDatabase, over changes: [AuditChange], actor: AuditActor, at: Date)
+        async throws -> (head: (seq: Int, hash: String), rows: [SQLQueryString], last: String)
+    {
         if let known = chainHead.current {
             let (rows, last) = Self.chain(changes, after: known, actor: actor, at: at)
             let moved = try await db.raw(
@@ -223,11 +237,7 @@ public final class SQLStore: KaoheStore {
                 WHERE id = 1 AND seq = \(bind: known.seq) AND hash = \(bind: known.hash) RETURNING seq
                 """
             ).first()
-            if moved != nil {
-                try await Self.insertAudit(rows, db)
-                chainHead.current = (known.seq + changes.count, last)
-                return Array((known.seq + 1)...(known.seq + changes.count))
-            }
+            if moved != nil { return (known, rows, last) }
         }
         guard
             let row = try await db.raw(
@@ -240,9 +250,7 @@ public final class SQLStore: KaoheStore {
         )
         let (rows, last) = Self.chain(changes, after: head, actor: actor, at: at)
         try await db.raw("UPDATE audit_head SET hash = \(bind: last) WHERE id = 1").run()
-        try await Self.insertAudit(rows, db)
-        chainHead.current = (head.seq + changes.count, last)
-        return Array((head.seq + 1)...(head.seq + changes.count))
+        return (head, rows, last)
     }
 
     /// The audit rows of `changes` linked after `head`, and the hash of the last.
@@ -267,15 +275,6 @@ public final class SQLStore: KaoheStore {
                 """)
         }
         return (rows, previous)
-    }
-
-    private static func insertAudit(_ rows: [SQLQueryString], _ db: any SQLDatabase) async throws {
-        try await db.raw(
-            """
-            INSERT INTO audit_log (seq, at, actor_id, actor_name, entity, action, old_value, new_value, reason, prev_hash, hash)
-            VALUES \(rows.joined(separator: ", "))
-            """
-        ).run()
     }
 
     // MARK: - Row decoding
