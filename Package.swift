@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.9.0"..<"6.0.0"),
         // gzip of large API responses (zlib; Debian: zlib1g-dev).
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Pure scoring engine: value types, exact decimals, no I/O, no Foundation.
@@ -39,7 +41,7 @@ let package = Package(
         .target(
             name: "KaoheCLI",
             dependencies: [
-                "KaoheFormats", "KaoheWeb", "KaoheStorage", "KaoheStorageSQL",
+                "KaoheFormats", "KaoheApplication", "KaoheWeb", "KaoheStorage", "KaoheStorageSQL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -62,13 +64,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Application layer (issue 9): operations with typed inputs, permissions, domain errors, the auth
+        // service, the scheme catalog, evidence, the demo and start-up wiring. No HTTP: the web and the CLI use it.
+        .target(
+            name: "KaoheApplication",
+            dependencies: [
+                "KaoheStorage", "KaoheStorageSQL", "KaoheFormats", "KaoheEngine", "KaoheExport",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Web platform: routing, controllers and views over the application layer.
         .target(
             name: "KaoheWeb",
             dependencies: [
-                "KaoheStorage", "KaoheStorageSQL", "KaoheFormats", "KaoheExport",
+                "KaoheApplication", "KaoheStorage", "KaoheFormats", "KaoheExport",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: swiftSettings
@@ -77,17 +92,21 @@ let package = Package(
         // Exports (issue 3): ZIP, XLSX, CSV with BOM, SVG charts; Foundation only.
         .target(name: "KaoheExport", swiftSettings: swiftSettings),
 
+        // Test doubles and helpers shared by the test targets (never linked into the product).
+        .target(name: "KaoheTestSupport", dependencies: ["KaoheStorage"], path: "Tests/KaoheTestSupport",
+            swiftSettings: swiftSettings),
         .testTarget(name: "KaoheEngineTests", dependencies: ["KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheFormatsTests", dependencies: ["KaoheFormats"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheCLITests", dependencies: ["KaoheCLI", "KaoheFormats"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KaoheStorageTests", dependencies: ["KaoheStorage", "KaoheStorageSQL"], swiftSettings: swiftSettings),
+            name: "KaoheStorageTests", dependencies: ["KaoheStorage", "KaoheStorageSQL", "KaoheTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheWebTests",
             dependencies: [
-                "KaoheWeb", "KaoheStorage", "KaoheStorageSQL", "KaoheCLI", "KaoheFormats", "KaoheEngine",
+                "KaoheWeb", "KaoheApplication", "KaoheStorage", "KaoheStorageSQL", "KaoheCLI", "KaoheFormats",
+                "KaoheEngine", "KaoheTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],

@@ -12,6 +12,14 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidState(assessment: AssessmentID, state: AssessmentState, operation: String)
     /// A state change that the life cycle does not allow.
     case invalidTransition(from: AssessmentState, to: AssessmentState)
+    /// Entering 公示 or 定稿 is only possible by publishing (``WorkflowStore/publish(_:by:)``).
+    case publishRequired(to: AssessmentState)
+    /// 定稿 while objections are still open.
+    case openObjections(count: Int)
+    /// 定稿 before the objection window has closed.
+    case objectionWindowOpen(until: Day)
+    /// A correction whose results equal the latest version's.
+    case unchangedResults(version: Int)
     /// A field's value is not acceptable.
     case invalid(field: String, message: String)
     /// A test double was called for something the test did not expect.
@@ -29,6 +37,10 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .locked(let id): "考核 \(id) 已定稿锁定，不能再修改"
         case .invalidState(_, let state, let operation): "考核当前为“\(state.displayName)”状态，不能\(operation)"
         case .invalidTransition(let from, let to): "考核状态不能从“\(from.displayName)”变为“\(to.displayName)”"
+        case .publishRequired(let state): "进入“\(state.displayName)”须同时发布结果（发布版本），不能只改变状态"
+        case .openObjections(let count): "还有\(count)条异议未答复，答复后才能定稿"
+        case .objectionWindowOpen(let day): "公示期至\(day)，公示期结束后才能定稿"
+        case .unchangedResults(let version): "当前结果与第\(version)版相同，无需发布新版本"
         case .invalid(let field, let message): "\(field)：\(message)"
         case .unexpectedCall(let name): "测试替身被意外调用：\(name)"
         case .database(let message): "数据库错误：\(message)"

@@ -3,7 +3,7 @@ import Foundation
 /// The storage interface of the platform. Every mutating call takes an ``AuditActor`` and writes its
 /// audit entry in the same transaction, so a change without an audit row cannot happen.
 ///
-/// Implementations: `SQLStore` (KaoheStorageSQL) on SQLite or PostgreSQL; ``FailingStore`` for tests.
+/// Implementations: `SQLStore` (KaoheStorageSQL) on SQLite or PostgreSQL; `FailingStore` (KaoheTestSupport) for tests.
 public protocol KaoheStore: WorkflowStore {
     // MARK: Organizations and units
     /// Creates an organization.

@@ -439,12 +439,83 @@ public protocol WorkflowStore: Sendable {
         _ id: ObjectionID, status: ObjectionStatus, answer: String, scoreAfter: String?, by actor: AuditActor
     ) async throws -> Objection
 
-    /// Stores a published version and, when `moveTo` is given, changes the state in the same transaction.
-    /// The version must be the next number.
-    func publish(_ publication: Publication, moveTo state: AssessmentState?, by actor: AuditActor) async throws
-        -> Assessment
+    /// The only way into 公示 and 定稿, and the way to publish a correction during 公示: in one transaction,
+    /// with the assessment row locked, checks the rules (a transition the life cycle allows; for 定稿 no open
+    /// objection and a closed objection window; for a correction, 公示 and changed results), answers the
+    /// upheld objection if one is given, stores the next version when the results differ from the latest one
+    /// (always for the first 公示) and changes the state. Nothing is written when a rule fails.
+    func publish(_ request: PublicationRequest, by actor: AuditActor) async throws -> PublicationOutcome
     /// The published versions, oldest first, without their results text.
     func publications(of assessment: AssessmentID) async throws -> [Publication]
     /// One published version with its results, or nil.
     func publication(of assessment: AssessmentID, version: Int) async throws -> Publication?
+}
+
+/// What ``WorkflowStore/publish(_:by:)`` is asked to do.
+public struct PublicationRequest: Sendable, Equatable {
+    /// The assessment.
+    public var assessmentID: AssessmentID
+    /// The state to enter (公示 or 定稿), or nil for a correction during 公示.
+    public var moveTo: AssessmentState?
+    /// The current results document (the `kaohe score` format).
+    public var results: String
+    /// The note of the new version; required for a correction, otherwise a default note is written.
+    public var note: String?
+    /// An objection answered as upheld by this correction: both commit together or neither does.
+    public var upheld: UpheldObjection?
+    /// Who publishes.
+    public var createdBy: UserID?
+    /// When.
+    public var createdAt: Date
+    /// Today in China: 定稿 is refused until the day after the objection deadline.
+    public var today: Day
+
+    /// Creates a request.
+    public init(
+        assessmentID: AssessmentID, moveTo: AssessmentState?, results: String, note: String? = nil,
+        upheld: UpheldObjection? = nil, createdBy: UserID?, createdAt: Date, today: Day
+    ) {
+        self.assessmentID = assessmentID
+        self.moveTo = moveTo
+        self.results = results
+        self.note = note
+        self.upheld = upheld
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.today = today
+    }
+}
+
+/// An objection answered as upheld, with the corrected score.
+public struct UpheldObjection: Sendable, Equatable {
+    /// The objection.
+    public var id: ObjectionID
+    /// The organizer's answer.
+    public var answer: String
+    /// The item's score after the correction.
+    public var scoreAfter: String?
+
+    /// Creates the answer.
+    public init(id: ObjectionID, answer: String, scoreAfter: String?) {
+        self.id = id
+        self.answer = answer
+        self.scoreAfter = scoreAfter
+    }
+}
+
+/// What ``WorkflowStore/publish(_:by:)`` wrote.
+public struct PublicationOutcome: Sendable, Equatable {
+    /// The assessment afterwards.
+    public var assessment: Assessment
+    /// The new version, or nil when the results equal the latest version's.
+    public var publication: Publication?
+    /// The upheld objection, answered.
+    public var objection: Objection?
+
+    /// Creates an outcome.
+    public init(assessment: Assessment, publication: Publication?, objection: Objection?) {
+        self.assessment = assessment
+        self.publication = publication
+        self.objection = objection
+    }
 }

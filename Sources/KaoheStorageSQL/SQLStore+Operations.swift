@@ -358,12 +358,19 @@ extension SQLStore {
     }
 
     /// Loads an assessment inside a transaction and refuses if it is final (or, with `needsFacts`, not accepting facts).
-    func lockedCheck(_ db: any SQLDatabase, _ id: AssessmentID, operation: String, needsFacts: Bool = false)
+    /// `forUpdate`: on PostgreSQL the row stays locked until the transaction ends, so that life-cycle rules
+    /// checked here (no open objection at 定稿, 公示 when lodging one) cannot be overtaken by another
+    /// instance's transaction. SQLite transactions already hold the database's one write lock.
+    func lockedCheck(
+        _ db: any SQLDatabase, _ id: AssessmentID, operation: String, needsFacts: Bool = false, forUpdate: Bool = false
+    )
         async throws -> Assessment
     {
+        let lock = forUpdate && db.dialect.name != "sqlite" ? " FOR UPDATE" : ""
         guard
-            let assessment = try await db.raw("SELECT * FROM assessments WHERE id = \(bind: id.rawValue)").first().map(
-                Self.assessment)
+            let assessment = try await db.raw(
+                "SELECT * FROM assessments WHERE id = \(bind: id.rawValue)\(unsafeRaw: lock)"
+            ).first().map(Self.assessment)
         else { throw StorageError.notFound(what: "考核", id: id.rawValue) }
         try Self.requireAccepting(state: assessment.state.rawValue, id, operation: operation, needsFacts: needsFacts)
         return assessment
@@ -383,27 +390,35 @@ extension SQLStore {
     public func transition(_ id: AssessmentID, to state: AssessmentState, by actor: AuditActor) async throws
         -> Assessment
     {
-        try await transaction { db in
-            let current = try await self.lockedCheck(db, id, operation: "变更状态")
+        // 公示 and 定稿 publish results in the same transaction: only `publish` enters them.
+        guard state != .publicity && state != .final else { throw StorageError.publishRequired(to: state) }
+        return try await transaction { db in
+            let current = try await self.lockedCheck(db, id, operation: "变更状态", forUpdate: true)
             guard current.state.allowedNext.contains(state) else {
                 throw StorageError.invalidTransition(from: current.state, to: state)
             }
-            // The WHERE on the old state makes a concurrent transition by another instance a no-op here.
-            let changed = try await db.raw(
-                """
-                UPDATE assessments SET state = \(bind: state.rawValue) WHERE id = \(bind: id.rawValue)
-                AND state = \(bind: current.state.rawValue) RETURNING id
-                """
-            ).first()
-            guard changed != nil else { throw StorageError.invalidTransition(from: current.state, to: state) }
+            try await self.changeState(db, current, to: state, by: actor)
             var updated = current
             updated.state = state
-            try await self.audit(
-                db, actor, entity: "assessment:\(id)", action: "state",
-                old: AuditEntryJSON.string(current.state.rawValue),
-                new: AuditEntryJSON.string(state.rawValue))
             return updated
         }
+    }
+
+    /// Moves `current` to `state` and audits it; a concurrent change by another instance (the row's state no
+    /// longer the one read) fails instead of being overwritten.
+    func changeState(_ db: any SQLDatabase, _ current: Assessment, to state: AssessmentState, by actor: AuditActor)
+        async throws
+    {
+        let changed = try await db.raw(
+            """
+            UPDATE assessments SET state = \(bind: state.rawValue) WHERE id = \(bind: current.id.rawValue)
+            AND state = \(bind: current.state.rawValue) RETURNING id
+            """
+        ).first()
+        guard changed != nil else { throw StorageError.invalidTransition(from: current.state, to: state) }
+        try await self.audit(
+            db, actor, entity: "assessment:\(current.id)", action: "state",
+            old: AuditEntryJSON.string(current.state.rawValue), new: AuditEntryJSON.string(state.rawValue))
     }
 
     public func enrol(_ units: [UnitID], in assessmentID: AssessmentID, by actor: AuditActor) async throws {

@@ -428,7 +428,8 @@ extension SQLStore {
         try requireText(objection.itemID, field: "考核项目")
         try requireText(objection.text, field: "异议内容")
         try await transaction { db in
-            let assessment = try await self.lockedCheck(db, objection.assessmentID, operation: "提出异议")
+            let assessment = try await self.lockedCheck(
+                db, objection.assessmentID, operation: "提出异议", forUpdate: true)
             guard assessment.state == .publicity else {
                 throw StorageError.invalidState(
                     assessment: assessment.id, state: assessment.state, operation: "提出异议（仅公示期间可以）")
@@ -469,84 +470,131 @@ extension SQLStore {
     public func answerObjection(
         _ id: ObjectionID, status: ObjectionStatus, answer: String, scoreAfter: String?, by actor: AuditActor
     ) async throws -> Objection {
+        try await transaction { db in
+            try await self.answerObjection(
+                db, id, in: nil, status: status, answer: answer, scoreAfter: scoreAfter, by: actor)
+        }
+    }
+
+    /// Answers an open objection inside a transaction (of the assessment `assessment` when given), with the
+    /// assessment row locked: only during 公示, and only once.
+    func answerObjection(
+        _ db: any SQLDatabase, _ id: ObjectionID, in assessment: AssessmentID?, status: ObjectionStatus,
+        answer: String, scoreAfter: String?, by actor: AuditActor
+    ) async throws -> Objection {
         guard status != .open else { throw StorageError.invalid(field: "答复结论", message: "应为异议成立或异议不成立") }
         try requireText(answer, field: status == .rejected ? "不成立的理由" : "答复内容")
-        return try await transaction { db in
-            guard
-                let current = try await db.raw("SELECT * FROM objections WHERE id = \(bind: id.rawValue)").first().map(
-                    Self.objection)
-            else { throw StorageError.notFound(what: "异议", id: id.rawValue) }
-            _ = try await self.lockedCheck(db, current.assessmentID, operation: "答复异议")
-            let at = Self.seconds(self.now())
-            let changed = try await db.raw(
-                """
-                UPDATE objections SET status = \(bind: status.rawValue), answer = \(bind: answer), score_after = \(bind: scoreAfter),
-                answered_by = \(bind: actor.userID?.rawValue), answered_at = \(bind: at)
-                WHERE id = \(bind: id.rawValue) AND status = \(bind: ObjectionStatus.open.rawValue) RETURNING id
-                """
-            ).first()
-            guard changed != nil else {
-                throw StorageError.invalid(field: "异议", message: "该异议已答复（\(current.status.displayName)），不能再次答复")
-            }
-            var updated = current
-            updated.status = status
-            updated.answer = answer
-            updated.scoreAfter = scoreAfter
-            updated.answeredBy = actor.userID
-            updated.answeredAt = Self.date(at)
-            try await self.audit(
-                db, actor, entity: "objection:\(current.assessmentID)/\(current.unitID)/\(current.itemID)",
-                action: "answer", old: Self.json(current), new: Self.json(updated))
-            return updated
+        guard
+            let current = try await db.raw("SELECT * FROM objections WHERE id = \(bind: id.rawValue)").first().map(
+                Self.objection),
+            assessment == nil || current.assessmentID == assessment
+        else { throw StorageError.notFound(what: "异议", id: id.rawValue) }
+        let owner = try await self.lockedCheck(db, current.assessmentID, operation: "答复异议", forUpdate: true)
+        guard owner.state == .publicity else {
+            throw StorageError.invalidState(assessment: owner.id, state: owner.state, operation: "答复异议（仅公示期间可以）")
         }
+        let at = Self.seconds(self.now())
+        let changed = try await db.raw(
+            """
+            UPDATE objections SET status = \(bind: status.rawValue), answer = \(bind: answer), score_after = \(bind: scoreAfter),
+            answered_by = \(bind: actor.userID?.rawValue), answered_at = \(bind: at)
+            WHERE id = \(bind: id.rawValue) AND status = \(bind: ObjectionStatus.open.rawValue) RETURNING id
+            """
+        ).first()
+        guard changed != nil else {
+            throw StorageError.invalid(field: "异议", message: "该异议已答复（\(current.status.displayName)），不能再次答复")
+        }
+        var updated = current
+        updated.status = status
+        updated.answer = answer
+        updated.scoreAfter = scoreAfter
+        updated.answeredBy = actor.userID
+        updated.answeredAt = Self.date(at)
+        try await self.audit(
+            db, actor, entity: "objection:\(current.assessmentID)/\(current.unitID)/\(current.itemID)",
+            action: "answer", old: Self.json(current), new: Self.json(updated))
+        return updated
     }
 
     // MARK: Publications
 
-    public func publish(_ publication: Publication, moveTo state: AssessmentState?, by actor: AuditActor) async throws
-        -> Assessment
-    {
-        try await transaction { db in
-            let current = try await self.lockedCheck(db, publication.assessmentID, operation: "发布结果")
-            let last =
-                try await db.raw(
-                    "SELECT MAX(version) AS v FROM publications WHERE assessment_id = \(bind: publication.assessmentID.rawValue)"
-                ).first()?.decode(column: "v", as: Int?.self) ?? 0
-            guard publication.version == last + 1 else {
-                throw StorageError.versionConflict(
-                    entity: "publication:\(publication.assessmentID)", expected: publication.version - 1, actual: last)
-            }
-            var updated = current
-            if let state {
+    public func publish(_ request: PublicationRequest, by actor: AuditActor) async throws -> PublicationOutcome {
+        if let state = request.moveTo, state != .publicity && state != .final {
+            throw StorageError.invalid(field: "考核状态", message: "发布结果只能进入“公示”或“定稿”")
+        }
+        return try await transaction { db in
+            let id = request.assessmentID
+            let current = try await self.lockedCheck(db, id, operation: "发布结果", forUpdate: true)
+            if let state = request.moveTo {
                 guard current.state.allowedNext.contains(state) else {
                     throw StorageError.invalidTransition(from: current.state, to: state)
                 }
-                let changed = try await db.raw(
-                    """
-                    UPDATE assessments SET state = \(bind: state.rawValue) WHERE id = \(bind: current.id.rawValue)
-                    AND state = \(bind: current.state.rawValue) RETURNING id
-                    """
-                ).first()
-                guard changed != nil else { throw StorageError.invalidTransition(from: current.state, to: state) }
-                updated.state = state
-                try await self.audit(
-                    db, actor, entity: "assessment:\(current.id)", action: "state",
-                    old: AuditEntryJSON.string(current.state.rawValue), new: AuditEntryJSON.string(state.rawValue))
+            } else {
+                guard current.state == .publicity else {
+                    throw StorageError.invalidState(
+                        assessment: id, state: current.state, operation: "发布更正版本（仅公示期间可以）")
+                }
             }
-            try await db.raw(
+            if request.moveTo == .final {
+                let open =
+                    try await db.raw(
+                        """
+                        SELECT COUNT(*) AS n FROM objections WHERE assessment_id = \(bind: id.rawValue)
+                        AND status = \(bind: ObjectionStatus.open.rawValue)
+                        """
+                    ).first()?.decode(column: "n", as: Int.self) ?? 0
+                guard open == 0 else { throw StorageError.openObjections(count: open) }
+                if let deadline = current.objectionDeadline, request.today <= deadline {
+                    throw StorageError.objectionWindowOpen(until: deadline)
+                }
+            }
+            var answered: Objection?
+            if let upheld = request.upheld {
+                answered = try await self.answerObjection(
+                    db, upheld.id, in: id, status: .upheld, answer: upheld.answer, scoreAfter: upheld.scoreAfter,
+                    by: actor)
+            }
+            let last = try await db.raw(
                 """
-                INSERT INTO publications (assessment_id, version, state, results, note, created_by, created_at)
-                VALUES (\(bind: publication.assessmentID.rawValue), \(bind: publication.version), \(bind: publication.state.rawValue),
-                \(bind: publication.results), \(bind: publication.note), \(bind: publication.createdBy?.rawValue),
-                \(bind: Self.seconds(publication.createdAt)))
+                SELECT version, results FROM publications WHERE assessment_id = \(bind: id.rawValue)
+                ORDER BY version DESC LIMIT 1
                 """
-            ).run()
-            try await self.audit(
-                db, actor, entity: "assessment:\(current.id)", action: "publish", old: nil,
-                new:
-                    "{\"note\":\(AuditEntryJSON.string(publication.note)),\"resultsSHA256\":\"\(SHA256.hex(publication.results))\","
-                    + "\"state\":\"\(publication.state.rawValue)\",\"version\":\(publication.version)}")
-            return updated
+            ).first()
+            let lastVersion = try last?.decode(column: "version", as: Int.self) ?? 0
+            let changed = try last?.decode(column: "results", as: String.self) != request.results
+            if request.moveTo == nil && !changed { throw StorageError.unchangedResults(version: lastVersion) }
+            var publication: Publication?
+            if changed {
+                let state = request.moveTo ?? .publicity
+                let note =
+                    request.note.flatMap { $0.isEmpty ? nil : $0 }
+                    ?? (lastVersion == 0
+                        ? "首次公示"
+                        : (state == .final ? "定稿（结果较第\(lastVersion)版有更正）" : "重新公示（结果较第\(lastVersion)版有更正）"))
+                let new = Publication(
+                    assessmentID: id, version: lastVersion + 1, state: state, results: request.results, note: note,
+                    createdBy: request.createdBy, createdAt: request.createdAt)
+                try await db.raw(
+                    """
+                    INSERT INTO publications (assessment_id, version, state, results, note, created_by, created_at)
+                    VALUES (\(bind: id.rawValue), \(bind: new.version), \(bind: new.state.rawValue),
+                    \(bind: new.results), \(bind: new.note), \(bind: new.createdBy?.rawValue),
+                    \(bind: Self.seconds(new.createdAt)))
+                    """
+                ).run()
+                try await self.audit(
+                    db, actor, entity: "assessment:\(id)", action: "publish", old: nil,
+                    new:
+                        "{\"note\":\(AuditEntryJSON.string(new.note)),\"resultsSHA256\":\"\(SHA256.hex(new.results))\","
+                        + "\"state\":\"\(new.state.rawValue)\",\"version\":\(new.version)}")
+                publication = new
+            }
+            var updated = current
+            if let state = request.moveTo {
+                try await self.changeState(db, current, to: state, by: actor)
+                updated.state = state
+            }
+            return PublicationOutcome(assessment: updated, publication: publication, objection: answered)
         }
     }
 

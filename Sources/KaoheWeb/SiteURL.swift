@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheStorage
 
 /// A path parameter: `.key` when registering a route (`:id`), `.value(x)` when building a link.

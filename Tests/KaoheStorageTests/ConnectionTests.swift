@@ -32,16 +32,7 @@ struct ConnectionTests {
             let world = try await World.make(in: store)
             let assessment = try await world.openAssessment(in: store)
             // A second store on the same database: another instance, or a command such as `kaohe user add`.
-            let other: SQLStore
-            switch store.location {
-            case .sqlite(let path): other = try SQLStore(location: .sqlite(path: path))
-            case .postgres:
-                let schema = try #require(
-                    try await store.read { db in
-                        try await db.raw("SELECT current_schema() AS s").first()?.decode(column: "s", as: String.self)
-                    })
-                other = try SQLStore(location: store.location, postgresSchema: schema)
-            }
+            let other = try await secondStore(on: store)
             func save(_ on: SQLStore, _ item: String) async throws {
                 _ = try await on.saveFacts(
                     assessment: assessment.id, unit: world.unitA.id, item: item, json: "{}", expectedVersion: 0,

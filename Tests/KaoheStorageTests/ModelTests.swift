@@ -1,5 +1,6 @@
 import Foundation
 import KaoheStorage
+import KaoheTestSupport
 import Testing
 
 @Suite("Value models")

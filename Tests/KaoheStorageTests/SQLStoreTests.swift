@@ -1,5 +1,6 @@
 import Foundation
 import KaoheStorage
+import KaoheTestSupport
 import KaoheStorageSQL
 import Testing
 
@@ -183,8 +184,15 @@ struct SQLStoreTests {
                     assessment: draft.id, unit: world.unitA.id, item: "x", json: "{}", expectedVersion: 0,
                     by: .user(world.admin))
             }
-            for state in [AssessmentState.open, .scoring, .publicity, .scoring, .publicity, .final] {
-                #expect(try await store.transition(draft.id, to: state, by: .user(world.admin)).state == state)
+            _ = try await store.transition(draft.id, to: .open, by: .user(world.admin))
+            _ = try await store.transition(draft.id, to: .scoring, by: .user(world.admin))
+            // 公示 and 定稿 are entered only by publishing: a plain transition is refused and changes nothing.
+            await #expect(throws: StorageError.publishRequired(to: .publicity)) {
+                _ = try await store.transition(draft.id, to: .publicity, by: .user(world.admin))
+            }
+            #expect(try await store.assessment(draft.id)?.state == .scoring)
+            for state in [AssessmentState.publicity, .scoring, .publicity, .final] {
+                #expect(try await store.move(draft.id, to: state).state == state)
             }
             #expect(try await store.assessment(draft.id)?.state == .final)
             await #expect(throws: StorageError.locked(assessment: draft.id)) {

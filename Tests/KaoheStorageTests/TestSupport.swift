@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import KaoheStorage
 import KaoheStorageSQL
 
@@ -77,5 +78,19 @@ struct World {
         try await store.createAssessment(assessment, by: .user(admin))
         try await store.enrol([unitA.id, unitB.id], in: assessment.id, by: .user(admin))
         return try await store.transition(assessment.id, to: .open, by: .user(admin))
+    }
+}
+
+/// A second store on the same database as `store` (its SQLite file, or its PostgreSQL schema): another
+/// instance of the app, or a command such as `kaohe user add`. Shut it down when done.
+func secondStore(on store: SQLStore) async throws -> SQLStore {
+    switch store.location {
+    case .sqlite(let path): return try SQLStore(location: .sqlite(path: path))
+    case .postgres:
+        let schema = try #require(
+            try await store.read { db in
+                try await db.raw("SELECT current_schema() AS s").first()?.decode(column: "s", as: String.self)
+            })
+        return try SQLStore(location: store.location, postgresSchema: schema)
     }
 }

@@ -149,17 +149,26 @@ struct WorkflowStoreTests {
                 evidenceIDs: [], publicationVersion: 1, scoreBefore: "15", createdBy: world.admin.id, createdAt: Date())
             // Objections only during 公示.
             await #expect(throws: StorageError.self) { try await store.addObjection(objection, by: .user(world.admin)) }
-            let v1 = Publication(
-                assessmentID: a.id, version: 1, state: .publicity, results: #"{"units":[]}"#, note: "首次公示",
-                createdBy: world.admin.id, createdAt: Date())
-            a = try await store.publish(v1, moveTo: .publicity, by: .user(world.admin))
-            #expect(a.state == .publicity)
-            // A version number taken twice is refused, and the state is not changed by a failed publish.
-            await #expect(throws: StorageError.self) {
-                _ = try await store.publish(v1, moveTo: .final, by: .user(world.admin))
+            let today = Day("2022-12-01")!
+            func request(_ state: AssessmentState?, _ results: String, upheld: UpheldObjection? = nil) -> PublicationRequest {
+                PublicationRequest(
+                    assessmentID: a.id, moveTo: state, results: results, note: state == nil ? "更正" : nil,
+                    upheld: upheld, createdBy: world.admin.id, createdAt: Date(), today: today)
+            }
+            let v1 = try await store.publish(request(.publicity, #"{"units":[]}"#), by: .user(world.admin))
+            a = v1.assessment
+            #expect(a.state == .publicity && v1.publication?.version == 1 && v1.publication?.note == "首次公示")
+            // A correction with the same results is refused, and nothing is written.
+            await #expect(throws: StorageError.unchangedResults(version: 1)) {
+                _ = try await store.publish(request(nil, #"{"units":[]}"#), by: .user(world.admin))
+            }
+            #expect(try await store.publications(of: a.id).count == 1)
+            try await store.addObjection(objection, by: .user(world.admin))
+            // 定稿 while the objection is open: refused, the state stays.
+            await #expect(throws: StorageError.openObjections(count: 1)) {
+                _ = try await store.publish(request(.final, #"{"units":[]}"#), by: .user(world.admin))
             }
             #expect(try await store.assessment(a.id)?.state == .publicity)
-            try await store.addObjection(objection, by: .user(world.admin))
             let answered = try await store.answerObjection(
                 objection.id, status: .upheld, answer: "已核实，更正", scoreAfter: "20", by: .user(world.admin))
             #expect(answered.status == .upheld && answered.scoreAfter == "20")
@@ -167,15 +176,14 @@ struct WorkflowStoreTests {
                 _ = try await store.answerObjection(
                     objection.id, status: .rejected, answer: "改主意", scoreAfter: nil, by: .user(world.admin))
             }
-            var v2 = v1
-            v2.version = 2
-            v2.results = #"{"units":[{"id":"A01"}]}"#
-            v2.state = .final
-            a = try await store.publish(v2, moveTo: .final, by: .user(world.admin))
-            #expect(a.state == .final)
+            let v2Results = #"{"units":[{"id":"A01"}]}"#
+            let v2 = try await store.publish(request(.final, v2Results), by: .user(world.admin))
+            a = v2.assessment
+            #expect(a.state == .final && v2.publication?.state == .final)
+            #expect(v2.publication?.note == "定稿（结果较第1版有更正）")
             #expect(try await store.publications(of: a.id).map(\.version) == [1, 2])
             #expect(try await store.publications(of: a.id).allSatisfy { $0.results.isEmpty })
-            #expect(try await store.publication(of: a.id, version: 2)?.results == v2.results)
+            #expect(try await store.publication(of: a.id, version: 2)?.results == v2Results)
             // Final: every write refused.
             await #expect(throws: StorageError.locked(assessment: a.id)) {
                 try await store.saveSelfAssessment(

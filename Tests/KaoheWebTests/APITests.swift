@@ -5,6 +5,7 @@ import KaoheStorage
 import KaoheStorageSQL
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 @Suite("JSON API under /api/v1")
@@ -130,41 +131,41 @@ struct APITests {
 struct ConfigTests {
     @Test("Defaults, then environment, then command line")
     func layering() throws {
-        #expect(try WebConfig.resolve(cli: .init(), environment: [:]) == .defaults)
+        #expect(try AppConfig.resolve(cli: .init(), environment: [:]) == .defaults)
         let env = [
             "KAOHE_HOST": "0.0.0.0", "KAOHE_PORT": "9000", "KAOHE_DATABASE_URL": "postgres://u@h/db",
             "KAOHE_SECURE_COOKIES": "true",
         ]
-        let fromEnv = try WebConfig.resolve(cli: .init(), environment: env)
+        let fromEnv = try AppConfig.resolve(cli: .init(), environment: env)
         #expect(
             fromEnv.host == "0.0.0.0" && fromEnv.port == 9000 && fromEnv.databaseURL == "postgres://u@h/db"
                 && fromEnv.secureCookies)
-        let fromCLI = try WebConfig.resolve(
+        let fromCLI = try AppConfig.resolve(
             cli: .init(host: "127.0.0.2", port: 8081, databaseURL: "sqlite:x.db"), environment: env)
         #expect(
             fromCLI.host == "127.0.0.2" && fromCLI.port == 8081 && fromCLI.databaseURL == "sqlite:x.db"
                 && fromCLI.secureCookies)
-        #expect(WebConfig.defaults.sqlitePath.hasSuffix("kaohe-data/kaohe.sqlite"))
-        #expect(WebConfig.defaults.baseURL == "http://127.0.0.1:8080")
+        #expect(AppConfig.defaults.sqlitePath.hasSuffix("kaohe-data/kaohe.sqlite"))
+        #expect(AppConfig.defaults.baseURL == "http://127.0.0.1:8080")
     }
 
     @Test("Bad values name the variable or option")
     func badValues() {
-        #expect(throws: WebError.badRequest("环境变量 KAOHE_PORT 的值“80a”不是有效端口（1–65535）")) {
-            try WebConfig.resolve(cli: .init(), environment: ["KAOHE_PORT": "80a"])
+        #expect(throws: AppError.invalid("环境变量 KAOHE_PORT 的值“80a”不是有效端口（1–65535）")) {
+            try AppConfig.resolve(cli: .init(), environment: ["KAOHE_PORT": "80a"])
         }
-        #expect(throws: WebError.badRequest("--port 的值 70000 不是有效端口（1–65535）")) {
-            try WebConfig.resolve(cli: .init(port: 70000), environment: [:])
+        #expect(throws: AppError.invalid("--port 的值 70000 不是有效端口（1–65535）")) {
+            try AppConfig.resolve(cli: .init(port: 70000), environment: [:])
         }
-        #expect(throws: WebError.badRequest("环境变量 KAOHE_SECURE_COOKIES 的值“maybe”应为 true 或 false")) {
-            try WebConfig.resolve(cli: .init(), environment: ["KAOHE_SECURE_COOKIES": "maybe"])
+        #expect(throws: AppError.invalid("环境变量 KAOHE_SECURE_COOKIES 的值“maybe”应为 true 或 false")) {
+            try AppConfig.resolve(cli: .init(), environment: ["KAOHE_SECURE_COOKIES": "maybe"])
         }
     }
 
     @Test("First start creates an administrator once and migrates; the second start does neither")
     func bootstrapOnce() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kaohe-boot-\(UUID().uuidString)").path
-        var config = WebConfig.defaults
+        var config = AppConfig.defaults
         config.dataDirectory = dir
         let first = try await bootstrap(config)
         let admin = try #require(first.firstAdmin)

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import KaoheStorage
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 @Suite("Assessments: create, enrol, assign, life cycle, lock")

@@ -6,6 +6,7 @@ import KaoheFormats
 import KaoheStorage
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 /// The HTML of one item's section on the scoring page.

@@ -2,8 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import KaoheStorage
+import KaoheTestSupport
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 @Suite("Login, sessions, CSRF, lock-out, password change")

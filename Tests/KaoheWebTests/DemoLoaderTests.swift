@@ -9,6 +9,7 @@ import KaoheStorageSQL
 import Testing
 
 @testable import KaoheCLI
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 @Suite("Demo data: kaohe demo and serve --demo")

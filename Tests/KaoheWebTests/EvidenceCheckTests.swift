@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import KaoheCLI
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 @Suite("Evidence store check: missing files, unreferenced files, prune")

@@ -3,8 +3,10 @@ import Hummingbird
 import HummingbirdTesting
 import KaoheEngine
 import KaoheStorage
+import KaoheTestSupport
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 /// Small files of each kind, made by hand.
@@ -555,12 +557,12 @@ struct EvidenceTests {
             let unknown = try await reporter.upload(
                 w.uploadURL(item: "no-such-item"), name: "a.pdf", bytes: Samples.pdf)
             #expect(unknown.status == .notFound)
-            _ = try await w.fixture.store.transition(w.a, to: .scoring, by: .system)
+            try await w.fixture.store.move(w.a, to: .scoring)
             #expect(try await reporter.upload(w.uploadURL(), name: "补正.pdf", bytes: Samples.pdf).status == .seeOther)
-            _ = try await w.fixture.store.transition(w.a, to: .publicity, by: .system)
+            try await w.fixture.store.move(w.a, to: .publicity)
             let publicity = try await reporter.upload(w.uploadURL(), name: "迟交.pdf", bytes: Samples.png)
             #expect(publicity.status == .conflict && publicity.text.contains("异议"))
-            _ = try await w.fixture.store.transition(w.a, to: .final, by: .system)
+            try await w.fixture.store.move(w.a, to: .final)
             let organizer = try await w.browser(client, "organizer")
             let final = try await organizer.upload(w.uploadURL(), name: "定稿后.pdf", bytes: Samples.png)
             #expect(final.status == .conflict && final.text.contains("定稿"))
@@ -572,8 +574,8 @@ struct EvidenceTests {
     @Test("Objection evidence: a multipart form with text fields and a file, stored with purpose objection")
     func objectionEvidence() async throws {
         try await EvidenceWorld.run { w, client in
-            _ = try await w.fixture.store.transition(w.a, to: .scoring, by: .system)
-            _ = try await w.fixture.store.transition(w.a, to: .publicity, by: .system)
+            try await w.fixture.store.move(w.a, to: .scoring)
+            try await w.fixture.store.move(w.a, to: .publicity)
             let reporter = w.fixture.users[.reporter]!
             let ops = EvidenceOperations(w.deps)
             let body = MultipartBody.make(
@@ -592,7 +594,7 @@ struct EvidenceTests {
             w.expectClean(blobs: 1)
             // Another unit's reporter cannot.
             let other = try #require(try await w.fixture.store.user(username: "reporterB"))
-            await #expect(throws: WebError.self) {
+            await #expect(throws: AppError.self) {
                 _ = try await ops.storeObjectionEvidence(
                     file, assessment: w.a.rawValue, unit: w.unitA.rawValue, item: w.items[0], by: other)
             }

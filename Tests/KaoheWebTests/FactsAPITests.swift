@@ -2,8 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import KaoheStorage
+import KaoheTestSupport
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 @Suite("Facts and findings through the API")
@@ -90,9 +92,9 @@ struct FactsAPITests {
                     .json() as? [[String: Any]])
             #expect(list.map { $0["date"] as? String } == ["2023-02-28"])
 
-            _ = try await fixture.store.transition(a, to: .scoring, by: .system)
-            _ = try await fixture.store.transition(a, to: .publicity, by: .system)
-            _ = try await fixture.store.transition(a, to: .final, by: .system)
+            try await fixture.store.move(a, to: .scoring)
+            try await fixture.store.move(a, to: .publicity)
+            try await fixture.store.move(a, to: .final)
             let locked = try await evaluator.call(
                 .put, .api(.itemFacts(.value(a), .value(fixture.unitA.id), .value("13"))), raw: "{}",
                 headers: [.ifMatch: "0"])

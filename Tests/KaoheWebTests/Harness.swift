@@ -4,6 +4,7 @@ import HummingbirdTesting
 import KaoheStorage
 import KaoheStorageSQL
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 /// The password every test user has.
@@ -186,8 +187,9 @@ struct APIClient {
             .post, .api(.tokens), json: #"{"username":"\#(username)","password":"\#(password)","name":"test"}"#)
         guard response.status == .created, let token = (try response.json() as? [String: Any])?["token"] as? String
         else {
-            throw WebError.badRequest("API login failed for \(username): \(response.status) \(response.text)")
+            throw AppError.invalid("API login failed for \(username): \(response.status) \(response.text)")
         }
         return APIClient(client: client, token: token)
     }
 }
+

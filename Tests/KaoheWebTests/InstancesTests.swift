@@ -5,6 +5,7 @@ import KaoheStorage
 import KaoheStorageSQL
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 @Suite("Several app instances on one database")

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 /// A body stream that hands out `bytes` in pieces of the given sizes (cycled), then optionally fails.

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import KaoheStorage
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 @Suite("docs/openapi.yaml matches the code")

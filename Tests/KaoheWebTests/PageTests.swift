@@ -4,6 +4,7 @@ import HummingbirdTesting
 import KaoheStorage
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 @Suite("Pages: organizations, units, CSV import, users, schemes")

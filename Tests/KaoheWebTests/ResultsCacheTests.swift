@@ -5,8 +5,10 @@ import HummingbirdTesting
 import KaoheEngine
 import KaoheFormats
 import KaoheStorage
+import KaoheTestSupport
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 @Suite("Results cache")

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import KaoheStorage
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 /// A small valid scheme file: one category of two items, a bonus section, grades and a note.
@@ -181,10 +182,10 @@ struct UploadedSchemeStorageTests {
             let stored = try await fixture.store.uploadedSchemes()
             #expect(stored.map(\.id) == ["aa-2024", "zz-2024"])
             #expect(stored[1].yaml == yaml && stored[0].fileName == "粘贴的内容")
-            await #expect(throws: WebError.self) {
+            await #expect(throws: AppError.self) {
                 _ = try await catalog.upload(fileName: "again.yaml", yaml: yaml, by: organizer)
             }
-            await #expect(throws: WebError.forbidden(Permission.manageAssessments.label)) {
+            await #expect(throws: AppError.forbidden(Permission.manageAssessments.label)) {
                 _ = try await catalog.upload(
                     fileName: "x.yaml", yaml: sampleSchemeYAML(id: "x-1"), by: fixture.users[.evaluator]!)
             }

@@ -4,8 +4,10 @@ import HummingbirdTesting
 import KaoheEngine
 import KaoheFormats
 import KaoheStorage
+import KaoheTestSupport
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 /// The fixture's assessment opened for facts, with unit B enrolled too.
@@ -253,7 +255,7 @@ struct ScoringTests {
                     == .forbidden)
 
             for state in [AssessmentState.scoring, .publicity, .final] {
-                _ = try await f.store.transition(f.a, to: state, by: .system)
+                try await f.store.move(f.a, to: state)
             }
             let admin = Browser(client)
             try await admin.login("admin")

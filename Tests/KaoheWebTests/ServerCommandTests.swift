@@ -5,6 +5,7 @@ import KaoheStorageSQL
 import Testing
 
 @testable import KaoheCLI
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 @Suite("Server commands: serve, migrate, user add, audit verify")

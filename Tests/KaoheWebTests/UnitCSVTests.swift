@@ -1,5 +1,6 @@
 import Foundation
 import KaoheStorage
+@testable import KaoheApplication
 import KaoheWeb
 import Testing
 

@@ -5,6 +5,7 @@ import KaoheEngine
 import KaoheStorage
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 /// A `pingqiao-2022` assessment (10 items) in state open with units A and B, the evaluator assigned to unit A.

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import KaoheStorage
 import KaoheStorageSQL
-import KaoheWeb
+import KaoheApplication
 
 /// `kaohe demo`: loads the demonstration data into the configured database (once; a second run changes nothing).
 public struct DemoCommand: AsyncParsableCommand {

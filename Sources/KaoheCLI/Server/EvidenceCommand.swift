@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import KaoheWeb
+import KaoheApplication
 
 /// `kaohe evidence`: maintenance of the evidence store.
 public struct EvidenceCommand: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KaoheFormats
 import KaoheStorage
+import KaoheApplication
 import KaoheStorageSQL
 import KaoheWeb
 
@@ -53,7 +54,7 @@ public struct ServeCommand: AsyncParsableCommand {
             }
             let firstAdmin = boot.firstAdmin
             do {
-                try await runServer(config, store: boot.store, schemes: builtInSchemeSummaries) {
+                try await runServer(config, store: boot.store) {
                     print("考核平台已启动：\(config.baseURL)")
                     if let admin = firstAdmin {
                         print("首次启动，已创建管理员。请在浏览器打开上面的地址，用以下账号登录，并立即修改密码：")
@@ -83,17 +84,10 @@ public struct MigrateCommand: AsyncParsableCommand {
     public func run() async throws {
         let config = try options.config()
         try await reportingErrors {
-            let location: DatabaseLocation
-            if let url = config.databaseURL {
-                location = try DatabaseLocation.parse(url)
-            } else {
-                try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-                location = .sqlite(path: config.sqlitePath)
-            }
-            let store = try SQLStore(location: location)
+            let store = try openStore(config)
             do {
                 let applied = try await store.migrate()
-                print(applied.isEmpty ? "数据库已是最新结构（\(location)）" : applied.map { "已迁移：\($0)" }.joined(separator: "\n"))
+                print(applied.isEmpty ? "数据库已是最新结构（\(store.location)）" : applied.map { "已迁移：\($0)" }.joined(separator: "\n"))
             } catch {
                 await store.shutdown()
                 throw error
@@ -103,16 +97,3 @@ public struct MigrateCommand: AsyncParsableCommand {
     }
 }
 
-/// The scoring engine's built-in schemes for the schemes page; a scheme that fails to load is listed with the error.
-@Sendable func builtInSchemeSummaries() -> [SchemeSummary] {
-    BuiltInSchemes.ids.map { id in
-        do {
-            guard let scheme = try BuiltInSchemes.load(id) else {
-                return SchemeSummary(id: id, title: "（未找到）", source: "内置")
-            }
-            return SchemeSummary(id: id, title: scheme.title, source: "内置")
-        } catch {
-            return SchemeSummary(id: id, title: "（加载失败：\(error)）", source: "内置")
-        }
-    }
-}

@@ -2,9 +2,9 @@ import ArgumentParser
 import Foundation
 import KaoheStorage
 import KaoheStorageSQL
-import KaoheWeb
+import KaoheApplication
 
-/// Options shared by the server commands; layered over the environment and the defaults by `WebConfig.resolve`.
+/// Options shared by the server commands; layered over the environment and the defaults by `AppConfig.resolve`.
 struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "数据库：postgres://用户:密码@主机:端口/库名（默认：KAOHE_DATABASE_URL，或数据目录中的 SQLite 文件）")
     var database: String?
@@ -16,14 +16,14 @@ struct ServerOptions: ParsableArguments {
     func config(
         host: String? = nil, port: Int? = nil, secureCookies: Bool? = nil, evidenceDirectory: String? = nil,
         maxUploadMB: Int? = nil
-    ) throws -> WebConfig {
+    ) throws -> AppConfig {
         do {
-            return try WebConfig.resolve(
+            return try AppConfig.resolve(
                 cli: .init(
                     host: host, port: port, databaseURL: database, dataDirectory: dataDirectory,
                     secureCookies: secureCookies, evidenceDirectory: evidenceDirectory, maxUploadMB: maxUploadMB),
                 environment: ProcessInfo.processInfo.environment)
-        } catch let error as WebError {
+        } catch let error as AppError {
             throw ValidationError(error.message)
         }
     }
@@ -42,7 +42,7 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         throw error
     } catch let error as ExitCode {
         throw error
-    } catch let error as WebError {
+    } catch let error as AppError {
         printError("kaohe: \(error.message)")
     } catch let error as StorageError {
         printError("kaohe: \(error.description)")

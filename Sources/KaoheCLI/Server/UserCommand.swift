@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import KaoheStorage
 import KaoheStorageSQL
-import KaoheWeb
+import KaoheApplication
 
 /// `kaohe user …`: user accounts from the command line.
 public struct UserCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheStorage
 
 /// What the API shows of a user (never the password hash).
@@ -94,7 +95,7 @@ struct APIUnitsController {
         router.post(SiteURL.api(.unitImport).routerPath) { request, context -> Response in
             let user = try context.require(.manageUnits)
             guard let org = request.uri.queryParameters["organization"].map(String.init), !org.isEmpty else {
-                throw WebError.badRequest("缺少查询参数 organization（组织编号）")
+                throw AppError.invalid("缺少查询参数 organization（组织编号）")
             }
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
             let units = try await Operations(deps).importUnits(

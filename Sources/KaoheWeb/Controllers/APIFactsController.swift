@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheStorage
 
 /// `/api/v1/assessments/:id/units/:unit/facts…` and `…/findings`: facts per item as JSON with optimistic
@@ -59,7 +60,7 @@ struct APIFactsController {
             }
             guard let version = Int(ifMatch.trimmingCharacters(in: CharacterSet(charactersIn: "\" W/"))), version >= 0
             else {
-                throw WebError.badRequest("If-Match 头“\(ifMatch)”应为版本号，如 \"0\" 或 \"3\"")
+                throw AppError.invalid("If-Match 头“\(ifMatch)”应为版本号，如 \"0\" 或 \"3\"")
             }
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
             let record = try await Operations(deps).saveFacts(

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheEngine
 import KaoheFormats
 import KaoheStorage
@@ -63,42 +64,32 @@ struct APIWorkflowController {
             })
     }
 
-    /// The body of a PUT as the form the pages post: `selfScore`, `note`, `answer` and `claimedFacts` (a facts
-    /// object in the facts format), with the version from `If-Match`.
-    static func form(_ text: String, version: Int, item: WorkflowItem, scheme: Scheme) throws -> FormData {
+    /// The body of a PUT: `selfScore`, `note`, `answer` and `claimedFacts` (a facts object in the facts
+    /// format, decoded by the operation with the item's scheme), with the version from `If-Match`.
+    static func input(_ text: String, version: Int) throws -> SelfAssessmentInput {
         let root: JSONNode
         do { root = try JSONParser.parse(text) } catch {
-            throw WebError.badRequest("请求体不是有效的 JSON：\(error.description)")
+            throw AppError.invalid("请求体不是有效的 JSON：\(error.description)")
         }
-        guard case .object = root.value else { throw WebError.badRequest("请求体应为 JSON 对象") }
+        guard case .object = root.value else { throw AppError.invalid("请求体应为 JSON 对象") }
         func field(_ key: String) throws -> String? {
             switch root[key]?.value {
             case nil, .null?: return nil
             case .string(let value)?: return value
             case .number(let value)? where key == "selfScore": return value
-            default: throw WebError.badRequest("第\(root[key]!.line)行：字段“\(key)”应为字符串")
+            default: throw AppError.invalid("第\(root[key]!.line)行：字段“\(key)”应为字符串")
             }
         }
-        var form = FormData()
-        if let claimed = root["claimedFacts"], claimed.value != .null {
-            guard case .object = claimed.value else {
-                throw WebError.badRequest("第\(claimed.line)行：字段“claimedFacts”应为事实对象")
+        var claimed = FactsInput.none
+        if let node = root["claimedFacts"], node.value != .null {
+            guard case .object = node.value else {
+                throw AppError.invalid("第\(node.line)行：字段“claimedFacts”应为事实对象")
             }
-            let record = FactsRecord(
-                assessmentID: AssessmentID(""), unitID: UnitID(""), itemID: item.item.id,
-                json: FactsAssembly.text(claimed), version: 1, updatedBy: nil, updatedAt: Date())
-            let assembled = FactsAssembly.assemble(records: [record], findings: [], scheme: scheme)
-            if let problems = assembled.problems[item.item.id], !problems.isEmpty {
-                throw WebError.badRequest("考核项目“\(item.item.id)”的自报事实：" + problems.joined(separator: "；"))
-            }
-            form = FactForm.fields(assembled.values[item.item.id] ?? [:], specs: item.specs)
+            claimed = .document(FactsAssembly.text(node))
         }
-        form.pairs += [
-            ("version", String(version)), ("self_score", try field("selfScore") ?? ""),
-            ("note", try field("note") ?? ""),
-        ]
-        if let answer = try field("answer") { form.pairs.append(("answer", answer)) }
-        return form
+        return SelfAssessmentInput(
+            version: version, selfScore: try field("selfScore") ?? "", note: try field("note") ?? "",
+            claimedFacts: claimed, answer: try field("answer"))
     }
 
     func register(on router: Router<AppContext>) {
@@ -118,13 +109,9 @@ struct APIWorkflowController {
             else {
                 throw HTTPError(.preconditionRequired, message: "缺少或无效的 If-Match 头：首次保存填 0，之后填读取到的 version")
             }
-            let model = try await operations.unitWorkflow(id, unit: unit, for: user)
-            guard let item = model.items.first(where: { $0.item.id == itemID }) else {
-                throw WebError.notFound("适用于本单位的考核项目“\(itemID)”")
-            }
             let body = try await request.body.collect(upTo: context.maxUploadSize)
-            let form = try Self.form(String(buffer: body), version: version, item: item, scheme: model.scheme)
-            _ = try await operations.saveSelfAssessmentItem(id, unit: unit, item: itemID, form: form, by: user)
+            _ = try await operations.saveSelfAssessmentItem(
+                id, unit: unit, item: itemID, try Self.input(String(buffer: body), version: version), by: user)
             return try JSONResponse.make(Self.json(try await operations.unitWorkflow(id, unit: unit, for: user)))
         }
         router.post(SiteURL.api(.selfAssessmentSubmit(.key, .key)).routerPath) { _, context -> Response in
@@ -156,7 +143,7 @@ struct APIWorkflowController {
         router.get(SiteURL.api(.publication(.key, .key)).routerPath) { _, context -> Response in
             let user = try context.require(.viewAssessments)
             guard let version = Int(try context.parameters.require("version")) else {
-                throw WebError.badRequest("版本号应为整数")
+                throw AppError.invalid("版本号应为整数")
             }
             let results = try await operations.publishedResults(
                 try context.parameters.require("id"), version: version, for: user)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheFormats
 import KaoheStorage
 
@@ -192,17 +193,17 @@ struct APIAssessmentsController {
     static func parameterValues(_ text: String) throws -> [String: String] {
         let root: JSONNode
         do { root = try JSONParser.parse(text) } catch {
-            throw WebError.badRequest("JSON 语法错误：\(error.description)")
+            throw AppError.invalid("JSON 语法错误：\(error.description)")
         }
         guard case .object(let members) = root.value else {
-            throw WebError.badRequest("请求体应为 JSON 对象：参数名 → 数值，如 {\"annual_weight\": 30}")
+            throw AppError.invalid("请求体应为 JSON 对象：参数名 → 数值，如 {\"annual_weight\": 30}")
         }
         var values: [String: String] = [:]
         for (key, node) in members {
             switch node.value {
             case .number(let text), .string(let text): values[key] = text
             case .null: values[key] = ""
-            default: throw WebError.badRequest("参数“\(key)”应为数字，而不是\(node.value.typeName)")
+            default: throw AppError.invalid("参数“\(key)”应为数字，而不是\(node.value.typeName)")
             }
         }
         return values

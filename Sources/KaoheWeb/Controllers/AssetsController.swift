@@ -1,4 +1,5 @@
 import Hummingbird
+import KaoheApplication
 
 /// The stylesheet, the script and the health check (no login needed).
 struct AssetsController {

@@ -1,4 +1,5 @@
 import Hummingbird
+import KaoheApplication
 import KaoheStorage
 
 /// The audit log (administrators and organizers): entries filtered by entity prefix, and the chain check.

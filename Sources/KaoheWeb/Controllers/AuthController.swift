@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheStorage
 
 /// Login, logout, password change, and the home redirect.
@@ -21,14 +22,14 @@ struct AuthController {
             let next = safeNext(context.form["next"])
             do {
                 guard !username.isEmpty, let password = context.form.raw("password"), !password.isEmpty else {
-                    throw WebError.loginFailed("请输入用户名和密码")
+                    throw AppError.loginFailed("请输入用户名和密码")
                 }
                 let user = try await AuthService(deps).login(username: username, password: password)
                 let (token, _) = try await AuthService(deps).startSession(for: user)
                 var response = Response.redirect(to: next ?? SiteURL.dashboard.path, type: .normal)
                 response.setCookie(deps.cookie(CookieName.session, value: token, maxAge: Int(deps.sessionLifetime)))
                 return response
-            } catch let error as WebError {
+            } catch let error as AppError {
                 guard case .loginFailed(let message) = error else { throw error }
                 return try loginPage(
                     request: request, context: context, username: username, next: next, error: message,
@@ -56,7 +57,7 @@ struct AuthController {
                 try await AuthService(deps).changePassword(
                     user: user, current: context.form.raw("current") ?? "", new: context.form.raw("new") ?? "",
                     confirm: context.form.raw("confirm") ?? "", keepingSession: identity.session?.tokenHash)
-            } catch let error as WebError {
+            } catch let error as AppError {
                 return try Views.password(identity: identity, csrf: context.csrfToken, error: error.message).with(
                     status: error.status
                 )

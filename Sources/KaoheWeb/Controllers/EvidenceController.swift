@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheExport
 import KaoheStorage
 import NIOCore
@@ -18,13 +19,13 @@ struct EvidenceController {
             guard request.headers[.contentType].flatMap(MultipartReader<RequestBody>.boundary) != nil else {
                 // Checked after the access checks, so a refused user learns nothing more.
                 _ = try await EvidenceOperations(deps).prepareUpload(id, unit: unit, item: item, for: user)
-                throw WebError.badRequest("请以 multipart/form-data 表单选择文件上传")
+                throw AppError.invalid("请以 multipart/form-data 表单选择文件上传")
             }
             let ops = EvidenceOperations(deps)
             let (scope, _, purpose) = try await ops.prepareUpload(id, unit: unit, item: item, for: user)
             let received = try await ops.receive(request, maxFiles: 1)
             defer { received.discard() }
-            guard let file = received.files.first else { throw WebError.badRequest("请选择要上传的文件") }
+            guard let file = received.files.first else { throw AppError.invalid("请选择要上传的文件") }
             let stored = try await ops.record(file, scope: scope, item: item, purpose: purpose, by: user)
             return Self.back(received.fields["return"], scope: scope, item: stored.itemID)
         }

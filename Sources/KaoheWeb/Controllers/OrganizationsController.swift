@@ -1,4 +1,5 @@
 import Hummingbird
+import KaoheApplication
 import KaoheStorage
 
 /// Organizations: list and create.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheStorage
 
 /// Fixed success messages, shown after a redirect (`?ok=KEY`), so no message text travels in a URL.
@@ -59,17 +60,17 @@ enum JSONResponse {
     /// Decodes a JSON body, turning decoding failures into Chinese messages that name the field.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppContext) async throws -> T {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        guard buffer.readableBytes > 0 else { throw WebError.badRequest("请求体为空，应为 JSON") }
+        guard buffer.readableBytes > 0 else { throw AppError.invalid("请求体为空，应为 JSON") }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch let DecodingError.keyNotFound(key, _) {
-            throw WebError.badRequest("JSON 缺少字段“\(key.stringValue)”")
+            throw AppError.invalid("JSON 缺少字段“\(key.stringValue)”")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw WebError.badRequest("JSON 字段“\(path(context.codingPath))”类型不对")
+            throw AppError.invalid("JSON 字段“\(path(context.codingPath))”类型不对")
         } catch let DecodingError.valueNotFound(_, context) {
-            throw WebError.badRequest("JSON 字段“\(path(context.codingPath))”不能为 null")
+            throw AppError.invalid("JSON 字段“\(path(context.codingPath))”不能为 null")
         } catch let DecodingError.dataCorrupted(context) {
-            throw WebError.badRequest(
+            throw AppError.invalid(
                 context.codingPath.isEmpty
                     ? "请求体不是有效的 JSON" : "JSON 字段“\(path(context.codingPath))”的值无效：\(context.debugDescription)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheEngine
 import KaoheExport
 import KaoheFormats
@@ -23,7 +24,7 @@ struct ResultsController {
             let id = try context.parameters.require("id"), unit = try context.parameters.require("unit")
             let scores = try await Operations(deps).visibleScores(id, for: user)
             guard let row = scores.rows.first(where: { $0.unit.id.rawValue == unit }) else {
-                throw WebError.notFound("考核 \(id) 中的单位 \(unit)")
+                throw AppError.notFound("考核 \(id) 中的单位 \(unit)")
             }
             return Views.scoreSheet(scores, row: row, identity: context.identity!, csrf: context.csrfToken)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheEngine
 import KaoheFormats
 import KaoheStorage
@@ -46,7 +47,12 @@ struct ScoringController {
             let item = try context.parameters.require("item")
             let operations = Operations(deps)
             do {
-                _ = try await operations.saveItemForm(id, unit: unit, group: item, form: context.form, by: user)
+                let form = context.form
+                _ = try await operations.saveItemFacts(
+                    id, unit: unit, group: item,
+                    ItemFactsInput(
+                        version: form["version"].flatMap { Int($0) }, facts: .entered(in: form), reason: form["reason"]),
+                    by: user)
             } catch let conflict as FactsConflict {
                 let model = try await operations.unitScoring(id, unit: unit, for: user)
                 let retained = Views.ItemFormOverride(

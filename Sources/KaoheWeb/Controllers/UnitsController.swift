@@ -1,4 +1,5 @@
 import Hummingbird
+import KaoheApplication
 import KaoheStorage
 
 /// Units: list (reporters: own unit only), create, CSV import.

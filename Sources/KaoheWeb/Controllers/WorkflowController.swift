@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheStorage
 
 /// The assessed units' side and the way to a published result: self-assessment, submission, deadlines,
@@ -58,8 +59,13 @@ struct WorkflowController {
                 done: "saved", anchor: "item-\(item)",
                 page: { try await unitPage(request, context, retained: (item, context.form), error: $0) }
             ) {
+                let form = context.form
                 _ = try await operations.saveSelfAssessmentItem(
-                    id, unit: unit, item: item, form: context.form, by: user)
+                    id, unit: unit, item: item,
+                    SelfAssessmentInput(
+                        version: form["version"].flatMap { Int($0) }, selfScore: form["self_score"] ?? "",
+                        note: form["note"] ?? "", claimedFacts: .entered(in: form), answer: form["answer"]),
+                    by: user)
             }
         }
         router.post(SiteURL.reviewAnswer(.key, .key, .key).routerPath) { request, context -> Response in
@@ -150,7 +156,13 @@ struct WorkflowController {
                 request, context, target: .submissions(.value(AssessmentID(id))), done: "deadlines",
                 page: { try await dashboard(request, context, error: $0) }
             ) {
-                _ = try await operations.setDeadlines(id, form: context.form, by: user)
+                let form = context.form
+                _ = try await operations.setDeadlines(
+                    id,
+                    DeadlinesInput(
+                        submission: form["submission_deadline"], objection: form["objection_deadline"],
+                        reason: form["reason"]),
+                    by: user)
             }
         }
         router.post(SiteURL.deadlineExtension(.key, .key).routerPath) { request, context -> Response in
@@ -160,7 +172,10 @@ struct WorkflowController {
                 request, context, target: .submissions(.value(AssessmentID(id))), done: "extended",
                 page: { try await dashboard(request, context, error: $0) }
             ) {
-                _ = try await operations.extendDeadline(id, unit: unit, form: context.form, by: user)
+                _ = try await operations.extendDeadline(
+                    id, unit: unit,
+                    DeadlineExtensionInput(deadline: context.form["deadline"], reason: context.form["reason"] ?? ""),
+                    by: user)
             }
         }
 
@@ -188,7 +203,12 @@ struct WorkflowController {
                 request, context, target: .publications(.value(AssessmentID(id))), done: "answeredObjection",
                 page: { try await publicationsPage(request, context, error: $0) }
             ) {
-                _ = try await operations.answerObjection(id, objection: objection, form: context.form, by: user)
+                _ = try await operations.answerObjection(
+                    id, objection: objection,
+                    ObjectionAnswer(
+                        decision: (context.form["decision"]).flatMap(ObjectionStatus.init(rawValue:)),
+                        answer: context.form["answer"] ?? ""),
+                    by: user)
             }
         }
         router.get(SiteURL.publicationCompare(.key).routerPath) { request, context -> HTML in

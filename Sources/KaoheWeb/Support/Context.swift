@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheStorage
 
 /// Who is making a request, established by the session cookie (pages) or a bearer token (API).
@@ -27,17 +28,17 @@ public struct AppContext: RequestContext {
     /// Uploads (CSV files as text) may be up to 5 MB.
     public var maxUploadSize: Int { 5 * 1024 * 1024 }
 
-    /// The logged-in user, or ``WebError/notLoggedIn``.
+    /// The logged-in user, or ``AppError/notLoggedIn``.
     public func requireUser() throws -> User {
-        guard let user = identity?.user else { throw WebError.notLoggedIn }
+        guard let user = identity?.user else { throw AppError.notLoggedIn }
         return user
     }
 
-    /// The logged-in user if they hold `permission`; otherwise ``WebError/notLoggedIn`` or ``WebError/forbidden(_:)``.
+    /// The logged-in user if they hold `permission`; otherwise ``AppError/notLoggedIn`` or ``AppError/forbidden(_:)``.
     @discardableResult
     public func require(_ permission: Permission) throws -> User {
         let user = try requireUser()
-        guard user.can(permission) else { throw WebError.forbidden(permission.label) }
+        guard user.can(permission) else { throw AppError.forbidden(permission.label) }
         return user
     }
 }
@@ -76,9 +77,9 @@ public struct FormData: Sendable, Equatable {
     /// All values for `key`.
     public func all(_ key: String) -> [String] { pairs.filter { $0.0 == key }.map(\.1) }
 
-    /// A required, non-empty value, or a ``WebError/badRequest(_:)`` naming the field by its Chinese `label`.
+    /// A required, non-empty value, or a ``AppError/badRequest(_:)`` naming the field by its Chinese `label`.
     public func required(_ key: String, label: String) throws -> String {
-        guard let value = self[key], !value.isEmpty else { throw WebError.badRequest("请填写“\(label)”") }
+        guard let value = self[key], !value.isEmpty else { throw AppError.invalid("请填写“\(label)”") }
         return value
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import KaoheEngine
 import KaoheFormats
+import KaoheApplication
 
 /// The HTML form fields of a group's facts, both ways: stored values → fields (to fill a form) and submitted
 /// fields → checked values (with the engine's own decoder, so the page accepts exactly what scoring accepts).
@@ -47,12 +48,7 @@ public enum FactForm {
     }
 
     /// A submitted value that is not valid, naming the fact.
-    public struct Problem: Error, Sendable {
-        /// The fact's name.
-        public var fact: String
-        /// What is wrong (Chinese).
-        public var message: String
-    }
+    public typealias Problem = FactProblem
 
     /// Reads the submitted fields of `specs` (facts in `skip` are left out: they are counted from findings).
     /// Empty fields leave the fact out. Each value is checked by the engine's decoder.
@@ -176,5 +172,12 @@ public enum FactForm {
             }.joined(separator: "；")
         default: return "—"
         }
+    }
+}
+
+extension FactsInput {
+    /// The facts typed into `form`'s fields, read with the item's specs.
+    public static func entered(in form: FormData) -> FactsInput {
+        .parse { specs, skip throws(FactProblem) in try FactForm.values(form, specs: specs, skip: skip) }
     }
 }

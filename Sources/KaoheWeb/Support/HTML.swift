@@ -1,4 +1,5 @@
 import Hummingbird
+import KaoheApplication
 
 /// A piece of HTML text. Build it only from literals and ``escape(_:)``d values (use the `\(text)` interpolation,
 /// which escapes, and `\(raw:)` for trusted HTML), so user data can never inject markup.

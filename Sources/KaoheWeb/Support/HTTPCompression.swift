@@ -1,6 +1,7 @@
 import CompressNIO
 import Foundation
 import Hummingbird
+import KaoheApplication
 
 /// Conditional and compressed responses for large documents whose bytes are cached per data version (the
 /// results document): compressed once, sent to every client that accepts gzip.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 import KaoheStorage
 import Logging
 
@@ -35,9 +36,9 @@ struct ErrorAndHeadersMiddleware: RouterMiddleware {
         return response
     }
 
-    static func webError(for error: any Error) -> WebError? {
-        if let error = error as? WebError { return error }
-        if let error = error as? StorageError { return WebError(error) }
+    static func appError(for error: any Error) -> AppError? {
+        if let error = error as? AppError { return error }
+        if let error = error as? StorageError { return AppError(error) }
         return nil
     }
 
@@ -45,14 +46,20 @@ struct ErrorAndHeadersMiddleware: RouterMiddleware {
         let status: HTTPResponse.Status
         let message: String
         var details: [LineError] = []
-        if let webError = webError(for: error) {
-            if webError == .notLoggedIn && !isAPI(request) {
+        if let appError = appError(for: error) {
+            if appError == .notLoggedIn && !isAPI(request) {
                 let next = request.uri.path == SiteURL.home.path ? [] : [("next", request.uri.description)]
                 return .redirect(to: SiteURL.login.path(query: next), type: .normal)
             }
+            if case .internalFailure(let detail) = appError {
+                context.logger.error("内部错误：\(detail)")
+            }
+            status = appError.status
+            message = appError.message
+            if case .lineErrors(let errors) = appError { details = errors }
+        } else if let webError = error as? WebError {
             status = webError.status
             message = webError.message
-            if case .lineErrors(let errors) = webError { details = errors }
         } else if let error = error as? HTTPError {
             status = error.status
             message = error.body ?? Self.defaultMessage(status)

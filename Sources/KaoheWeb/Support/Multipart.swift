@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KaoheApplication
 
 #if canImport(Glibc)
     import Glibc

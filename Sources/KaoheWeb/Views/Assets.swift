@@ -1,3 +1,4 @@
+import KaoheApplication
 /// The hand-written stylesheet and script the app serves itself (no CDN, no libraries).
 enum Assets {
     static let css = """

@@ -1,4 +1,5 @@
 import Foundation
+import KaoheApplication
 import KaoheStorage
 
 /// Evidence (佐证材料): an item's file list with its upload form, the printable evidence index

@@ -1,4 +1,5 @@
 import Hummingbird
+import KaoheApplication
 import KaoheStorage
 
 /// Pure view functions: a model in, HTML out. No storage, no request.

@@ -1,3 +1,4 @@
+import KaoheApplication
 import KaoheStorage
 
 extension Views {

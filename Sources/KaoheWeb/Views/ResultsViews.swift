@@ -1,4 +1,5 @@
 import Foundation
+import KaoheApplication
 import KaoheEngine
 import KaoheFormats
 import KaoheStorage

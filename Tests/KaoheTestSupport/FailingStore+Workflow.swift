@@ -1,4 +1,5 @@
 import Foundation
+import KaoheStorage
 
 extension FailingStore {
     public func setDeadlines(_ assessment: AssessmentID, submission: Day?, objection: Day?, by actor: AuditActor)
@@ -36,9 +37,9 @@ extension FailingStore {
     public func answerObjection(
         _ id: ObjectionID, status: ObjectionStatus, answer: String, scoreAfter: String?, by actor: AuditActor
     ) async throws -> Objection { throw failure() }
-    public func publish(_ publication: Publication, moveTo state: AssessmentState?, by actor: AuditActor) async throws
-        -> Assessment
-    { throw failure() }
+    public func publish(_ request: PublicationRequest, by actor: AuditActor) async throws -> PublicationOutcome {
+        throw failure()
+    }
     public func publications(of assessment: AssessmentID) async throws -> [Publication] { throw failure() }
     public func publication(of assessment: AssessmentID, version: Int) async throws -> Publication? {
         throw failure()

@@ -174,7 +174,7 @@ public struct DemoLoader: Sendable {
 
         for (index, plan) in Self.assessments.enumerated() {
             guard let scheme = try BuiltInSchemes.load(plan.schemeID) else {
-                throw WebError.notFound("内置考核方案 \(plan.schemeID)")
+                throw AppError.notFound("内置考核方案 \(plan.schemeID)")
             }
             let organization = OrganizationID(plan.organization)
             let assessment = Assessment(
@@ -243,7 +243,7 @@ public struct DemoLoader: Sendable {
             for state in path {
                 if state == .publicity || state == .final, let organizer = users[.organizer] {
                     guard let current = try await store.assessment(assessment.id) else {
-                        throw WebError.notFound("考核 \(assessment.id)")
+                        throw AppError.notFound("考核 \(assessment.id)")
                     }
                     _ = try await Operations(deps).publishTransition(
                         current, to: state, reason: "演示：发布考核结果", by: organizer)

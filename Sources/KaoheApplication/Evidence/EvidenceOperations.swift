@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+
 import KaoheEngine
 import KaoheStorage
 import NIOPosix
@@ -49,17 +49,6 @@ public struct ReceivedFile: Sendable {
     public var sha256: String
     /// The staged bytes.
     let staged: StagedEvidence
-}
-
-/// A `multipart/form-data` request read to its end: its text fields and its files (staged).
-public struct ReceivedUpload: Sendable {
-    /// The text fields (`_csrf`, `item`, `text`, `note`, …), each at most 64 KB.
-    public var fields: FormData
-    /// The files, in the order sent (empty file inputs are left out).
-    public var files: [ReceivedFile]
-
-    /// Removes the temporary files of those not recorded.
-    public func discard() { for file in files { file.staged.discard() } }
 }
 
 /// The evidence index (佐证材料目录清单) of a unit: items in the scheme's order, numbered 1, 2, …, their files
@@ -149,9 +138,9 @@ public struct EvidenceOperations: Sendable {
     /// not see (another unit's reporter, an evaluator without an assignment for it) is "not found", so its
     /// existence is not revealed.
     public func scope(_ id: String, unit unitText: String, for user: User) async throws -> EvidenceScope {
-        guard user.can(.selfAssess) || user.can(.review) else { throw WebError.forbidden(Self.readLabel) }
-        let hidden = WebError.notFound("考核 \(id) 中的单位 \(unitText)")
-        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw WebError.notFound("考核 \(id)") }
+        guard user.can(.selfAssess) || user.can(.review) else { throw AppError.forbidden(Self.readLabel) }
+        let hidden = AppError.notFound("考核 \(id) 中的单位 \(unitText)")
+        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw AppError.notFound("考核 \(id)") }
         let unitID = UnitID(unitText)
         let access: EvidenceAccess
         if user.has(.admin) || user.has(.organizer) {
@@ -178,19 +167,19 @@ public struct EvidenceOperations: Sendable {
     public func file(_ id: String, for user: User) async throws -> (file: EvidenceFile, path: String) {
         let (file, _) = try await visibleRecord(id, for: user)
         guard let size = files.size(of: file.sha256), size == file.size else {
-            throw HTTPError(.internalServerError, message: EvidenceStoreError.missingBlob(file.sha256).description)
+            throw AppError.unavailable(EvidenceStoreError.missingBlob(file.sha256).description)
         }
         return (file, try files.path(for: file.sha256))
     }
 
     func visibleRecord(_ id: String, for user: User) async throws -> (EvidenceFile, EvidenceScope) {
-        guard user.can(.selfAssess) || user.can(.review) else { throw WebError.forbidden(Self.readLabel) }
-        let notFound = WebError.notFound("佐证材料 \(id)")
+        guard user.can(.selfAssess) || user.can(.review) else { throw AppError.forbidden(Self.readLabel) }
+        let notFound = AppError.notFound("佐证材料 \(id)")
         guard let file = try await store.evidence(EvidenceID(id)) else { throw notFound }
         let scope: EvidenceScope
         do {
             scope = try await self.scope(file.assessmentID.rawValue, unit: file.unitID.rawValue, for: user)
-        } catch WebError.notFound {
+        } catch AppError.notFound {
             throw notFound
         }
         guard scope.maySee(file) else { throw notFound }
@@ -215,14 +204,14 @@ public struct EvidenceOperations: Sendable {
         let scope = try await scope(id, unit: unit, for: user)
         let (scheme, items) = try await items(scope)
         guard let schemeItem = items.first(where: { $0.id == item }) else {
-            throw WebError.notFound("方案“\(scheme.id)”中适用于本单位的考核项目“\(item)”")
+            throw AppError.notFound("方案“\(scheme.id)”中适用于本单位的考核项目“\(item)”")
         }
         let state = scope.assessment.state
-        guard state != .final else { throw WebError.conflict("考核已定稿，不能再上传佐证材料") }
+        guard state != .final else { throw AppError.conflict("考核已定稿，不能再上传佐证材料") }
         switch scope.access {
         case .unitReporter:
             guard state == .open || state == .scoring else {
-                throw WebError.conflict(
+                throw AppError.conflict(
                     state == .publicity
                         ? "考核处于“公示”阶段，自评佐证材料已不能上传；如有异议，请在提出异议时上传佐证"
                         : "考核处于“\(state.displayName)”阶段，尚不能上传佐证材料")
@@ -231,112 +220,12 @@ public struct EvidenceOperations: Sendable {
         case .reviewer:
             let mine = try await store.assignments(of: scope.assessment.id).filter { $0.userID == user.id }
             guard mine.contains(where: { $0.covers(unit: scope.unit.id, item: item) }) else {
-                throw WebError.forbidden("未分配您为该单位该项目（\(item)）的评分人")
+                throw AppError.forbidden("未分配您为该单位该项目（\(item)）的评分人")
             }
             return (scope, schemeItem, .finding)
         case .manager:
             return (scope, schemeItem, .finding)
         }
-    }
-
-    /// Reads a `multipart/form-data` request to its end: text fields are collected (64 KB each), each file
-    /// part (at most `maxFiles`) is streamed into the evidence store's temporary folder while its SHA-256
-    /// is computed, then its type is decided from its content. Nothing is kept when anything goes wrong:
-    /// too large (413, checked on Content-Length first and while streaming), a refused type (415), an
-    /// interrupted or malformed body (400).
-    public func receive(_ request: Request, maxFiles: Int = 1) async throws -> ReceivedUpload {
-        let contentType = request.headers[.contentType] ?? ""
-        guard let boundary = MultipartReader<RequestBody>.boundary(contentType: contentType) else {
-            throw WebError.badRequest(
-                "请以 multipart/form-data 表单上传文件（当前：\(contentType.isEmpty ? "无 Content-Type" : contentType)）")
-        }
-        let declared = request.headers[.contentLength].flatMap { Int($0) }
-        return try await receive(
-            body: request.body, boundary: boundary, declaredLength: declared, maxFiles: maxFiles)
-    }
-
-    /// ``receive(_:maxFiles:)`` over any body stream (tests feed streams that fail half way).
-    public func receive<Body: AsyncSequence>(
-        body: Body, boundary: String, declaredLength: Int?, maxFiles: Int = 1
-    ) async throws -> ReceivedUpload where Body.Element == ByteBuffer {
-        let limit = files.maxFileSize
-        var reader = MultipartReader(body: body, boundary: boundary)
-        var upload = ReceivedUpload(fields: FormData(), files: [])
-        // A body much longer than `maxFiles` files at the limit cannot be accepted: say so at once, naming
-        // the first file (its headers come early), without storing anything.
-        let slack = 1 << 20
-        let tooLong = declaredLength.map { $0 > limit * maxFiles + slack } ?? false
-        do {
-            while let part = try await reader.nextPart() {
-                guard let rawName = part.fileName else {
-                    guard !tooLong else { continue }
-                    upload.fields.pairs.append((part.name, try await reader.text(name: part.name)))
-                    continue
-                }
-                if tooLong {
-                    throw HTTPError(
-                        .contentTooLarge,
-                        message:
-                            "文件“\(EvidenceNames.clean(rawName))”过大：本次上传共 \(EvidenceFormat.size(declaredLength ?? 0))，"
-                            + "超过单个文件 \(EvidenceFormat.size(limit)) 的上限，未保存。请压缩或拆分后再上传。")
-                }
-                let name = EvidenceNames.clean(rawName)
-                let staged = try files.stage()
-                do {
-                    while let chunk = try await reader.nextChunk() { try staged.write(chunk) }
-                } catch EvidenceStoreError.tooLarge {
-                    staged.discard()
-                    throw HTTPError(
-                        .contentTooLarge,
-                        message: "文件“\(name)”超过单个文件 \(EvidenceFormat.size(limit)) 的上限，未保存。请压缩或拆分后再上传。")
-                } catch {
-                    staged.discard()
-                    throw error
-                }
-                if staged.size == 0 && rawName.isEmpty {
-                    staged.discard()  // an empty file input
-                    continue
-                }
-                guard upload.files.count < maxFiles else {
-                    staged.discard()
-                    throw WebError.badRequest(maxFiles == 1 ? "一次只能上传一个文件" : "一次最多上传 \(maxFiles) 个文件")
-                }
-                // fsync and the content checks read the disk: off the task executor, on NIO's blocking pool.
-                let (sha256, verdict) = try await NIOThreadPool.singleton.runIfActive {
-                    () throws -> (String, SniffResult) in
-                    let digest = try staged.finish()
-                    return (
-                        digest, ContentSniffer.sniff(path: staged.temporaryPath, size: staged.size, head: staged.head)
-                    )
-                }
-                switch verdict {
-                case .refused(let what):
-                    staged.discard()
-                    throw HTTPError(
-                        .unsupportedMediaType,
-                        message: "文件“\(name)”的内容是\(what)，不是允许上传的类型，未保存。可上传：\(EvidenceKind.acceptedSummary)。")
-                case .accepted(let kind):
-                    upload.files.append(
-                        ReceivedFile(
-                            field: part.name, fileName: EvidenceNames.fitting(name, to: kind), kind: kind,
-                            size: staged.size, sha256: sha256, staged: staged))
-                }
-            }
-            if tooLong {
-                throw HTTPError(
-                    .contentTooLarge,
-                    message:
-                        "上传内容共 \(EvidenceFormat.size(declaredLength ?? 0))，超过单个文件 \(EvidenceFormat.size(limit)) 的上限，未保存。"
-                )
-            }
-        } catch let error as MultipartError {
-            upload.discard()
-            throw WebError.badRequest(error.description)
-        } catch {
-            upload.discard()
-            throw error
-        }
-        return upload
     }
 
     /// Stores a received file under its hash and records it for the unit's item.
@@ -351,7 +240,7 @@ public struct EvidenceOperations: Sendable {
             let staged = received.staged
             _ = try await NIOThreadPool.singleton.runIfActive { try staged.commit() }
         } catch let error as EvidenceStoreError {
-            throw HTTPError(.internalServerError, message: error.description)
+            throw AppError.unavailable(error.description)
         }
         // Should the record be refused now (e.g. the assessment became final a moment ago) the blob stays:
         // it is complete, content-addressed and may already be shared by another record.
@@ -359,33 +248,7 @@ public struct EvidenceOperations: Sendable {
         return evidence
     }
 
-    /// The whole upload of one file to an item: checks first, then reads the body, stores and records.
-    public func upload(_ request: Request, assessment id: String, unit: String, item: String, by user: User)
-        async throws -> (EvidenceFile, EvidenceScope)
-    {
-        let (scope, schemeItem, purpose) = try await prepareUpload(id, unit: unit, item: item, for: user)
-        let received = try await receive(request, maxFiles: 1)
-        defer { received.discard() }
-        guard let file = received.files.first else { throw WebError.badRequest("请选择要上传的文件") }
-        return (try await record(file, scope: scope, item: schemeItem.id, purpose: purpose, by: user), scope)
-    }
-
     // MARK: Objections
-
-    /// For the objection form (multipart): checks that `user` is the unit's reporter and the assessment is
-    /// in 公示, then reads the request (its text fields such as `item` and `text`, and at most `maxFiles`
-    /// files) and runs `body`. Files that `body` did not store with ``storeObjectionEvidence(_:assessment:unit:item:by:)``
-    /// are removed afterwards.
-    public func withObjectionUpload<T: Sendable>(
-        _ request: Request, assessment id: String, unit: String, by user: User, maxFiles: Int = 5,
-        _ body: (ReceivedUpload) async throws -> T
-    ) async throws -> T {
-        _ = try await objectionScope(id, unit: unit, for: user)
-        let received = try await receive(request, maxFiles: maxFiles)
-        defer { received.discard() }
-        return try await body(received)
-    }
-
     /// Stores one received file as objection evidence (异议佐证) of the unit's item and returns its record.
     public func storeObjectionEvidence(
         _ file: ReceivedFile, assessment id: String, unit: String, item: String, by user: User
@@ -393,16 +256,16 @@ public struct EvidenceOperations: Sendable {
         let scope = try await objectionScope(id, unit: unit, for: user)
         let (scheme, items) = try await items(scope)
         guard items.contains(where: { $0.id == item }) else {
-            throw WebError.notFound("方案“\(scheme.id)”中适用于本单位的考核项目“\(item)”")
+            throw AppError.notFound("方案“\(scheme.id)”中适用于本单位的考核项目“\(item)”")
         }
         return try await record(file, scope: scope, item: item, purpose: .objection, by: user)
     }
 
     func objectionScope(_ id: String, unit: String, for user: User) async throws -> EvidenceScope {
         let scope = try await scope(id, unit: unit, for: user)
-        guard scope.access == .unitReporter else { throw WebError.forbidden("只有本单位填报人可以提出异议并上传佐证") }
+        guard scope.access == .unitReporter else { throw AppError.forbidden("只有本单位填报人可以提出异议并上传佐证") }
         guard scope.assessment.state == .publicity else {
-            throw WebError.conflict("考核处于“\(scope.assessment.state.displayName)”阶段，只有公示期间可以随异议上传佐证材料")
+            throw AppError.conflict("考核处于“\(scope.assessment.state.displayName)”阶段，只有公示期间可以随异议上传佐证材料")
         }
         return scope
     }
@@ -418,13 +281,13 @@ public struct EvidenceOperations: Sendable {
         switch scope.access {
         case .manager: break
         case .unitReporter:
-            guard file.purpose != .finding else { throw WebError.forbidden("评分人上传的问题佐证只能由上传人或考核组织者撤回") }
+            guard file.purpose != .finding else { throw AppError.forbidden("评分人上传的问题佐证只能由上传人或考核组织者撤回") }
         case .reviewer:
-            guard file.uploadedBy == user.id else { throw WebError.forbidden("只能撤回自己上传的材料") }
+            guard file.uploadedBy == user.id else { throw AppError.forbidden("只能撤回自己上传的材料") }
         }
-        guard !reason.isEmpty else { throw WebError.badRequest("请填写“撤回理由”") }
-        guard reason.count <= 500 else { throw WebError.badRequest("“撤回理由”不能超过500字") }
-        guard file.withdrawnAt == nil else { throw WebError.conflict("佐证材料“\(file.fileName)”已于此前撤回") }
+        guard !reason.isEmpty else { throw AppError.invalid("请填写“撤回理由”") }
+        guard reason.count <= 500 else { throw AppError.invalid("“撤回理由”不能超过500字") }
+        guard file.withdrawnAt == nil else { throw AppError.conflict("佐证材料“\(file.fileName)”已于此前撤回") }
         let updated = try await store.withdrawEvidence(file.id, reason: reason, by: .user(user, reason: reason))
         return (updated, scope)
     }
@@ -476,9 +339,8 @@ public struct EvidenceOperations: Sendable {
         let index = try await index(scope)
         for entry in index.entries {
             for (_, file) in entry.files where files.size(of: file.sha256) != file.size {
-                throw HTTPError(
-                    .internalServerError,
-                    message: "佐证材料“\(file.fileName)”的文件缺失或已损坏，无法打包，请联系管理员（SHA-256 \(file.sha256.prefix(12))…）")
+                throw AppError.unavailable(
+                    "佐证材料“\(file.fileName)”的文件缺失或已损坏，无法打包，请联系管理员（SHA-256 \(file.sha256.prefix(12))…）")
             }
         }
         let (scheme, _) = try await items(scope)

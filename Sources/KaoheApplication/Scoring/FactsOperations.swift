@@ -8,23 +8,23 @@ extension Operations {
     /// allowed to see it (reporters: own unit only; evaluators: any enrolled unit for reading).
     /// Reads the assessment and the one unit only (not every enrolled unit), so saves stay cheap.
     func factsScope(_ id: String, unit unitText: String, for user: User) async throws -> (Assessment, AssessedUnit) {
-        guard user.can(.viewAssessments) else { throw WebError.forbidden(Permission.viewAssessments.label) }
-        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw WebError.notFound("考核 \(id)") }
+        guard user.can(.viewAssessments) else { throw AppError.forbidden(Permission.viewAssessments.label) }
+        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw AppError.notFound("考核 \(id)") }
         guard !user.seesOwnUnitOnly || user.unitID?.rawValue == unitText,
             let unit = try await store.enrolledUnit(UnitID(unitText), in: assessment.id),
             unit.organizationID == assessment.organizationID
-        else { throw WebError.notFound("考核 \(id) 中的单位 \(unitText)") }
+        else { throw AppError.notFound("考核 \(id) 中的单位 \(unitText)") }
         return (assessment, unit)
     }
 
     /// Whether `user` may record facts for `unit` and `item`: administrators and organizers always, evaluators
     /// where an assignment covers them.
     func requireRecording(_ assessment: Assessment, unit: UnitID, item: String, by user: User) async throws {
-        guard user.can(.recordFacts) else { throw WebError.forbidden(Permission.recordFacts.label) }
+        guard user.can(.recordFacts) else { throw AppError.forbidden(Permission.recordFacts.label) }
         if user.has(.admin) || user.has(.organizer) { return }
         let assignments = try await store.assignments(of: assessment.id).filter { $0.userID == user.id }
         guard assignments.contains(where: { $0.covers(unit: unit, item: item) }) else {
-            throw WebError.forbidden("未分配您为该单位该项目（\(item)）的评分人")
+            throw AppError.forbidden("未分配您为该单位该项目（\(item)）的评分人")
         }
     }
 
@@ -34,11 +34,11 @@ extension Operations {
         return try await store.facts(assessment: assessment.id, unit: unit.id)
     }
 
-    /// The facts of one item, or ``WebError/notFound(_:)`` when none were saved.
+    /// The facts of one item, or ``AppError/notFound(_:)`` when none were saved.
     public func facts(_ id: String, unit: String, item: String, for user: User) async throws -> FactsRecord {
         let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
         guard let record = try await store.facts(assessment: assessment.id, unit: unit.id, item: item) else {
-            throw WebError.notFound("项目 \(item) 尚未录入事实")
+            throw AppError.notFound("项目 \(item) 尚未录入事实")
         }
         return record
     }
@@ -55,16 +55,16 @@ extension Operations {
         let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
         let scheme = try await self.scheme(of: assessment)
         guard let specs = scheme.factSpecs(group: item), item != downgradeGroupID || !specs.isEmpty else {
-            throw WebError.notFound("方案“\(scheme.id)”中的考核项“\(item)”")
+            throw AppError.notFound("方案“\(scheme.id)”中的考核项“\(item)”")
         }
         try await requireRecording(assessment, unit: unit.id, item: item, by: user)
-        guard version >= 0 else { throw WebError.badRequest("version 不能为负数") }
-        if assessment.state == .final { throw WebError.conflict("本考核已定稿锁定，不能再修改") }
+        guard version >= 0 else { throw AppError.invalid("version 不能为负数") }
+        if assessment.state == .final { throw AppError.conflict("本考核已定稿锁定，不能再修改") }
         let calendar = try ScoringCatalog.calendar()
         do {
             try Self.checkItemFacts(json, item: item, scheme: scheme, unit: unit, calendar: calendar)
         } catch {
-            throw WebError.badRequest("事实数据未保存：\(error.description)")
+            throw AppError.invalid("事实数据未保存：\(error.description)")
         }
         return try await store.saveFacts(
             assessment: assessment.id, unit: unit.id, item: item, json: json, expectedVersion: version,
@@ -96,10 +96,10 @@ extension Operations {
         async throws -> Finding
     {
         let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
-        guard !item.isEmpty else { throw WebError.badRequest("请填写“考核项目”（itemID）") }
+        guard !item.isEmpty else { throw AppError.invalid("请填写“考核项目”（itemID）") }
         try await requireRecording(assessment, unit: unit.id, item: item, by: user)
-        guard let day = KaoheStorage.Day(date) else { throw WebError.badRequest("日期“\(date)”不是 yyyy-MM-dd 格式的有效日期") }
-        guard !note.trimmingCharacters(in: .whitespaces).isEmpty else { throw WebError.badRequest("请填写“问题说明”（note）") }
+        guard let day = KaoheStorage.Day(date) else { throw AppError.invalid("日期“\(date)”不是 yyyy-MM-dd 格式的有效日期") }
+        guard !note.trimmingCharacters(in: .whitespaces).isEmpty else { throw AppError.invalid("请填写“问题说明”（note）") }
         let finding = Finding(
             assessmentID: assessment.id, unitID: unit.id, itemID: item, factName: fact, date: day, note: note,
             evidenceRef: evidenceRef.flatMap { $0.isEmpty ? nil : $0 }, createdBy: user.id, createdAt: deps.now())

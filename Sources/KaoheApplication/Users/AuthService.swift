@@ -15,9 +15,9 @@ public struct AuthService: Sendable {
     /// Checks a password against the rules; the message names what is wrong.
     public static func validate(password: String) throws {
         guard password.count >= minimumPasswordLength else {
-            throw WebError.badRequest("密码至少需要\(minimumPasswordLength)个字符")
+            throw AppError.invalid("密码至少需要\(minimumPasswordLength)个字符")
         }
-        guard password.count <= 72 else { throw WebError.badRequest("密码不能超过72个字符") }
+        guard password.count <= 72 else { throw AppError.invalid("密码不能超过72个字符") }
     }
 
     /// The bcrypt hash of `password`.
@@ -29,18 +29,18 @@ public struct AuthService: Sendable {
         let now = deps.now()
         guard let user = try await deps.store.user(username: username) else {
             _ = Bcrypt.verify(password, hash: AuthService.dummyHash)  // same time as for a real user
-            throw WebError.loginFailed("用户名或密码错误")
+            throw AppError.loginFailed("用户名或密码错误")
         }
         if let until = user.lockedUntil, until > now {
-            throw WebError.loginFailed("账户因连续\(deps.maxFailedLogins)次登录失败已锁定，请于\(AuthService.clock(until))后再试")
+            throw AppError.loginFailed("账户因连续\(deps.maxFailedLogins)次登录失败已锁定，请于\(AuthService.clock(until))后再试")
         }
         guard Bcrypt.verify(password, hash: user.passwordHash) else {
             let updated = try await deps.store.recordFailedLogin(
                 of: user.id, maxAttempts: deps.maxFailedLogins, lockUntil: now.addingTimeInterval(deps.lockDuration))
             if let until = updated.lockedUntil, until > now {
-                throw WebError.loginFailed("用户名或密码错误。连续失败\(deps.maxFailedLogins)次，账户已锁定至\(AuthService.clock(until))")
+                throw AppError.loginFailed("用户名或密码错误。连续失败\(deps.maxFailedLogins)次，账户已锁定至\(AuthService.clock(until))")
             }
-            throw WebError.loginFailed(
+            throw AppError.loginFailed(
                 "用户名或密码错误（再失败\(deps.maxFailedLogins - updated.failedLogins)次将锁定\(Int(deps.lockDuration / 60))分钟）")
         }
         if user.failedLogins > 0 || user.lockedUntil != nil { try await deps.store.recordSuccessfulLogin(of: user.id) }
@@ -89,18 +89,18 @@ public struct AuthService: Sendable {
     public func changePassword(user: User, current: String, new: String, confirm: String, keepingSession: String?)
         async throws
     {
-        guard Bcrypt.verify(current, hash: user.passwordHash) else { throw WebError.badRequest("当前密码不正确") }
-        guard new == confirm else { throw WebError.badRequest("两次输入的新密码不一致") }
+        guard Bcrypt.verify(current, hash: user.passwordHash) else { throw AppError.invalid("当前密码不正确") }
+        guard new == confirm else { throw AppError.invalid("两次输入的新密码不一致") }
         try AuthService.validate(password: new)
-        guard new != current else { throw WebError.badRequest("新密码不能与当前密码相同") }
+        guard new != current else { throw AppError.invalid("新密码不能与当前密码相同") }
         try await deps.store.setPasswordHash(of: user.id, hash: hash(new), by: .user(user, reason: "本人修改密码"))
         try await deps.store.deleteSessions(of: user.id, keeping: keepingSession)
     }
 
     /// An administrator gives another user a new random password (shown once); their sessions end and any lock is lifted.
     public func resetPassword(of userID: UserID, by admin: User) async throws -> (user: User, password: String) {
-        guard admin.can(.manageUsers) else { throw WebError.forbidden(Permission.manageUsers.label) }
-        guard let user = try await deps.store.user(userID) else { throw WebError.notFound("用户 \(userID)") }
+        guard admin.can(.manageUsers) else { throw AppError.forbidden(Permission.manageUsers.label) }
+        guard let user = try await deps.store.user(userID) else { throw AppError.notFound("用户 \(userID)") }
         let password = Secrets.password()
         try await deps.store.setPasswordHash(of: user.id, hash: hash(password), by: .user(admin, reason: "管理员重置密码"))
         try await deps.store.deleteSessions(of: user.id, keeping: nil)
@@ -115,7 +115,7 @@ public struct AuthService: Sendable {
     ) async throws -> User {
         try AuthService.validate(username: username)
         try AuthService.validate(password: password)
-        if roles.contains(.reporter) && unitID == nil { throw WebError.badRequest("单位填报人必须指定所属单位") }
+        if roles.contains(.reporter) && unitID == nil { throw AppError.invalid("单位填报人必须指定所属单位") }
         let user = User(
             username: username, displayName: displayName.isEmpty ? username : displayName, passwordHash: hash(password),
             roles: roles,
@@ -128,7 +128,7 @@ public struct AuthService: Sendable {
     public static func validate(username: String) throws {
         let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         guard (2...32).contains(username.count), username.unicodeScalars.allSatisfy({ allowed.contains($0) }) else {
-            throw WebError.badRequest("用户名“\(username)”无效：应为2–32位字母、数字或 . _ -")
+            throw AppError.invalid("用户名“\(username)”无效：应为2–32位字母、数字或 . _ -")
         }
     }
 

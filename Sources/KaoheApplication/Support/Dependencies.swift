@@ -1,4 +1,5 @@
 import Foundation
+import KaoheFormats
 import KaoheStorage
 
 /// A scheme as listed on the schemes page.
@@ -17,17 +18,20 @@ public struct SchemeSummary: Sendable, Codable, Equatable {
         self.source = source
     }
 
-    /// The built-in schemes named in the reference spec. Replaced by the scoring engine's catalog once it exists.
-    public static let builtIn: [SchemeSummary] = [
-        .init(id: "pingqiao-2022", title: "平桥区“互联网+监管”工作绩效考核办法", source: "内置"),
-        .init(id: "shuangyashan-2017", title: "双鸭山市2017年“互联网+政务服务”工作考核细则", source: "内置"),
-        .init(id: "changbai-2020-gongkai", title: "长白县2020年绩效考评细则 — 政务公开", source: "内置"),
-        .init(id: "changbai-2020-fangguanfu", title: "长白县2020年绩效考评细则 — “放管服”和“最多跑一次”改革", source: "内置"),
-        .init(id: "changbai-2020-xinxi", title: "长白县2020年绩效考评细则 — 政府网站政务信息上报", source: "内置"),
-        .init(id: "changbai-2020-yingshang", title: "长白县2020年绩效考评细则 — 营商环境", source: "内置"),
-        .init(id: "changbai-2020-xinyong", title: "长白县2020年绩效考评细则 — 信用体系", source: "内置"),
-        .init(id: "xinbei-sanheyi", title: "新北区“三合一”阳光政务平台考核评分表", source: "内置"),
-    ]
+    /// The engine's built-in schemes (`BuiltInSchemes`), each with its title; a scheme that fails to load is
+    /// listed with the error.
+    public static func builtIn() -> [SchemeSummary] {
+        BuiltInSchemes.ids.map { id in
+            do {
+                guard let scheme = try BuiltInSchemes.load(id) else {
+                    return SchemeSummary(id: id, title: "（未找到）", source: "内置")
+                }
+                return SchemeSummary(id: id, title: scheme.title, source: "内置")
+            } catch {
+                return SchemeSummary(id: id, title: "（加载失败：\(error)）", source: "内置")
+            }
+        }
+    }
 }
 
 /// Everything the routes need from outside: storage, the clock, password hashing cost, cookie settings.
@@ -49,7 +53,7 @@ public struct AppDependencies: Sendable {
     /// How long a lock lasts.
     public var lockDuration: TimeInterval
     /// The evidence files on disk (a fresh temporary folder unless configured: the server passes
-    /// ``WebConfig/evidencePath`` and ``WebConfig/maxUploadBytes``).
+    /// ``AppConfig/evidencePath`` and ``AppConfig/maxUploadBytes``).
     public var evidence: EvidenceStore
     /// Scored results per data version, shared by every request of this app.
     let results = ResultsCache()
@@ -60,7 +64,7 @@ public struct AppDependencies: Sendable {
     public init(
         store: any KaoheStore, now: @escaping @Sendable () -> Date = { Date() }, bcryptCost: UInt8 = 12,
         secureCookies: Bool = false,
-        schemes: @escaping @Sendable () -> [SchemeSummary] = { SchemeSummary.builtIn },
+        schemes: @escaping @Sendable () -> [SchemeSummary] = { builtInSchemes },
         sessionLifetime: TimeInterval = 12 * 3600,
         maxFailedLogins: Int = 5, lockDuration: TimeInterval = 15 * 60,
         evidence: EvidenceStore = .temporary()
@@ -76,3 +80,6 @@ public struct AppDependencies: Sendable {
         self.evidence = evidence
     }
 }
+
+/// The built-in schemes' summaries, read once per process (the schemes are resources of the program).
+let builtInSchemes = SchemeSummary.builtIn()

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The server's configuration, resolved in layers: command line over environment over defaults.
-public struct WebConfig: Sendable, Equatable {
+public struct AppConfig: Sendable, Equatable {
     /// The address to listen on (default 127.0.0.1).
     public var host: String
     /// The port (default 8080).
@@ -19,7 +19,7 @@ public struct WebConfig: Sendable, Equatable {
     public var maxUploadMB: Int
 
     /// The defaults: 127.0.0.1:8080, SQLite in ./kaohe-data, cookies without `Secure`.
-    public static let defaults = WebConfig(
+    public static let defaults = AppConfig(
         host: "127.0.0.1", port: 8080, databaseURL: nil, dataDirectory: "kaohe-data", secureCookies: false)
 
     /// Creates a configuration.
@@ -73,13 +73,13 @@ public struct WebConfig: Sendable, Equatable {
 
     /// Layers `cli` over the environment (`KAOHE_HOST`, `KAOHE_PORT`, `KAOHE_DATABASE_URL`, `KAOHE_DATA_DIR`,
     /// `KAOHE_SECURE_COOKIES`, `KAOHE_EVIDENCE_DIR`, `KAOHE_MAX_UPLOAD_MB`) over ``defaults``. Bad environment values are errors naming the variable.
-    public static func resolve(cli: Overrides, environment: [String: String]) throws -> WebConfig {
-        var config = WebConfig.defaults
+    public static func resolve(cli: Overrides, environment: [String: String]) throws -> AppConfig {
+        var config = AppConfig.defaults
         func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         if let host = env("KAOHE_HOST") { config.host = host }
         if let text = env("KAOHE_PORT") {
             guard let port = Int(text), (1...65535).contains(port) else {
-                throw WebError.badRequest("环境变量 KAOHE_PORT 的值“\(text)”不是有效端口（1–65535）")
+                throw AppError.invalid("环境变量 KAOHE_PORT 的值“\(text)”不是有效端口（1–65535）")
             }
             config.port = port
         }
@@ -89,19 +89,19 @@ public struct WebConfig: Sendable, Equatable {
             switch text.lowercased() {
             case "1", "true", "yes", "on": config.secureCookies = true
             case "0", "false", "no", "off": config.secureCookies = false
-            default: throw WebError.badRequest("环境变量 KAOHE_SECURE_COOKIES 的值“\(text)”应为 true 或 false")
+            default: throw AppError.invalid("环境变量 KAOHE_SECURE_COOKIES 的值“\(text)”应为 true 或 false")
             }
         }
         if let dir = env("KAOHE_EVIDENCE_DIR") { config.evidenceDirectory = dir }
         if let text = env("KAOHE_MAX_UPLOAD_MB") {
             guard let mb = Int(text), (1...maxUploadMBLimit).contains(mb) else {
-                throw WebError.badRequest("环境变量 KAOHE_MAX_UPLOAD_MB 的值“\(text)”无效，应为1–\(maxUploadMBLimit)之间的整数（单位 MB）")
+                throw AppError.invalid("环境变量 KAOHE_MAX_UPLOAD_MB 的值“\(text)”无效，应为1–\(maxUploadMBLimit)之间的整数（单位 MB）")
             }
             config.maxUploadMB = mb
         }
         if let host = cli.host { config.host = host }
         if let port = cli.port {
-            guard (1...65535).contains(port) else { throw WebError.badRequest("--port 的值 \(port) 不是有效端口（1–65535）") }
+            guard (1...65535).contains(port) else { throw AppError.invalid("--port 的值 \(port) 不是有效端口（1–65535）") }
             config.port = port
         }
         if let url = cli.databaseURL { config.databaseURL = url }
@@ -110,7 +110,7 @@ public struct WebConfig: Sendable, Equatable {
         if let dir = cli.evidenceDirectory { config.evidenceDirectory = dir }
         if let mb = cli.maxUploadMB {
             guard (1...maxUploadMBLimit).contains(mb) else {
-                throw WebError.badRequest("--max-upload-mb 的值 \(mb) 无效，应为1–\(maxUploadMBLimit)之间的整数（单位 MB）")
+                throw AppError.invalid("--max-upload-mb 的值 \(mb) 无效，应为1–\(maxUploadMBLimit)之间的整数（单位 MB）")
             }
             config.maxUploadMB = mb
         }

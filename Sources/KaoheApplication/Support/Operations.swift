@@ -12,9 +12,9 @@ public struct Operations: Sendable {
 
     /// Creates an organization.
     public func createOrganization(name: String, parentID: String?, by user: User) async throws -> Organization {
-        guard user.can(.manageUnits) else { throw WebError.forbidden(Permission.manageUnits.label) }
-        guard !name.isEmpty else { throw WebError.badRequest("请填写“名称”") }
-        guard name.count <= 100 else { throw WebError.badRequest("“名称”不能超过100个字") }
+        guard user.can(.manageUnits) else { throw AppError.forbidden(Permission.manageUnits.label) }
+        guard !name.isEmpty else { throw AppError.invalid("请填写“名称”") }
+        guard name.count <= 100 else { throw AppError.invalid("“名称”不能超过100个字") }
         let organization = Organization(
             parentID: parentID.flatMap { $0.isEmpty ? nil : OrganizationID($0) }, name: name, createdAt: deps.now())
         try await store.createOrganization(organization, by: .user(user))
@@ -25,12 +25,12 @@ public struct Operations: Sendable {
     public func createUnit(
         organizationID: String, code: String, name: String, type typeText: String, parentID: String?, by user: User
     ) async throws -> AssessedUnit {
-        guard user.can(.manageUnits) else { throw WebError.forbidden(Permission.manageUnits.label) }
-        guard !organizationID.isEmpty else { throw WebError.badRequest("请选择“所属组织”") }
-        guard !code.isEmpty else { throw WebError.badRequest("请填写“编码”") }
-        guard !name.isEmpty else { throw WebError.badRequest("请填写“名称”") }
+        guard user.can(.manageUnits) else { throw AppError.forbidden(Permission.manageUnits.label) }
+        guard !organizationID.isEmpty else { throw AppError.invalid("请选择“所属组织”") }
+        guard !code.isEmpty else { throw AppError.invalid("请填写“编码”") }
+        guard !name.isEmpty else { throw AppError.invalid("请填写“名称”") }
         guard let type = UnitType(label: typeText) else {
-            throw WebError.badRequest(
+            throw AppError.invalid(
                 "类型“\(typeText)”无法识别，可用：\(UnitType.allCases.map(\.displayName).joined(separator: "、"))")
         }
         let unit = AssessedUnit(
@@ -43,10 +43,10 @@ public struct Operations: Sendable {
 
     /// Imports units from CSV text, all or nothing; errors come back line by line.
     public func importUnits(organizationID: String, csv: String, by user: User) async throws -> [AssessedUnit] {
-        guard user.can(.manageUnits) else { throw WebError.forbidden(Permission.manageUnits.label) }
-        guard !organizationID.isEmpty else { throw WebError.badRequest("请选择“所属组织”") }
+        guard user.can(.manageUnits) else { throw AppError.forbidden(Permission.manageUnits.label) }
+        guard !organizationID.isEmpty else { throw AppError.invalid("请选择“所属组织”") }
         let orgID = OrganizationID(organizationID)
-        guard try await store.organization(orgID) != nil else { throw WebError.notFound("组织 \(organizationID)") }
+        guard try await store.organization(orgID) != nil else { throw AppError.notFound("组织 \(organizationID)") }
         let existing = try await store.units(in: orgID)
         let units = try UnitCSV.parse(csv, organization: orgID, existing: existing, now: deps.now())
         try await store.createUnits(units, by: .user(user, reason: "CSV导入\(units.count)个单位"))
@@ -55,7 +55,7 @@ public struct Operations: Sendable {
 
     /// The units a user may see: all, or a reporter's own unit only.
     public func visibleUnits(for user: User) async throws -> [AssessedUnit] {
-        guard user.can(.viewUnits) else { throw WebError.forbidden(Permission.viewUnits.label) }
+        guard user.can(.viewUnits) else { throw AppError.forbidden(Permission.viewUnits.label) }
         if user.seesOwnUnitOnly {
             guard let unitID = user.unitID, let unit = try await store.unit(unitID) else { return [] }
             return [unit]
@@ -68,7 +68,7 @@ public struct Operations: Sendable {
         var roles = Set<Role>()
         for text in texts.map({ $0.trimmingCharacters(in: .whitespaces) }) where !text.isEmpty {
             guard let role = Role(rawValue: text) else {
-                throw WebError.badRequest("未知角色“\(text)”，可用：\(Role.allCases.map(\.rawValue).joined(separator: "、"))")
+                throw AppError.invalid("未知角色“\(text)”，可用：\(Role.allCases.map(\.rawValue).joined(separator: "、"))")
             }
             roles.insert(role)
         }
@@ -80,7 +80,7 @@ public struct Operations: Sendable {
         username: String, displayName: String, password: String, roles roleTexts: [String], unitID: String?,
         by admin: User
     ) async throws -> User {
-        guard admin.can(.manageUsers) else { throw WebError.forbidden(Permission.manageUsers.label) }
+        guard admin.can(.manageUsers) else { throw AppError.forbidden(Permission.manageUsers.label) }
         let roles = try Self.roles(roleTexts)
         let unit = try await resolveUnit(unitID)
         return try await AuthService(deps).createUser(
@@ -93,14 +93,14 @@ public struct Operations: Sendable {
     public func setRoles(userID: String, roles roleTexts: [String], unitID: String?, reason: String?, by admin: User)
         async throws -> User
     {
-        guard admin.can(.manageUsers) else { throw WebError.forbidden(Permission.manageUsers.label) }
+        guard admin.can(.manageUsers) else { throw AppError.forbidden(Permission.manageUsers.label) }
         let roles = try Self.roles(roleTexts)
         if userID == admin.id.rawValue && !roles.contains(.admin) {
-            throw WebError.badRequest("不能取消自己的系统管理员角色")
+            throw AppError.invalid("不能取消自己的系统管理员角色")
         }
-        guard try await store.user(UserID(userID)) != nil else { throw WebError.notFound("用户 \(userID)") }
+        guard try await store.user(UserID(userID)) != nil else { throw AppError.notFound("用户 \(userID)") }
         let unit = try await resolveUnit(unitID)
-        if roles.contains(.reporter) && unit == nil { throw WebError.badRequest("单位填报人必须指定所属单位") }
+        if roles.contains(.reporter) && unit == nil { throw AppError.invalid("单位填报人必须指定所属单位") }
         return try await store.setRoles(
             of: UserID(userID), roles: roles, organizationID: unit?.organizationID, unitID: unit?.id,
             by: .user(admin, reason: reason.flatMap { $0.isEmpty ? nil : $0 }))
@@ -108,7 +108,7 @@ public struct Operations: Sendable {
 
     func resolveUnit(_ unitID: String?) async throws -> AssessedUnit? {
         guard let unitID, !unitID.isEmpty else { return nil }
-        guard let unit = try await store.unit(UnitID(unitID)) else { throw WebError.notFound("单位 \(unitID)") }
+        guard let unit = try await store.unit(UnitID(unitID)) else { throw AppError.notFound("单位 \(unitID)") }
         return unit
     }
 }

@@ -20,18 +20,18 @@ extension Operations {
     ) async throws
         -> Assessment
     {
-        guard user.can(.manageAssessments) else { throw WebError.forbidden(Permission.manageAssessments.label) }
-        guard !organizationID.isEmpty else { throw WebError.badRequest("请选择“组织”") }
+        guard user.can(.manageAssessments) else { throw AppError.forbidden(Permission.manageAssessments.label) }
+        guard !organizationID.isEmpty else { throw AppError.invalid("请选择“组织”") }
         let schemes = try await SchemeCatalog(deps).summaries()
         guard schemes.contains(where: { $0.id == schemeID }) else {
-            throw WebError.badRequest("未知的考核方案“\(schemeID)”，可用：\(schemes.map(\.id).joined(separator: "、"))")
+            throw AppError.invalid("未知的考核方案“\(schemeID)”，可用：\(schemes.map(\.id).joined(separator: "、"))")
         }
         guard let year = Int(yearText.trimmingCharacters(in: .whitespaces)), (2000...2100).contains(year) else {
-            throw WebError.badRequest("考核年度“\(yearText)”无效，应为2000–2100之间的年份")
+            throw AppError.invalid("考核年度“\(yearText)”无效，应为2000–2100之间的年份")
         }
         let name = title.isEmpty ? "\(year)年度 \(schemes.first { $0.id == schemeID }?.title ?? schemeID)" : title
         guard try await store.organization(OrganizationID(organizationID)) != nil else {
-            throw WebError.notFound("组织 \(organizationID)")
+            throw AppError.notFound("组织 \(organizationID)")
         }
         let assessment = Assessment(
             organizationID: OrganizationID(organizationID), schemeID: schemeID, year: year, title: name,
@@ -42,7 +42,7 @@ extension Operations {
 
     /// The assessments a user may see: all, or for a reporter those their unit takes part in.
     public func visibleAssessments(for user: User) async throws -> [Assessment] {
-        guard user.can(.viewAssessments) else { throw WebError.forbidden(Permission.viewAssessments.label) }
+        guard user.can(.viewAssessments) else { throw AppError.forbidden(Permission.viewAssessments.label) }
         let all = try await store.assessments()
         guard user.seesOwnUnitOnly else { return all }
         guard let unit = user.unitID else { return [] }
@@ -57,13 +57,13 @@ extension Operations {
     /// One assessment with its units and assignments, as far as the user may see it. Reporters get only
     /// their own unit, and "not found" for assessments their unit is not part of.
     public func assessmentDetail(_ id: String, for user: User) async throws -> AssessmentDetail {
-        guard user.can(.viewAssessments) else { throw WebError.forbidden(Permission.viewAssessments.label) }
-        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw WebError.notFound("考核 \(id)") }
+        guard user.can(.viewAssessments) else { throw AppError.forbidden(Permission.viewAssessments.label) }
+        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw AppError.notFound("考核 \(id)") }
         let enrolled = Set(try await store.enrolments(of: assessment.id).map(\.unitID))
         var units = try await store.units(in: assessment.organizationID).filter { enrolled.contains($0.id) }
         var assignments = try await store.assignments(of: assessment.id)
         if user.seesOwnUnitOnly {
-            guard let own = user.unitID, enrolled.contains(own) else { throw WebError.notFound("考核 \(id)") }
+            guard let own = user.unitID, enrolled.contains(own) else { throw AppError.notFound("考核 \(id)") }
             units = units.filter { $0.id == own }
             assignments = []
         }
@@ -74,13 +74,13 @@ extension Operations {
     public func transition(_ id: String, to stateText: String, reason: String?, by user: User) async throws
         -> Assessment
     {
-        guard user.can(.manageAssessments) else { throw WebError.forbidden(Permission.manageAssessments.label) }
+        guard user.can(.manageAssessments) else { throw AppError.forbidden(Permission.manageAssessments.label) }
         guard let state = AssessmentState(rawValue: stateText) else {
-            throw WebError.badRequest(
+            throw AppError.invalid(
                 "未知的考核状态“\(stateText)”，可用：\(AssessmentState.allCases.map(\.rawValue).joined(separator: "、"))")
         }
-        guard let current = try await store.assessment(AssessmentID(id)) else { throw WebError.notFound("考核 \(id)") }
-        if (state == .publicity || state == .final) && current.state.allowedNext.contains(state) {
+        guard let current = try await store.assessment(AssessmentID(id)) else { throw AppError.notFound("考核 \(id)") }
+        if state == .publicity || state == .final {
             return try await publishTransition(current, to: state, reason: reason, by: user)
         }
         return try await store.transition(
@@ -90,25 +90,25 @@ extension Operations {
     /// Enrols units by hand (ids) and/or by type (all units of that type in the assessment's organization).
     /// Returns how many units were named.
     public func enrol(_ id: String, unitIDs: [String], unitType typeText: String?, by user: User) async throws -> Int {
-        guard user.can(.manageAssessments) else { throw WebError.forbidden(Permission.manageAssessments.label) }
-        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw WebError.notFound("考核 \(id)") }
+        guard user.can(.manageAssessments) else { throw AppError.forbidden(Permission.manageAssessments.label) }
+        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw AppError.notFound("考核 \(id)") }
         let orgUnits = try await store.units(in: assessment.organizationID)
         var chosen = Set<UnitID>()
         for text in unitIDs where !text.isEmpty {
             guard orgUnits.contains(where: { $0.id.rawValue == text }) else {
-                throw WebError.notFound("本组织的单位 \(text)")
+                throw AppError.notFound("本组织的单位 \(text)")
             }
             chosen.insert(UnitID(text))
         }
         if let typeText, !typeText.isEmpty {
             guard let type = KaoheStorage.UnitType(label: typeText) else {
-                throw WebError.badRequest(
+                throw AppError.invalid(
                     "类型“\(typeText)”无法识别，可用：\(KaoheStorage.UnitType.allCases.map(\.displayName).joined(separator: "、"))"
                 )
             }
             chosen.formUnion(orgUnits.filter { $0.type == type }.map(\.id))
         }
-        guard !chosen.isEmpty else { throw WebError.badRequest("请选择要参加考核的单位，或选择单位类型") }
+        guard !chosen.isEmpty else { throw AppError.invalid("请选择要参加考核的单位，或选择单位类型") }
         try await store.enrol(chosen.sorted(), in: assessment.id, by: .user(user))
         return chosen.count
     }
@@ -118,9 +118,9 @@ extension Operations {
     public func assign(_ id: String, userID: String, unitID: String?, itemID: String?, by user: User) async throws
         -> EvaluatorAssignment
     {
-        guard user.can(.manageAssessments) else { throw WebError.forbidden(Permission.manageAssessments.label) }
-        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw WebError.notFound("考核 \(id)") }
-        guard !userID.isEmpty else { throw WebError.badRequest("请选择“评分人”") }
+        guard user.can(.manageAssessments) else { throw AppError.forbidden(Permission.manageAssessments.label) }
+        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw AppError.notFound("考核 \(id)") }
+        guard !userID.isEmpty else { throw AppError.invalid("请选择“评分人”") }
         let unitID = unitID.flatMap { $0.isEmpty ? nil : UnitID($0) }
         let itemID = itemID.flatMap { $0.isEmpty ? nil : $0 }
         let scheme = try await self.scheme(of: assessment)
@@ -128,18 +128,18 @@ extension Operations {
         if let unitID {
             guard try await store.enrolments(of: assessment.id).contains(where: { $0.unitID == unitID }),
                 let found = try await store.unit(unitID)
-            else { throw WebError.badRequest("单位 \(unitID) 没有参加本考核，不能为它分配评分人") }
+            else { throw AppError.invalid("单位 \(unitID) 没有参加本考核，不能为它分配评分人") }
             unit = found
         }
         if let itemID {
             let groups = ScoreGroup.all(in: scheme, unitType: nil)
             guard let group = groups.first(where: { $0.id == itemID }) else {
-                throw WebError.badRequest("方案“\(scheme.id)”中没有考核项“\(itemID)”，请从列表中选择考核项")
+                throw AppError.invalid("方案“\(scheme.id)”中没有考核项“\(itemID)”，请从列表中选择考核项")
             }
             if let unit, let item = group.item,
                 !scheme.applies(item, to: ScoringCatalog.schemeUnitType(for: unit, in: scheme))
             {
-                throw WebError.badRequest("考核项“\(group.title)”不适用于单位“\(unit.name)”（\(unit.type.displayName)）")
+                throw AppError.invalid("考核项“\(group.title)”不适用于单位“\(unit.name)”（\(unit.type.displayName)）")
             }
         }
         let assignment = EvaluatorAssignment(
@@ -157,14 +157,14 @@ extension Operations {
     public func setParameters(_ id: String, values: [String: String], reason: String?, by user: User) async throws
         -> Assessment
     {
-        guard user.can(.manageAssessments) else { throw WebError.forbidden(Permission.manageAssessments.label) }
-        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw WebError.notFound("考核 \(id)") }
-        guard assessment.state != .final else { throw WebError.conflict("本考核已定稿锁定，不能再修改参数") }
+        guard user.can(.manageAssessments) else { throw AppError.forbidden(Permission.manageAssessments.label) }
+        guard let assessment = try await store.assessment(AssessmentID(id)) else { throw AppError.notFound("考核 \(id)") }
+        guard assessment.state != .final else { throw AppError.conflict("本考核已定稿锁定，不能再修改参数") }
         let scheme = try await self.scheme(of: assessment)
-        guard !scheme.parameters.isEmpty else { throw WebError.badRequest("方案“\(scheme.id)”没有可设置的参数") }
+        guard !scheme.parameters.isEmpty else { throw AppError.invalid("方案“\(scheme.id)”没有可设置的参数") }
         for key in values.keys where !scheme.parameters.contains(where: { $0.id == key }) {
             let known = scheme.parameters.map(\.id).joined(separator: "、")
-            throw WebError.badRequest("方案“\(scheme.id)”没有参数“\(key)”（可用：\(known)）")
+            throw AppError.invalid("方案“\(scheme.id)”没有参数“\(key)”（可用：\(known)）")
         }
         var writer = JSONWriter(capacity: 128)
         writer.raw("{")
@@ -176,9 +176,9 @@ extension Operations {
             guard let value = ExactDecimal(text),
                 text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-") })
             else {
-                throw WebError.badRequest("\(label)的值“\(text)”不是有效的数字（最多9位小数），如 \(parameter.defaultValue)")
+                throw AppError.invalid("\(label)的值“\(text)”不是有效的数字（最多9位小数），如 \(parameter.defaultValue)")
             }
-            guard value >= .zero else { throw WebError.badRequest("\(label)不能为负数（\(text)）") }
+            guard value >= .zero else { throw AppError.invalid("\(label)不能为负数（\(text)）") }
             if value == parameter.defaultValue { continue }
             if count > 0 { writer.raw(",") }
             writer.key(parameter.id)

@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+import NIOCore
 import KaoheEngine
 import KaoheFormats
 import KaoheStorage
@@ -21,9 +21,9 @@ public enum ScoringCatalog {
         do {
             loaded = try BuiltInSchemes.load(id)
         } catch {
-            throw WebError.badRequest("考核方案“\(id)”无法加载：\(error.description)")
+            throw AppError.invalid("考核方案“\(id)”无法加载：\(error.description)")
         }
-        guard let scheme = loaded else { throw WebError.notFound("考核方案“\(id)”") }
+        guard let scheme = loaded else { throw AppError.notFound("考核方案“\(id)”") }
         cache.lock.withLock { cache.schemes[id] = scheme }
         return scheme
     }
@@ -40,7 +40,7 @@ public enum ScoringCatalog {
         do {
             calendar = try CalendarFile.current()
         } catch {
-            throw WebError.badRequest("工作日历无法加载：\(error.description)")
+            throw AppError.invalid("工作日历无法加载：\(error.description)")
         }
         cache.lock.withLock { cache.calendar = calendar }
         return calendar
@@ -411,14 +411,14 @@ extension Operations {
     func cachedScores(_ id: String, for user: User) async throws -> (
         entry: ResultsCache.Entry, scores: AssessmentScores
     ) {
-        guard user.can(.viewAssessments) else { throw WebError.forbidden(Permission.viewAssessments.label) }
+        guard user.can(.viewAssessments) else { throw AppError.forbidden(Permission.viewAssessments.label) }
         let assessmentID = AssessmentID(id)
         let version = try await store.dataVersion()
         let entry = deps.results.entry(assessmentID, store: store, version: version)
         do {
             let scores = try await entry.scores.value {
                 guard let assessment = try await self.store.assessment(assessmentID) else {
-                    throw WebError.notFound("考核 \(id)")
+                    throw AppError.notFound("考核 \(id)")
                 }
                 if let basis = entry.takeBasis(),
                     let updated = try await self.rescored(basis.scores, from: basis.version, to: version, assessment)

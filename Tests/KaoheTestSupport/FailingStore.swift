@@ -1,4 +1,5 @@
 import Foundation
+import KaoheStorage
 
 /// A test double that fails loudly: every call throws ``StorageError/unexpectedCall(_:)`` naming the
 /// method, and is counted in ``calls``. Use it to prove that a code path does not touch storage

@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+import NIOCore
 import KaoheStorage
 
 /// Scored results per assessment, with their encodings, kept while the database's data version is unchanged

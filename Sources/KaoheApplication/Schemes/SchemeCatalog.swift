@@ -19,45 +19,45 @@ public struct SchemeCatalog: Sendable {
         return deps.schemes() + uploaded
     }
 
-    /// The scheme with `id`, built-in or uploaded, with its summary; ``WebError/notFound(_:)`` when there is none.
+    /// The scheme with `id`, built-in or uploaded, with its summary; ``AppError/notFound(_:)`` when there is none.
     public func scheme(_ id: String) async throws -> (scheme: Scheme, summary: SchemeSummary) {
         if let summary = deps.schemes().first(where: { $0.id == id }) {
             do {
-                guard let scheme = try BuiltInSchemes.load(id) else { throw WebError.notFound("内置考核方案 \(id)") }
+                guard let scheme = try BuiltInSchemes.load(id) else { throw AppError.notFound("内置考核方案 \(id)") }
                 return (scheme, summary)
             } catch let error as SchemeFileError {
-                throw WebError.badRequest("内置考核方案 \(id) 无法加载：\(error.description)")
+                throw AppError.invalid("内置考核方案 \(id) 无法加载：\(error.description)")
             }
         }
-        guard let stored = try await deps.store.uploadedScheme(id) else { throw WebError.notFound("考核方案 \(id)") }
+        guard let stored = try await deps.store.uploadedScheme(id) else { throw AppError.notFound("考核方案 \(id)") }
         do {
             let scheme = try SchemeFile.load(yaml: stored.yaml, file: stored.fileName)
             return (scheme, SchemeSummary(id: stored.id, title: stored.title, source: "上传：\(stored.fileName)"))
         } catch {
-            throw WebError.badRequest("考核方案 \(id) 无法加载：\(error.description)")
+            throw AppError.invalid("考核方案 \(id) 无法加载：\(error.description)")
         }
     }
 
     /// Checks an uploaded scheme file and stores it. Every problem of the file is reported with its line
-    /// (``WebError/lineErrors(_:)``, line 0 when the file gives none) and nothing is stored; an id that a
+    /// (``AppError/lineErrors(_:)``, line 0 when the file gives none) and nothing is stored; an id that a
     /// built-in or uploaded scheme already has is a conflict.
     public func upload(fileName: String, yaml: String, by user: User) async throws -> UploadedScheme {
-        guard user.can(.manageAssessments) else { throw WebError.forbidden(Permission.manageAssessments.label) }
+        guard user.can(.manageAssessments) else { throw AppError.forbidden(Permission.manageAssessments.label) }
         let name = Self.cleanFileName(fileName)
         var text = yaml
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw WebError.badRequest("请选择方案文件（YAML）或粘贴其内容")
+            throw AppError.invalid("请选择方案文件（YAML）或粘贴其内容")
         }
-        guard text.utf8.count <= 1 << 20 else { throw WebError.badRequest("方案文件过大（上限 1 MB）") }
+        guard text.utf8.count <= 1 << 20 else { throw AppError.invalid("方案文件过大（上限 1 MB）") }
         let scheme: Scheme
         do {
             scheme = try SchemeFile.load(yaml: text, file: name)
         } catch {
-            throw WebError.lineErrors(error.problems.map { LineError(line: $0.line ?? 0, message: $0.message) })
+            throw AppError.lineErrors(error.problems.map { LineError(line: $0.line ?? 0, message: $0.message) })
         }
         if deps.schemes().contains(where: { $0.id == scheme.id }) {
-            throw WebError.conflict("方案编号“\(scheme.id)”与内置方案相同，请在文件中改用其他 id")
+            throw AppError.conflict("方案编号“\(scheme.id)”与内置方案相同，请在文件中改用其他 id")
         }
         let uploaded = UploadedScheme(
             id: scheme.id, title: scheme.title, fileName: name, yaml: text, uploadedBy: user.id, uploadedAt: deps.now())
@@ -65,7 +65,7 @@ public struct SchemeCatalog: Sendable {
             try await deps.store.saveScheme(uploaded, by: .user(user))
         } catch let error as StorageError {
             if case .duplicate = error {
-                throw WebError.conflict("方案编号“\(scheme.id)”已被上传过的方案使用，请在文件中改用其他 id")
+                throw AppError.conflict("方案编号“\(scheme.id)”已被上传过的方案使用，请在文件中改用其他 id")
             }
             throw error
         }

@@ -7,13 +7,13 @@ import KaoheStorage
 public enum UnitCSV {
     /// Parses `text` into units of `organization`. `existing` are the organization's units already stored
     /// (for duplicate codes and parent codes). Units come back parents first; problems are thrown as
-    /// ``WebError/lineErrors(_:)``, sorted by line.
+    /// ``AppError/lineErrors(_:)``, sorted by line.
     public static func parse(_ text: String, organization: OrganizationID, existing: [AssessedUnit], now: Date = Date())
-        throws(WebError) -> [AssessedUnit]
+        throws(AppError) -> [AssessedUnit]
     {
         switch parseResult(text, organization: organization, existing: existing, now: now) {
         case .success(let units): return units
-        case .failure(let list): throw WebError.lineErrors(list.errors)
+        case .failure(let list): throw AppError.lineErrors(list.errors)
         }
     }
 

@@ -36,6 +36,23 @@ public struct UnitScoring: Sendable {
     public func itemResult(_ id: String) -> ItemResult? { result.items.first { $0.itemID == id } }
 }
 
+/// One item's facts as an evaluator enters them.
+public struct ItemFactsInput: Sendable {
+    /// The version the form was opened with (0 when nothing was saved); nil when missing.
+    public var version: Int?
+    /// The facts.
+    public var facts: FactsInput
+    /// Why (optional, audited).
+    public var reason: String?
+
+    /// Creates the input.
+    public init(version: Int?, facts: FactsInput, reason: String? = nil) {
+        self.version = version
+        self.facts = facts
+        self.reason = reason
+    }
+}
+
 /// A lost race: another user saved the item after the form was opened.
 public struct FactsConflict: Error, Sendable {
     /// The group.
@@ -90,7 +107,7 @@ extension Operations {
         let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
         if !scheme.unitTypes.isEmpty && unitType == nil {
             let known = scheme.unitTypes.map(\.name).joined(separator: "、")
-            throw WebError.badRequest("单位“\(unit.name)”的类型“\(unit.type.displayName)”不属于方案的单位类型（\(known)），无法评分")
+            throw AppError.invalid("单位“\(unit.name)”的类型“\(unit.type.displayName)”不属于方案的单位类型（\(known)），无法评分")
         }
         let records = try await store.facts(assessment: assessment.id, unit: unit.id)
         let findings = try await store.findings(assessment: assessment.id, unit: unit.id, item: nil)
@@ -103,18 +120,18 @@ extension Operations {
     /// Saves one group's facts from a submitted form over `version`. Values are checked by the engine's
     /// decoders; count facts with findings keep the number of findings. A writer that started from an older
     /// version gets a ``FactsConflict``; nothing is overwritten.
-    public func saveItemForm(
-        _ id: String, unit unitText: String, group: String, form: FormData, by user: User
+    public func saveItemFacts(
+        _ id: String, unit unitText: String, group: String, _ input: ItemFactsInput, by user: User
     ) async throws -> FactsRecord {
         let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
         let scheme = try await self.scheme(of: assessment)
         guard let specs = scheme.factSpecs(group: group), group != downgradeGroupID || !specs.isEmpty else {
-            throw WebError.notFound("方案“\(scheme.id)”中的考核项“\(group)”")
+            throw AppError.notFound("方案“\(scheme.id)”中的考核项“\(group)”")
         }
         let title = scheme.item(group).map { "\($0.id) \($0.name)" } ?? "降档情形"
         try await requireRecording(assessment, unit: unit.id, item: group, by: user)
-        guard let version = Int(form["version"] ?? ""), version >= 0 else {
-            throw WebError.badRequest("表单缺少版本号，请刷新页面后重试")
+        guard let version = input.version, version >= 0 else {
+            throw AppError.invalid("表单缺少版本号，请刷新页面后重试")
         }
         let findings = try await store.findings(assessment: assessment.id, unit: unit.id, item: group)
         var counted: [String: Int] = [:]
@@ -123,10 +140,10 @@ extension Operations {
         }
         var values: [String: FactValue]
         do {
-            values = try FactForm.values(form, specs: specs, skip: Set(counted.keys))
+            values = try input.facts.values(specs: specs, skip: Set(counted.keys))
         } catch {
             let label = specs.first { $0.name == error.fact }.map { "\($0.label)（\($0.name)）" } ?? error.fact
-            throw WebError.badRequest("考核项“\(title)” 事实“\(label)”：\(error.message)")
+            throw AppError.invalid("考核项“\(title)” 事实“\(label)”：\(error.message)")
         }
         for (fact, count) in counted { values[fact] = .count(count) }
         let json = FactsAssembly.json(values, specs: specs)
@@ -136,12 +153,12 @@ extension Operations {
             try Self.checkItemFacts(json, item: group, scheme: scheme, unit: unit, calendar: calendar)
         } catch {
             let label = specs.first { $0.name == error.fact }.map { "\($0.label)（\($0.name)）" } ?? error.fact ?? ""
-            throw WebError.badRequest("考核项“\(title)” 事实“\(label)”：\(error.message)")
+            throw AppError.invalid("考核项“\(title)” 事实“\(label)”：\(error.message)")
         }
         do {
             return try await store.saveFacts(
                 assessment: assessment.id, unit: unit.id, item: group, json: json, expectedVersion: version,
-                by: .user(user, reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 }))
+                by: .user(user, reason: input.reason.flatMap { $0.isEmpty ? nil : $0 }))
         } catch StorageError.versionConflict {
             throw FactsConflict(
                 group: group, current: try await store.facts(assessment: assessment.id, unit: unit.id, item: group),
@@ -157,7 +174,7 @@ extension Operations {
         let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
         let scheme = try await self.scheme(of: assessment)
         guard let spec = scheme.factSpecs(group: group)?.first(where: { $0.name == fact }), spec.type == .count else {
-            throw WebError.badRequest("考核项“\(group)”没有计数事实“\(fact)”，问题只能记在计数事实上")
+            throw AppError.invalid("考核项“\(group)”没有计数事实“\(fact)”，问题只能记在计数事实上")
         }
         let finding = try await addFinding(
             id, unit: unitText, item: group, fact: fact, date: date, note: note, evidenceRef: evidence, by: user)
@@ -193,20 +210,20 @@ extension Operations {
     /// assessment: every value is checked first, then all items named are written in one transaction.
     /// Errors name the line, unit, item and fact. Returns the number of (unit, item) records written.
     public func importFactsDocument(_ id: String, json text: String, by user: User) async throws -> Int {
-        guard user.can(.recordFacts) else { throw WebError.forbidden(Permission.recordFacts.label) }
+        guard user.can(.recordFacts) else { throw AppError.forbidden(Permission.recordFacts.label) }
         let detail = try await assessmentDetail(id, for: user)
         let assessment = detail.assessment
-        guard assessment.state != .final else { throw WebError.conflict("本考核已定稿锁定，不能导入事实") }
+        guard assessment.state != .final else { throw AppError.conflict("本考核已定稿锁定，不能导入事实") }
         let scheme = try await self.scheme(of: assessment)
         let calendar = try ScoringCatalog.calendar()
-        func failure(_ e: FactsError) -> WebError {
+        func failure(_ e: FactsError) -> AppError {
             var located = e
             located.line = nil
             return .lineErrors([LineError(line: e.line ?? 1, message: located.description)])
         }
         let root: JSONNode
         do { root = try JSONParser.parse(text) } catch {
-            throw WebError.lineErrors([
+            throw AppError.lineErrors([
                 LineError(line: error.line, message: "第\(error.column)列 JSON 语法错误：\(error.message)")
             ])
         }
@@ -269,7 +286,7 @@ extension Operations {
                 writes.append(FactsWrite(unitID: unit.id, itemID: group, json: FactsAssembly.text(kept)))
             }
         }
-        guard !writes.isEmpty else { throw WebError.badRequest("文档中没有任何事实") }
+        guard !writes.isEmpty else { throw AppError.invalid("文档中没有任何事实") }
         _ = try await store.importFacts(
             assessment: assessment.id, writes: writes, by: .user(user, reason: "导入事实文档（\(writes.count)项）"))
         return writes.count
