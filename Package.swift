@@ -53,7 +53,7 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // Web platform (issue 3): storage interface and models, SQL storage (SQLite + PostgreSQL), Hummingbird app.
-        .target(name: "KaoheStorage", swiftSettings: swiftSettings),
+        .target(name: "KaoheStorage", dependencies: ["KaoheEngine"], swiftSettings: swiftSettings),
         .target(
             name: "KaoheStorageSQL",
             dependencies: [
@@ -93,7 +93,7 @@ let package = Package(
         .target(name: "KaoheExport", swiftSettings: swiftSettings),
 
         // Test doubles and helpers shared by the test targets (never linked into the product).
-        .target(name: "KaoheTestSupport", dependencies: ["KaoheStorage"], path: "Tests/KaoheTestSupport",
+        .target(name: "KaoheTestSupport", dependencies: ["KaoheStorage", "KaoheEngine"], path: "Tests/KaoheTestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "KaoheEngineTests", dependencies: ["KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(
@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(
             name: "KaoheCLITests", dependencies: ["KaoheCLI", "KaoheFormats"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KaoheStorageTests", dependencies: ["KaoheStorage", "KaoheStorageSQL", "KaoheTestSupport"], swiftSettings: swiftSettings),
+            name: "KaoheStorageTests", dependencies: ["KaoheStorage", "KaoheStorageSQL", "KaoheTestSupport", "KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheWebTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import KaoheEngine
 
 /// The kind of an assessed unit. Raw values are stable storage keys; ``displayName`` is the Chinese label.
 public enum UnitType: String, Sendable, Codable, CaseIterable {
@@ -380,48 +381,6 @@ public struct FactsRecord: Sendable, Codable, Equatable {
         self.version = version
         self.updatedBy = updatedBy
         self.updatedAt = updatedAt
-    }
-}
-
-/// A calendar date without time, as `yyyy-MM-dd`, validated on creation.
-public struct Day: Sendable, Codable, Hashable, Comparable, CustomStringConvertible {
-    /// Year, month and day.
-    public let year: Int, month: Int, day: Int
-
-    /// Parses `yyyy-MM-dd`; returns nil for anything else or an impossible date.
-    public init?(_ text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), d >= 1
-        else { return nil }
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard d <= lengths[m - 1] else { return nil }
-        (year, month, day) = (y, m, d)
-    }
-
-    /// The `yyyy-MM-dd` text.
-    public var description: String {
-        let pad = { (n: Int, w: Int) in String(repeating: "0", count: max(0, w - String(n).count)) + String(n) }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-    }
-
-    public static func < (lhs: Day, rhs: Day) -> Bool {
-        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = Day(text) else {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "日期“\(text)”不是 yyyy-MM-dd 格式的有效日期"))
-        }
-        self = value
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
     }
 }
 

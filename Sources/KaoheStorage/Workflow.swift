@@ -1,4 +1,5 @@
 import Foundation
+import KaoheEngine
 
 extension IDKind {
     /// Marker for ``SubmissionID``.

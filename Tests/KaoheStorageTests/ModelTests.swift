@@ -1,4 +1,5 @@
 import Foundation
+import KaoheEngine
 import KaoheStorage
 import KaoheTestSupport
 import Testing

@@ -100,7 +100,7 @@ struct AssessmentSettingsTests {
         let f = try await openFixture()
         try await f.store.extendDeadline(
             DeadlineExtension(
-                assessmentID: f.a, unitID: f.unitA.id, deadline: KaoheStorage.Day("2024-01-31")!, reason: "系统故障顺延",
+                assessmentID: f.a, unitID: f.unitA.id, deadline: Day("2024-01-31")!, reason: "系统故障顺延",
                 createdBy: nil, createdAt: f.clock.now),
             by: .system)
         try await f.test { client in

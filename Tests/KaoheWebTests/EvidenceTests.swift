@@ -121,7 +121,7 @@ struct EvidenceWorld {
             username: "reporterB", displayName: "岭东区填报人", password: testPassword, roles: [.reporter],
             organizationID: nil, unitID: fixture.unitB.id, by: .system)
         let scheme = try await SchemeCatalog(deps).scheme(fixture.assessment.schemeID).scheme
-        let items = ScoreGroup.all(in: scheme, unitType: ScoringCatalog.schemeUnitType(for: fixture.unitA, in: scheme))
+        let items = ScoreGroup.all(in: scheme, unitType: ScoringRules.schemeUnitType(for: fixture.unitA, in: scheme))
             .compactMap(\.item).map(\.id)
         let world = EvidenceWorld(fixture: fixture, deps: deps, items: items)
         let app = Application(router: buildRouter(deps))

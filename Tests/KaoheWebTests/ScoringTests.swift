@@ -91,7 +91,7 @@ struct ScoringTests {
                 let page = try await browser.get(SiteURL.unitScoring(.value(id), .value(unit.id)).path)
                 #expect(page.status == .ok, "\(scheme): \(page.status) \(page.text.prefix(300))")
                 let loaded = try #require(try BuiltInSchemes.load(scheme))
-                let unitType = ScoringCatalog.schemeUnitType(for: unit, in: loaded)
+                let unitType = ScoringRules.schemeUnitType(for: unit, in: loaded)
                 let forms = ScoreGroup.all(in: loaded, unitType: unitType).count
                 #expect(page.text.components(separatedBy: "class=\"card facts\"").count - 1 == forms, "\(scheme)")
                 let results = try await browser.get(SiteURL.results(.value(id)).path)

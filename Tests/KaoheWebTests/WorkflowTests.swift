@@ -25,7 +25,7 @@ struct WorkflowFixture {
             EvaluatorAssignment(
                 assessmentID: assessment.id, userID: f.users[.evaluator]!.id, unitID: f.unitA.id, itemID: nil),
             by: .system)
-        return WorkflowFixture(f: f, a: assessment.id, scheme: try ScoringCatalog.scheme("pingqiao-2022"))
+        return WorkflowFixture(f: f, a: assessment.id, scheme: try await SchemeCatalog(f.deps).scheme("pingqiao-2022").scheme)
     }
 
     func selfPath(_ unit: AssessedUnit) -> String { SiteURL.selfAssessment(.value(a), .value(unit.id)).path }
@@ -268,7 +268,7 @@ struct WorkflowTests {
             #expect(
                 try await organizer.post(extensionPath, [("deadline", "3个工作日"), ("reason", "单位系统故障")]).status
                     == .seeOther)
-            #expect(try await f.store.deadlineExtensions(of: w.a).first?.deadline == KaoheStorage.Day("2023-11-20"))
+            #expect(try await f.store.deadlineExtensions(of: w.a).first?.deadline == Day("2023-11-20"))
 
             try await w.fillAll(reporter)
             #expect(try await reporter.post(w.submitPath(f.unitA), []).status == .seeOther)

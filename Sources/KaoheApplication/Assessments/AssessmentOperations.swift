@@ -137,7 +137,7 @@ extension Operations {
                 throw AppError.invalid("方案“\(scheme.id)”中没有考核项“\(itemID)”，请从列表中选择考核项")
             }
             if let unit, let item = group.item,
-                !scheme.applies(item, to: ScoringCatalog.schemeUnitType(for: unit, in: scheme))
+                !scheme.applies(item, to: ScoringRules.schemeUnitType(for: unit, in: scheme))
             {
                 throw AppError.invalid("考核项“\(group.title)”不适用于单位“\(unit.name)”（\(unit.type.displayName)）")
             }

@@ -6,23 +6,23 @@ import KaoheStorage
 extension Operations {
     /// Parses a deadline field: a date `yyyy-MM-dd`, or `N` working days (`10个工作日`, `10wd`) after `from`
     /// on the official calendar.
-    func deadlineValue(_ text: String?, field: String, from start: KaoheStorage.Day) throws -> KaoheStorage.Day? {
+    func deadlineValue(_ text: String?, field: String, from start: Day) throws -> Day? {
         guard let text, !text.isEmpty else { return nil }
-        if let day = KaoheStorage.Day(text) { return day }
+        if let day = Day(text) { return day }
         let digits = text.prefix { $0.isNumber }
         let rest = text.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)
         guard let n = Int(digits), n > 0, n <= 250, ["个工作日", "工作日", "wd"].contains(rest) else {
             throw AppError.invalid("“\(field)”的值“\(text)”无效：应为日期（如 2026-12-31）或工作日数（如 10个工作日）")
         }
-        let calendar = try ScoringCatalog.calendar()
-        guard let engineStart = KaoheEngine.Day(iso: start.description), calendar.covers(engineStart) else {
+        let calendar = try SchemeCatalog(deps).calendar()
+        guard calendar.covers(start) else {
             throw AppError.invalid("工作日历不包含\(start.year)年，无法按工作日计算“\(field)”，请直接填写日期")
         }
-        let end = calendar.workingDay(n, after: engineStart)
+        let end = calendar.workingDay(n, after: start)
         guard calendar.covers(end) else {
             throw AppError.invalid("按工作日计算的“\(field)”超出工作日历覆盖的年份，请直接填写日期")
         }
-        return KaoheStorage.Day(end.description)
+        return end
     }
 
     /// Sets the submission and objection deadlines (dates, or working days from today).

@@ -218,7 +218,7 @@ public struct DemoLoader: Sendable {
                 .count
             for (unit, findings) in unitFindings {
                 for finding in findings {
-                    guard let day = KaoheStorage.Day(finding.date.description) else { continue }
+                    guard let day = Day(finding.date.description) else { continue }
                     try await store.addFinding(
                         Finding(
                             assessmentID: assessment.id, unitID: unit.id, itemID: finding.item, factName: finding.fact,
@@ -278,9 +278,9 @@ public struct DemoLoader: Sendable {
         _ assessment: Assessment, scheme: Scheme, units: [AssessedUnit], evaluator: User?, organizer: User?
     ) async throws -> Int {
         let store = deps.store
-        let deadline = KaoheStorage.Day("\(assessment.year + 1)-01-13")!
+        let deadline = Day("\(assessment.year + 1)-01-13")!
         _ = try await store.setDeadlines(
-            assessment.id, submission: deadline, objection: KaoheStorage.Day("\(assessment.year + 1)-02-10"), by: actor)
+            assessment.id, submission: deadline, objection: Day("\(assessment.year + 1)-02-10"), by: actor)
         var submitted = 0
         for (position, unit) in units.enumerated() {
             let phase = position % 6
@@ -303,7 +303,7 @@ public struct DemoLoader: Sendable {
                 try await store.extendDeadline(
                     DeadlineExtension(
                         assessmentID: assessment.id, unitID: unit.id,
-                        deadline: KaoheStorage.Day("\(assessment.year + 1)-01-20")!, reason: "单位主要负责人调整，申请延期一周",
+                        deadline: Day("\(assessment.year + 1)-01-20")!, reason: "单位主要负责人调整，申请延期一周",
                         createdBy: organizer?.id, createdAt: deps.now()), by: actor)
             }
             // On time: in the days before the deadline; late: within the week's extension.

@@ -189,7 +189,7 @@ public struct EvidenceOperations: Sendable {
     /// The scheme items that apply to the unit, in the scheme's order.
     func items(_ scope: EvidenceScope) async throws -> (scheme: Scheme, items: [Item]) {
         let scheme = try await SchemeCatalog(deps).scheme(scope.assessment.schemeID).scheme
-        let unitType = ScoringCatalog.schemeUnitType(for: scope.unit, in: scheme)
+        let unitType = ScoringRules.schemeUnitType(for: scope.unit, in: scheme)
         return (scheme, ScoreGroup.all(in: scheme, unitType: unitType).compactMap(\.item))
     }
 

@@ -4,7 +4,9 @@ import KaoheFormats
 import KaoheStorage
 
 /// All schemes the platform knows: the built-in ones (``AppDependencies/schemes``) and those uploaded by
-/// organizers (stored in the database). Ids are unique across both.
+/// organizers (stored in the database), ids unique across both; and the working-day calendar. The one catalog
+/// of an app: what it parses is kept in the app's ``SchemeCache`` (neither built-in nor uploaded schemes ever
+/// change under an id).
 public struct SchemeCatalog: Sendable {
     let deps: AppDependencies
 
@@ -21,20 +23,36 @@ public struct SchemeCatalog: Sendable {
 
     /// The scheme with `id`, built-in or uploaded, with its summary; ``AppError/notFound(_:)`` when there is none.
     public func scheme(_ id: String) async throws -> (scheme: Scheme, summary: SchemeSummary) {
+        if let cached = deps.schemeCache.scheme(id) { return cached }
+        let found: (Scheme, SchemeSummary)
         if let summary = deps.schemes().first(where: { $0.id == id }) {
             do {
                 guard let scheme = try BuiltInSchemes.load(id) else { throw AppError.notFound("内置考核方案 \(id)") }
-                return (scheme, summary)
+                found = (scheme, summary)
             } catch let error as SchemeFileError {
                 throw AppError.invalid("内置考核方案 \(id) 无法加载：\(error.description)")
             }
+        } else {
+            guard let stored = try await deps.store.uploadedScheme(id) else { throw AppError.notFound("考核方案 \(id)") }
+            do {
+                let scheme = try SchemeFile.load(yaml: stored.yaml, file: stored.fileName)
+                found = (scheme, SchemeSummary(id: stored.id, title: stored.title, source: "上传：\(stored.fileName)"))
+            } catch {
+                throw AppError.invalid("考核方案 \(id) 无法加载：\(error.description)")
+            }
         }
-        guard let stored = try await deps.store.uploadedScheme(id) else { throw AppError.notFound("考核方案 \(id)") }
-        do {
-            let scheme = try SchemeFile.load(yaml: stored.yaml, file: stored.fileName)
-            return (scheme, SchemeSummary(id: stored.id, title: stored.title, source: "上传：\(stored.fileName)"))
-        } catch {
-            throw AppError.invalid("考核方案 \(id) 无法加载：\(error.description)")
+        deps.schemeCache.remember(found, id: id)
+        return found
+    }
+
+    /// The working-day calendar (``AppDependencies/calendar``), loaded once.
+    public func calendar() throws -> WorkCalendar {
+        try deps.schemeCache.calendar {
+            do {
+                return try deps.calendar()
+            } catch {
+                throw AppError.invalid("工作日历无法加载：\(error)")
+            }
         }
     }
 
@@ -77,5 +95,23 @@ public struct SchemeCatalog: Sendable {
         let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
         let trimmed = last.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.isEmpty ? "粘贴的内容" : String(trimmed.prefix(100))
+    }
+}
+
+/// What the ``SchemeCatalog`` of one app has parsed: schemes by id and the calendar.
+final class SchemeCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var schemes: [String: (Scheme, SchemeSummary)] = [:]
+    private var loadedCalendar: WorkCalendar?
+
+    func scheme(_ id: String) -> (scheme: Scheme, summary: SchemeSummary)? { lock.withLock { schemes[id] } }
+
+    func remember(_ scheme: (Scheme, SchemeSummary), id: String) { lock.withLock { schemes[id] = scheme } }
+
+    func calendar(_ load: () throws -> WorkCalendar) throws -> WorkCalendar {
+        if let calendar = lock.withLock({ loadedCalendar }) { return calendar }
+        let calendar = try load()
+        lock.withLock { loadedCalendar = calendar }
+        return calendar
     }
 }

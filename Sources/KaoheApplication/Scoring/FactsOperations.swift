@@ -60,7 +60,7 @@ extension Operations {
         try await requireRecording(assessment, unit: unit.id, item: item, by: user)
         guard version >= 0 else { throw AppError.invalid("version 不能为负数") }
         if assessment.state == .final { throw AppError.conflict("本考核已定稿锁定，不能再修改") }
-        let calendar = try ScoringCatalog.calendar()
+        let calendar = try SchemeCatalog(deps).calendar()
         do {
             try Self.checkItemFacts(json, item: item, scheme: scheme, unit: unit, calendar: calendar)
         } catch {
@@ -77,7 +77,7 @@ extension Operations {
         _ json: String, item: String, scheme: Scheme, unit: AssessedUnit, calendar: WorkCalendar
     ) throws(FactsError) {
         _ = try FactsDocument.decodeItem(
-            json: json, item: item, scheme: scheme, unitType: ScoringCatalog.schemeUnitType(for: unit, in: scheme),
+            json: json, item: item, scheme: scheme, unitType: ScoringRules.schemeUnitType(for: unit, in: scheme),
             calendar: calendar)
     }
 
@@ -98,7 +98,7 @@ extension Operations {
         let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
         guard !item.isEmpty else { throw AppError.invalid("请填写“考核项目”（itemID）") }
         try await requireRecording(assessment, unit: unit.id, item: item, by: user)
-        guard let day = KaoheStorage.Day(date) else { throw AppError.invalid("日期“\(date)”不是 yyyy-MM-dd 格式的有效日期") }
+        guard let day = Day(date) else { throw AppError.invalid("日期“\(date)”不是 yyyy-MM-dd 格式的有效日期") }
         guard !note.trimmingCharacters(in: .whitespaces).isEmpty else { throw AppError.invalid("请填写“问题说明”（note）") }
         let finding = Finding(
             assessmentID: assessment.id, unitID: unit.id, itemID: item, factName: fact, date: day, note: note,

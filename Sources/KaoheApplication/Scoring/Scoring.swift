@@ -4,48 +4,8 @@ import KaoheEngine
 import KaoheFormats
 import KaoheStorage
 
-/// The schemes and the working-day calendar the web layer scores with, each loaded once.
-public enum ScoringCatalog {
-    private final class Cache: @unchecked Sendable {
-        let lock = NSLock()
-        var schemes: [String: Scheme] = [:]
-        var uploaded: [String: Scheme] = [:]
-        var calendar: WorkCalendar?
-    }
-    private static let cache = Cache()
-
-    /// The scheme of an assessment (the engine's built-in schemes), or a Chinese error.
-    public static func scheme(_ id: String) throws -> Scheme {
-        if let cached = cache.lock.withLock({ cache.schemes[id] }) { return cached }
-        let loaded: Scheme?
-        do {
-            loaded = try BuiltInSchemes.load(id)
-        } catch {
-            throw AppError.invalid("考核方案“\(id)”无法加载：\(error.description)")
-        }
-        guard let scheme = loaded else { throw AppError.notFound("考核方案“\(id)”") }
-        cache.lock.withLock { cache.schemes[id] = scheme }
-        return scheme
-    }
-
-    /// An uploaded scheme already parsed (uploaded schemes are never replaced, so an id keeps its scheme).
-    static func uploaded(_ id: String) -> Scheme? { cache.lock.withLock { cache.uploaded[id] } }
-
-    static func remember(uploaded scheme: Scheme, id: String) { cache.lock.withLock { cache.uploaded[id] = scheme } }
-
-    /// The working-day calendar (`KAOHE_CALENDAR` or the built-in one).
-    public static func calendar() throws -> WorkCalendar {
-        if let cached = cache.lock.withLock({ cache.calendar }) { return cached }
-        let calendar: WorkCalendar
-        do {
-            calendar = try CalendarFile.current()
-        } catch {
-            throw AppError.invalid("工作日历无法加载：\(error.description)")
-        }
-        cache.lock.withLock { cache.calendar = calendar }
-        return calendar
-    }
-
+/// How stored assessments and units meet a scheme: pure functions, no state.
+public enum ScoringRules {
     /// The parameter values an assessment scores with: its stored values (a JSON object of parameter id →
     /// number) over the scheme's defaults, as `kaohe score` takes a facts document's `parameters`. Stored
     /// names the scheme does not know are left out.
@@ -65,8 +25,8 @@ public enum ScoringCatalog {
     }
 
     /// The engine's context for an assessment: the calendar and the assessment's parameter values.
-    public static func context(of assessment: Assessment, scheme: Scheme) throws -> ScoringContext {
-        ScoringContext(calendar: try calendar(), parameters: parameters(of: assessment, scheme: scheme))
+    public static func context(of assessment: Assessment, scheme: Scheme, calendar: WorkCalendar) -> ScoringContext {
+        ScoringContext(calendar: calendar, parameters: parameters(of: assessment, scheme: scheme))
     }
 
     /// The scheme's unit type for a stored unit: the type whose id or Chinese name names the unit's type
@@ -310,23 +270,20 @@ enum ScoreDependency: Equatable {
 }
 
 extension Operations {
-    /// The scheme of an assessment: a built-in one, or one uploaded by an organizer.
+    /// The scheme of an assessment: a built-in one, or one uploaded by an organizer (parsed once per app).
     public func scheme(of assessment: Assessment) async throws -> Scheme {
-        let id = assessment.schemeID
-        // Built-in ids first: `deps.schemes()` may load every built-in scheme file (it does in `kaohe serve`).
-        if BuiltInSchemes.ids.contains(id) || deps.schemes().contains(where: { $0.id == id }) {
-            return try ScoringCatalog.scheme(id)
-        }
-        if let scheme = ScoringCatalog.uploaded(id) { return scheme }
-        let scheme = try await SchemeCatalog(deps).scheme(id).scheme
-        ScoringCatalog.remember(uploaded: scheme, id: id)
-        return scheme
+        try await SchemeCatalog(deps).scheme(assessment.schemeID).scheme
+    }
+
+    /// The engine's context for an assessment: the app's calendar and the assessment's parameters.
+    func context(of assessment: Assessment, scheme: Scheme) throws -> ScoringContext {
+        ScoringRules.context(of: assessment, scheme: scheme, calendar: try SchemeCatalog(deps).calendar())
     }
 
     /// Scores every enrolled unit of an assessment from the stored facts and findings.
     public func scores(of assessment: Assessment) async throws -> AssessmentScores {
         let scheme = try await self.scheme(of: assessment)
-        let context = try ScoringCatalog.context(of: assessment, scheme: scheme)
+        let context = try context(of: assessment, scheme: scheme)
         let enrolled = Set(try await store.enrolments(of: assessment.id).map(\.unitID))
         let units = try await store.units(in: assessment.organizationID).filter { enrolled.contains($0.id) }
         let records = Dictionary(grouping: try await store.facts(assessment: assessment.id), by: \.unitID)
@@ -335,7 +292,7 @@ extension Operations {
         var byCode: [String: (AssessedUnit, [String: [String]])] = [:]
         var unscorable: [AssessedUnit] = []
         for unit in units {
-            let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
+            let unitType = ScoringRules.schemeUnitType(for: unit, in: scheme)
             if !scheme.unitTypes.isEmpty && unitType == nil {
                 unscorable.append(unit)
                 continue

@@ -69,7 +69,7 @@ extension Operations {
         let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
         let scheme = try await self.scheme(of: assessment)
         let (records, findings, facts, _, result) = try await score(unit, of: assessment, scheme: scheme)
-        let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
+        let unitType = ScoringRules.schemeUnitType(for: unit, in: scheme)
         let groups = ScoreGroup.all(in: scheme, unitType: unitType)
         var editable = Set<String>()
         var lockedReason: String?
@@ -104,7 +104,7 @@ extension Operations {
     func score(_ unit: AssessedUnit, of assessment: Assessment, scheme: Scheme) async throws -> (
         records: [FactsRecord], findings: [Finding], facts: AssembledFacts, input: UnitInput, result: UnitResult
     ) {
-        let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
+        let unitType = ScoringRules.schemeUnitType(for: unit, in: scheme)
         if !scheme.unitTypes.isEmpty && unitType == nil {
             let known = scheme.unitTypes.map(\.name).joined(separator: "、")
             throw AppError.invalid("单位“\(unit.name)”的类型“\(unit.type.displayName)”不属于方案的单位类型（\(known)），无法评分")
@@ -113,7 +113,7 @@ extension Operations {
         let findings = try await store.findings(assessment: assessment.id, unit: unit.id, item: nil)
         let facts = FactsAssembly.assemble(records: records, findings: findings, scheme: scheme)
         let input = UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: facts.sheet)
-        let context = try ScoringCatalog.context(of: assessment, scheme: scheme)
+        let context = try context(of: assessment, scheme: scheme)
         return (records, findings, facts, input, Engine.score(units: [input], scheme: scheme, context: context)[0])
     }
 
@@ -148,7 +148,7 @@ extension Operations {
         for (fact, count) in counted { values[fact] = .count(count) }
         let json = FactsAssembly.json(values, specs: specs)
         // The engine's checks across facts (limits between them, dates within the calendar), as for the API.
-        let calendar = try ScoringCatalog.calendar()
+        let calendar = try SchemeCatalog(deps).calendar()
         do {
             try Self.checkItemFacts(json, item: group, scheme: scheme, unit: unit, calendar: calendar)
         } catch {
@@ -215,7 +215,7 @@ extension Operations {
         let assessment = detail.assessment
         guard assessment.state != .final else { throw AppError.conflict("本考核已定稿锁定，不能导入事实") }
         let scheme = try await self.scheme(of: assessment)
-        let calendar = try ScoringCatalog.calendar()
+        let calendar = try SchemeCatalog(deps).calendar()
         func failure(_ e: FactsError) -> AppError {
             var located = e
             located.line = nil
@@ -263,7 +263,7 @@ extension Operations {
             guard seen.insert(unit.id).inserted else {
                 throw failure(FactsError(line: node.line, unit: key, message: "单位在文档中出现了两次"))
             }
-            let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
+            let unitType = ScoringRules.schemeUnitType(for: unit, in: scheme)
             if node["type"] == nil, let unitType, var typeNode = node["id"] {
                 typeNode.value = .string(unitType)
                 unitMembers.append((key: "type", node: typeNode))

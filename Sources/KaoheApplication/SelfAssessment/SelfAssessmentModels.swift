@@ -84,11 +84,11 @@ public struct UnitWorkflow: Sendable {
     /// Submissions, oldest first.
     public var submissions: [Submission]
     /// The deadline that applies to the unit (an extension, else the assessment's).
-    public var deadline: KaoheStorage.Day?
+    public var deadline: Day?
     /// The extension in force, if any.
     public var deadlineExtension: DeadlineExtension?
     /// Today in China (Asia/Shanghai).
-    public var today: KaoheStorage.Day
+    public var today: Day
     /// The status.
     public var status: SubmissionStatus
     /// Why the unit cannot edit or submit now, when so.
@@ -134,7 +134,7 @@ public struct SubmissionRow: Sendable {
     /// The latest submission.
     public var lastSubmission: Submission?
     /// The deadline that applies.
-    public var deadline: KaoheStorage.Day?
+    public var deadline: Day?
     /// The extension in force.
     public var deadlineExtension: DeadlineExtension?
     /// Whether the unit is past its deadline without having submitted.
@@ -152,7 +152,7 @@ public struct SubmissionsDashboard: Sendable {
     /// One row per enrolled unit, by code.
     public var rows: [SubmissionRow]
     /// Today in China.
-    public var today: KaoheStorage.Day
+    public var today: Day
     /// Whether the viewer may change deadlines.
     public var canManage: Bool
 
@@ -193,9 +193,9 @@ struct SelfAssessmentStanding: Sendable {
     var entries: [SelfAssessmentEntry]
     var reviews: [ReviewAction]
     var submissions: [Submission]
-    var deadline: KaoheStorage.Day?
+    var deadline: Day?
     var deadlineExtension: DeadlineExtension?
-    var today: KaoheStorage.Day
+    var today: Day
     var actsForUnit: Bool
 
     /// The status from entries, submissions and review steps.

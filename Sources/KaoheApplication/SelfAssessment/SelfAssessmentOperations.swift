@@ -5,18 +5,18 @@ import KaoheStorage
 
 extension Operations {
     /// Today in China, from the dependencies' clock.
-    func today() -> KaoheStorage.Day {
+    func today() -> Day {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
         let parts = calendar.dateComponents([.year, .month, .day], from: deps.now())
         let pad = { (n: Int) in n < 10 ? "0\(n)" : "\(n)" }
-        return KaoheStorage.Day("\(parts.year!)-\(pad(parts.month!))-\(pad(parts.day!))")!
+        return Day("\(parts.year!)-\(pad(parts.month!))-\(pad(parts.day!))")!
     }
 
     /// The deadline of a unit: its latest extension, else the assessment's.
     static func deadline(
         of unit: UnitID, in assessment: Assessment, extensions: [DeadlineExtension]
-    ) -> (KaoheStorage.Day?, DeadlineExtension?) {
+    ) -> (Day?, DeadlineExtension?) {
         let latest = extensions.last { $0.unitID == unit }
         return (latest?.deadline ?? assessment.submissionDeadline, latest)
     }
@@ -49,7 +49,7 @@ extension Operations {
 
     /// The items of the scheme that apply to a unit, with their categories.
     static func applicableItems(_ scheme: Scheme, unit: AssessedUnit) -> [(Item, String, [FactSpec])] {
-        let unitType = ScoringCatalog.schemeUnitType(for: unit, in: scheme)
+        let unitType = ScoringRules.schemeUnitType(for: unit, in: scheme)
         return ScoreGroup.all(in: scheme, unitType: unitType).compactMap { group in
             guard let item = group.item else { return nil }
             return (item, group.category?.name ?? "", group.specs)

@@ -1,4 +1,5 @@
 import Foundation
+import KaoheEngine
 import KaoheFormats
 import KaoheStorage
 
@@ -55,6 +56,10 @@ public struct AppDependencies: Sendable {
     /// The evidence files on disk (a fresh temporary folder unless configured: the server passes
     /// ``AppConfig/evidencePath`` and ``AppConfig/maxUploadBytes``).
     public var evidence: EvidenceStore
+    /// The working-day calendar (`--calendar` / `KAOHE_CALENDAR`, else the built-in one).
+    public var calendar: @Sendable () throws -> WorkCalendar = { try CalendarFile.current() }
+    /// The schemes and the calendar parsed so far, shared by every request of this app.
+    let schemeCache = SchemeCache()
     /// Scored results per data version, shared by every request of this app.
     let results = ResultsCache()
     /// Published versions, parsed, shared by every request of this app.

@@ -122,7 +122,7 @@ struct AssessmentsController {
                 userNames: Dictionary(users.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a }),
                 canManage: canManage,
                 scheme: scheme,
-                parameters: scheme.map { ScoringCatalog.parameters(of: detail.assessment, scheme: $0) } ?? [:]),
+                parameters: scheme.map { ScoringRules.parameters(of: detail.assessment, scheme: $0) } ?? [:]),
             identity: context.identity!, csrf: context.csrfToken, notice: notice, error: error)
     }
 }

@@ -144,7 +144,7 @@ struct ScoringController {
         var facts = "{}"
         if let scheme,
             let item = scheme.items.first(where: {
-                scheme.applies($0, to: unit.flatMap { ScoringCatalog.schemeUnitType(for: $0, in: scheme) })
+                scheme.applies($0, to: unit.flatMap { ScoringRules.schemeUnitType(for: $0, in: scheme) })
             }),
             let spec = item.facts.first
         {
