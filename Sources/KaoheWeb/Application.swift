@@ -40,13 +40,11 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
 
 /// Runs the server for `config` on an open store until the process receives SIGINT or SIGTERM.
 /// `onStarted` is called once the address is bound.
-/// `schemes` lists the schemes on the schemes page (the scoring engine's built-in catalog when given).
 public func runServer(
-    _ config: AppConfig, store: any KaoheStore, schemes: (@Sendable () -> [SchemeSummary])? = nil,
+    _ config: AppConfig, store: any KaoheStore,
     logger: Logger = Logger(label: "kaohe"), onStarted: @escaping @Sendable () async -> Void = {}
 ) async throws {
-    var deps = AppDependencies(store: store, secureCookies: config.secureCookies, evidence: config.evidenceStore)
-    if let schemes { deps.schemes = schemes }
+    let deps = AppDependencies(store: store, secureCookies: config.secureCookies, evidence: config.evidenceStore)
     // The evidence directory exists before the first upload; uploads a stopped server left half-written are removed.
     let removed = try deps.evidence.prepare()
     if removed > 0 { logger.info("已清理 \(removed) 个中断上传留下的临时文件（\(deps.evidence.temporaryDirectory)）") }

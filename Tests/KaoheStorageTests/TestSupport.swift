@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import KaoheStorage
-import KaoheStorageSQL
+@testable import KaoheStorageSQL
 
 /// The databases storage tests run against: SQLite always, PostgreSQL when `KAOHE_TEST_POSTGRES_URL` is set.
 enum Backend: String, CustomStringConvertible, Sendable {

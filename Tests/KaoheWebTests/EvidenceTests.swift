@@ -238,9 +238,10 @@ struct EvidenceTests {
                     body: ChunkedBody(bytes: body, sizes: [8192]), boundary: MultipartBody.boundary, declaredLength: nil
                 )
                 Issue.record("accepted a file over the limit")
-            } catch let error as HTTPError {
+            } catch let error as AppError {
                 #expect(error.status == .contentTooLarge)
-                #expect(error.body?.contains("流式.pdf") == true)
+                guard case .tooLarge(let message) = error else { throw error }
+                #expect(message.contains("流式.pdf"))
             }
             w.expectClean(blobs: 0)
         }

@@ -172,7 +172,7 @@ struct PageTests {
             let browser = Browser(client)
             try await browser.login("leader")
             let page = try await browser.get(SiteURL.schemes.path)
-            for scheme in SchemeSummary.builtIn { #expect(page.text.contains(scheme.id)) }
+            for scheme in SchemeSummary.builtIn() { #expect(page.text.contains(scheme.id)) }
             let css = try await browser.get(SiteURL.stylesheet.path)
             #expect(css.status == .ok && css.headers[.contentType]?.hasPrefix("text/css") == true)
             #expect(try await browser.get(SiteURL.script.path).text.contains("FileReader"))

@@ -91,9 +91,9 @@ struct ServerCommandTests {
 
 @Suite("Schemes catalog from the scoring engine")
 struct SchemeCatalogTests {
-    @Test("The serve command lists the engine's built-in schemes with their titles")
+    @Test("The built-in schemes of the scoring engine are listed with their titles")
     func builtIn() {
-        let summaries = builtInSchemeSummaries()
+        let summaries = SchemeSummary.builtIn()
         #expect(summaries.map(\.id).contains("xinbei-sanheyi"))
         #expect(summaries.allSatisfy { !$0.title.isEmpty && !$0.title.hasPrefix("（") })
     }

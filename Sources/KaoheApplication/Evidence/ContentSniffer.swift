@@ -9,33 +9,33 @@ public struct EvidenceKind: Sendable, Equatable {
     /// The file name extensions that fit (the first one is added to a name that has none of them).
     public var extensions: [String]
 
-    static let pdf = EvidenceKind(contentType: "application/pdf", label: "PDF 文档", extensions: ["pdf"])
-    static let png = EvidenceKind(contentType: "image/png", label: "PNG 图片", extensions: ["png"])
-    static let jpeg = EvidenceKind(contentType: "image/jpeg", label: "JPEG 图片", extensions: ["jpg", "jpeg", "jpe"])
-    static let gif = EvidenceKind(contentType: "image/gif", label: "GIF 图片", extensions: ["gif"])
-    static let webp = EvidenceKind(contentType: "image/webp", label: "WebP 图片", extensions: ["webp"])
-    static let bmp = EvidenceKind(contentType: "image/bmp", label: "BMP 图片", extensions: ["bmp"])
-    static let tiff = EvidenceKind(contentType: "image/tiff", label: "TIFF 图片", extensions: ["tif", "tiff"])
-    static let docx = EvidenceKind(
+    public static let pdf = EvidenceKind(contentType: "application/pdf", label: "PDF 文档", extensions: ["pdf"])
+    public static let png = EvidenceKind(contentType: "image/png", label: "PNG 图片", extensions: ["png"])
+    public static let jpeg = EvidenceKind(contentType: "image/jpeg", label: "JPEG 图片", extensions: ["jpg", "jpeg", "jpe"])
+    public static let gif = EvidenceKind(contentType: "image/gif", label: "GIF 图片", extensions: ["gif"])
+    public static let webp = EvidenceKind(contentType: "image/webp", label: "WebP 图片", extensions: ["webp"])
+    public static let bmp = EvidenceKind(contentType: "image/bmp", label: "BMP 图片", extensions: ["bmp"])
+    public static let tiff = EvidenceKind(contentType: "image/tiff", label: "TIFF 图片", extensions: ["tif", "tiff"])
+    public static let docx = EvidenceKind(
         contentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         label: "Word 文档（DOCX）", extensions: ["docx", "wps"])
-    static let xlsx = EvidenceKind(
+    public static let xlsx = EvidenceKind(
         contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         label: "Excel 表格（XLSX）", extensions: ["xlsx", "et"])
-    static let pptx = EvidenceKind(
+    public static let pptx = EvidenceKind(
         contentType: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         label: "PowerPoint 演示文稿（PPTX）", extensions: ["pptx", "dps"])
-    static let ofd = EvidenceKind(contentType: "application/ofd", label: "OFD 版式文档", extensions: ["ofd"])
-    static let zip = EvidenceKind(contentType: "application/zip", label: "ZIP 压缩包", extensions: ["zip"])
-    static let doc = EvidenceKind(
+    public static let ofd = EvidenceKind(contentType: "application/ofd", label: "OFD 版式文档", extensions: ["ofd"])
+    public static let zip = EvidenceKind(contentType: "application/zip", label: "ZIP 压缩包", extensions: ["zip"])
+    public static let doc = EvidenceKind(
         contentType: "application/msword", label: "Word 文档（DOC）", extensions: ["doc", "wps"])
-    static let xls = EvidenceKind(
+    public static let xls = EvidenceKind(
         contentType: "application/vnd.ms-excel", label: "Excel 表格（XLS）", extensions: ["xls", "et"])
-    static let ppt = EvidenceKind(
+    public static let ppt = EvidenceKind(
         contentType: "application/vnd.ms-powerpoint", label: "PowerPoint 演示文稿（PPT）", extensions: ["ppt", "dps"])
-    static let text = EvidenceKind(
+    public static let text = EvidenceKind(
         contentType: "text/plain; charset=utf-8", label: "文本文件", extensions: ["txt", "csv", "log", "md"])
-    static let legacyText = EvidenceKind(
+    public static let legacyText = EvidenceKind(
         contentType: "text/plain; charset=gb18030", label: "文本文件（GB18030）", extensions: ["txt", "csv", "log"])
 
     /// What the platform accepts, for messages.

@@ -48,7 +48,17 @@ public struct ReceivedFile: Sendable {
     /// Its SHA-256.
     public var sha256: String
     /// The staged bytes.
-    let staged: StagedEvidence
+    package let staged: StagedEvidence
+
+    /// A file staged and checked by the web layer's upload reading.
+    package init(field: String, fileName: String, kind: EvidenceKind, size: Int, sha256: String, staged: StagedEvidence) {
+        self.field = field
+        self.fileName = fileName
+        self.kind = kind
+        self.size = size
+        self.sha256 = sha256
+        self.staged = staged
+    }
 }
 
 /// The evidence index (佐证材料目录清单) of a unit: items in the scheme's order, numbered 1, 2, …, their files
@@ -124,7 +134,7 @@ public struct SelfCheckReport: Sendable {
 public struct EvidenceOperations: Sendable {
     let deps: AppDependencies
     var store: any KaoheStore { deps.store }
-    var files: EvidenceStore { deps.evidence }
+    package var files: EvidenceStore { deps.evidence }
 
     /// Creates the operations.
     public init(_ deps: AppDependencies) { self.deps = deps }
@@ -261,7 +271,7 @@ public struct EvidenceOperations: Sendable {
         return try await record(file, scope: scope, item: item, purpose: .objection, by: user)
     }
 
-    func objectionScope(_ id: String, unit: String, for user: User) async throws -> EvidenceScope {
+    package func objectionScope(_ id: String, unit: String, for user: User) async throws -> EvidenceScope {
         let scope = try await scope(id, unit: unit, for: user)
         guard scope.access == .unitReporter else { throw AppError.forbidden("只有本单位填报人可以提出异议并上传佐证") }
         guard scope.assessment.state == .publicity else {

@@ -1,7 +1,7 @@
 import KaoheEngine
 
 /// A fact value that is not valid, naming the fact.
-public struct FactProblem: Error, Sendable, Equatable {
+public struct FactInputProblem: Error, Sendable, Equatable {
     /// The fact's name.
     public var fact: String
     /// What is wrong (Chinese).
@@ -26,16 +26,16 @@ public enum FactsInput: Sendable {
     /// with the scheme by the operation.
     case document(String)
     /// Reads the values of `specs` (leaving out the facts in `skip`) from what was entered.
-    case parse(@Sendable (_ specs: [FactSpec], _ skip: Set<String>) throws(FactProblem) -> [String: FactValue])
+    case parse(@Sendable (_ specs: [FactSpec], _ skip: Set<String>) throws(FactInputProblem) -> [String: FactValue])
 
     /// The values of `specs`, without those in `skip`.
-    public func values(specs: [FactSpec], skip: Set<String> = []) throws(FactProblem) -> [String: FactValue] {
+    public func values(specs: [FactSpec], skip: Set<String> = []) throws(FactInputProblem) -> [String: FactValue] {
         switch self {
         case .none: return [:]
         case .values(let values):
             let known = Set(specs.map(\.name))
             if let unknown = values.keys.sorted().first(where: { !known.contains($0) }) {
-                throw FactProblem(fact: unknown, message: "不是该项目的事实")
+                throw FactInputProblem(fact: unknown, message: "不是该项目的事实")
             }
             return values.filter { !skip.contains($0.key) }
         case .parse(let parse): return try parse(specs, skip)

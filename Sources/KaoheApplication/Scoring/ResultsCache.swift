@@ -9,12 +9,12 @@ import KaoheStorage
 /// read before anything is scored, so an entry never holds data older than its version. Several app
 /// instances on one PostgreSQL database therefore never serve results older than what was committed before
 /// the request came in. Entries are per store object, so stores in one process (tests) never share one.
-final class ResultsCache: @unchecked Sendable {
+package final class ResultsCache: @unchecked Sendable {
     /// Assessments kept at most; the least recently used goes first.
     static let capacity = 8
 
     /// One assessment at one data version.
-    final class Entry: @unchecked Sendable {
+    package final class Entry: @unchecked Sendable {
         /// The store the entry was read from (weak: a closed store's entries never match again).
         weak var store: AnyObject?
         /// The data version the entry was read at.
@@ -26,7 +26,7 @@ final class ResultsCache: @unchecked Sendable {
         /// The results document, gzip-compressed.
         let gzipJSON = Memo<ByteBuffer>()
         /// The ranking tables of the results page.
-        let tables = Memo<ByteBuffer>()
+        package let tables = Memo<ByteBuffer>()
         private let lock = NSLock()
         private var kept: (version: Int, scores: AssessmentScores)?
 
@@ -79,7 +79,7 @@ final class ResultsCache: @unchecked Sendable {
 
 /// A value computed once, on first demand; concurrent callers wait for the same computation. A failed
 /// computation is not kept: the next caller tries again.
-final class Memo<Value: Sendable>: @unchecked Sendable {
+package final class Memo<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var task: Task<Value, any Error>?
     private var computed: Value?
@@ -88,7 +88,7 @@ final class Memo<Value: Sendable>: @unchecked Sendable {
     var current: Value? { lock.withLock { computed } }
 
     /// The value, computing it with `make` when nobody has yet.
-    func value(_ make: @escaping @Sendable () async throws -> Value) async throws -> Value {
+    package func value(_ make: @escaping @Sendable () async throws -> Value) async throws -> Value {
         let task = lock.withLock {
             if let task = self.task { return task }
             let task = Task { try await make() }

@@ -1,4 +1,5 @@
 import Foundation
+import CompressNIO
 import NIOCore
 import KaoheEngine
 import KaoheFormats
@@ -365,7 +366,7 @@ extension Operations {
     /// The scores of every enrolled unit and their cache entry at the current data version, scored once per
     /// version (concurrent requests wait for the same scoring). Checks what ``assessmentDetail(_:for:)``
     /// checks for a user who sees every unit; callers filter for those who do not.
-    func cachedScores(_ id: String, for user: User) async throws -> (
+    package func cachedScores(_ id: String, for user: User) async throws -> (
         entry: ResultsCache.Entry, scores: AssessmentScores
     ) {
         guard user.can(.viewAssessments) else { throw AppError.forbidden(Permission.viewAssessments.label) }
@@ -411,7 +412,7 @@ extension Operations {
         let (entry, scores) = try await cachedScores(id, for: user)
         let json = try await entry.json.value { Self.encodeResults(scores) }
         guard gzip else { return (json, entry.version, false) }
-        return (try await entry.gzipJSON.value { try HTTPCompression.gzip(json) }, entry.version, true)
+        return (try await entry.gzipJSON.value { try Self.gzip(json) }, entry.version, true)
     }
 
     static func encodeResults(_ scores: AssessmentScores) -> ByteBuffer {
@@ -421,5 +422,11 @@ extension Operations {
             scheme: scores.scheme, units: scores.rows.map(\.input), results: scores.results, pretty: true
         ) { buffer.writeBytes($0) }
         return buffer
+    }
+
+    /// The gzip stream of `buffer`'s readable bytes (kept per data version beside the plain document).
+    static func gzip(_ buffer: ByteBuffer) throws -> ByteBuffer {
+        var input = buffer
+        return try input.compress(with: .gzip())
     }
 }

@@ -179,9 +179,9 @@ extension Operations {
         guard note.count <= 5000 else { throw AppError.invalid("考核项目“\(title)”的说明不能超过5000字") }
         var claimed: String?
         if !specs.isEmpty {
+            let facts = try decoded(input.claimedFacts, item: itemID, scheme: standing.scheme, title: title)
             do {
-                let values = try decoded(input.claimedFacts, item: itemID, scheme: standing.scheme, title: title)
-                    .values(specs: specs)
+                let values = try facts.values(specs: specs)
                 if !values.isEmpty { claimed = FactsAssembly.json(values, specs: specs) }
             } catch {
                 let label = specs.first { $0.name == error.fact }.map { "\($0.label)（\($0.name)）" } ?? error.fact

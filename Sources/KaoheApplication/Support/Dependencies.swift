@@ -61,7 +61,7 @@ public struct AppDependencies: Sendable {
     /// The schemes and the calendar parsed so far, shared by every request of this app.
     let schemeCache = SchemeCache()
     /// Scored results per data version, shared by every request of this app.
-    let results = ResultsCache()
+    package let results = ResultsCache()
     /// Published versions, parsed, shared by every request of this app.
     let published = PublishedVersions()
 
@@ -69,7 +69,7 @@ public struct AppDependencies: Sendable {
     public init(
         store: any KaoheStore, now: @escaping @Sendable () -> Date = { Date() }, bcryptCost: UInt8 = 12,
         secureCookies: Bool = false,
-        schemes: @escaping @Sendable () -> [SchemeSummary] = { builtInSchemes },
+        schemes: @escaping @Sendable () -> [SchemeSummary] = { SchemeSummary.builtInSchemes },
         sessionLifetime: TimeInterval = 12 * 3600,
         maxFailedLogins: Int = 5, lockDuration: TimeInterval = 15 * 60,
         evidence: EvidenceStore = .temporary()
@@ -86,5 +86,7 @@ public struct AppDependencies: Sendable {
     }
 }
 
-/// The built-in schemes' summaries, read once per process (the schemes are resources of the program).
-let builtInSchemes = SchemeSummary.builtIn()
+extension SchemeSummary {
+    /// The built-in schemes' summaries, read once per process (the schemes are resources of the program).
+    public static let builtInSchemes = SchemeSummary.builtIn()
+}

@@ -65,7 +65,7 @@ public struct EvidenceCheckCommand: AsyncParsableCommand {
             }
             guard result.missing.isEmpty else {
                 for digest in result.missing { print("  缺失：\(digest)") }
-                throw WebError.conflict("有\(result.missing.count)个佐证材料文件在目录中缺失（数据库记录仍引用），请从备份恢复")
+                throw AppError.conflict("有\(result.missing.count)个佐证材料文件在目录中缺失（数据库记录仍引用），请从备份恢复")
             }
         }
     }

@@ -50,7 +50,7 @@ public struct UserAddCommand: AsyncParsableCommand {
                 let password: String
                 if passwordFromStdin {
                     guard let line = readLine(strippingNewline: true), !line.isEmpty else {
-                        throw WebError.badRequest("标准输入中没有密码")
+                        throw AppError.invalid("标准输入中没有密码")
                     }
                     password = line
                 } else {
@@ -60,7 +60,7 @@ public struct UserAddCommand: AsyncParsableCommand {
                 var unitRecord: AssessedUnit?
                 if let unit {
                     guard let found = try await boot.store.unit(UnitID(unit)) else {
-                        throw WebError.notFound("单位 \(unit)")
+                        throw AppError.notFound("单位 \(unit)")
                     }
                     unitRecord = found
                 }
@@ -108,7 +108,7 @@ public struct AuditVerifyCommand: AsyncParsableCommand {
             await boot.store.shutdown()
             switch result {
             case .intact(let count): print("审计日志完整：共\(count)条记录，哈希链校验通过")
-            case .broken(let seq, let reason): throw WebError.conflict("审计日志第\(seq)条校验失败：\(reason)")
+            case .broken(let seq, let reason): throw AppError.conflict("审计日志第\(seq)条校验失败：\(reason)")
             }
         }
     }

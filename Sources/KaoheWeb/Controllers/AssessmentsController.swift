@@ -23,7 +23,7 @@ struct AssessmentsController {
                     year: form["year"] ?? "",
                     title: form["title"] ?? "", by: user)
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden
+                guard let webError = ErrorAndHeadersMiddleware.appError(for: error), webError.status != .forbidden
                 else { throw error }
                 return try await listPage(user: user, context: context, notice: nil, error: webError.message).with(
                     status: webError.status
@@ -85,7 +85,7 @@ struct AssessmentsController {
         do {
             try await change()
         } catch {
-            guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden,
+            guard let webError = ErrorAndHeadersMiddleware.appError(for: error), webError.status != .forbidden,
                 try await deps.store.assessment(AssessmentID(id)) != nil
             else { throw error }
             return try await detailPage(id, user: user, context: context, notice: nil, error: webError.message).with(

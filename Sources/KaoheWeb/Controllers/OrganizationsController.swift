@@ -20,7 +20,7 @@ struct OrganizationsController {
                 _ = try await Operations(deps).createOrganization(
                     name: context.form["name"] ?? "", parentID: context.form["parent_id"], by: user)
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden
+                guard let webError = ErrorAndHeadersMiddleware.appError(for: error), webError.status != .forbidden
                 else { throw error }
                 return try Views.organizations(
                     try await deps.store.organizations(), canManage: true, identity: context.identity!,

@@ -24,7 +24,7 @@ struct SchemesController {
                 let scheme = try await SchemeCatalog(deps).upload(fileName: fileName, yaml: yaml, by: user)
                 return .redirect(to: SiteURL.scheme(.value(scheme.id)).path(query: [("uploaded", "1")]), type: .normal)
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden
+                guard let webError = ErrorAndHeadersMiddleware.appError(for: error), webError.status != .forbidden
                 else { throw error }
                 var problems: [LineError] = []
                 var message: String? = nil

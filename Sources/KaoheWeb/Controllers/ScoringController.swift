@@ -64,7 +64,7 @@ struct ScoringController {
                 )
                 .with(status: .conflict).response(from: request, context: context)
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.webError(for: error),
+                guard let webError = ErrorAndHeadersMiddleware.appError(for: error),
                     webError.status == .badRequest || webError.status == .conflict
                 else { throw error }
                 let model = try await operations.unitScoring(id, unit: unit, for: user)
@@ -89,7 +89,7 @@ struct ScoringController {
                     id, unit: unit, group: item, fact: form["fact"] ?? "", date: form["date"] ?? "",
                     note: form["note"] ?? "", evidence: form["evidence"], by: user)
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.webError(for: error),
+                guard let webError = ErrorAndHeadersMiddleware.appError(for: error),
                     webError.status == .badRequest || webError.status == .conflict
                 else { throw error }
                 let model = try await operations.unitScoring(id, unit: unit, for: user)
@@ -118,7 +118,7 @@ struct ScoringController {
             do {
                 count = try await Operations(deps).importFactsDocument(id, json: text, by: user)
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden,
+                guard let webError = ErrorAndHeadersMiddleware.appError(for: error), webError.status != .forbidden,
                     webError.status != .notFound
                 else { throw error }
                 let detail = try await Operations(deps).assessmentDetail(id, for: user)

@@ -19,7 +19,7 @@ struct UnitsController {
                     organizationID: form["organization_id"] ?? "", code: form["code"] ?? "", name: form["name"] ?? "",
                     type: form["type"] ?? "", parentID: form["parent_id"], by: user)
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden
+                guard let webError = ErrorAndHeadersMiddleware.appError(for: error), webError.status != .forbidden
                 else { throw error }
                 return try await page(user: user, context: context, notice: nil, error: webError.message).with(
                     status: webError.status
@@ -42,7 +42,7 @@ struct UnitsController {
                 let units = try await Operations(deps).importUnits(organizationID: orgID, csv: csv, by: user)
                 return .redirect(to: .units, notice: .imported, extra: [("n", String(units.count))])
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden
+                guard let webError = ErrorAndHeadersMiddleware.appError(for: error), webError.status != .forbidden
                 else { throw error }
                 let errors: [LineError]
                 if case .lineErrors(let lines) = webError {

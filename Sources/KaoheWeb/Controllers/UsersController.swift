@@ -54,7 +54,7 @@ struct UsersController {
     }
 
     func failure(_ error: any Error, request: Request, context: AppContext) async throws -> Response {
-        guard let webError = ErrorAndHeadersMiddleware.webError(for: error), webError.status != .forbidden else {
+        guard let webError = ErrorAndHeadersMiddleware.appError(for: error), webError.status != .forbidden else {
             throw error
         }
         return try await page(context: context, notice: nil, error: webError.message).with(status: webError.status)

@@ -33,7 +33,7 @@ struct WorkflowController {
         do {
             try await action()
         } catch {
-            guard let webError = ErrorAndHeadersMiddleware.webError(for: error),
+            guard let webError = ErrorAndHeadersMiddleware.appError(for: error),
                 webError.status == .badRequest || webError.status == .conflict
             else { throw error }
             return try await page(webError.message).with(status: webError.status).response(

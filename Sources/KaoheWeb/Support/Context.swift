@@ -3,14 +3,6 @@ import Hummingbird
 import KaoheApplication
 import KaoheStorage
 
-/// Who is making a request, established by the session cookie (pages) or a bearer token (API).
-public struct Identity: Sendable {
-    /// The user.
-    public var user: User
-    /// The browser session, for page requests.
-    public var session: Session?
-}
-
 /// The request context of the app: the identity, if any, and the parsed form of a POST.
 public struct AppContext: RequestContext {
     public var coreContext: CoreRequestContextStorage

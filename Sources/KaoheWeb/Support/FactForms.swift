@@ -48,7 +48,7 @@ public enum FactForm {
     }
 
     /// A submitted value that is not valid, naming the fact.
-    public typealias Problem = FactProblem
+    public typealias Problem = FactInputProblem
 
     /// Reads the submitted fields of `specs` (facts in `skip` are left out: they are counted from findings).
     /// Empty fields leave the fact out. Each value is checked by the engine's decoder.
@@ -178,6 +178,6 @@ public enum FactForm {
 extension FactsInput {
     /// The facts typed into `form`'s fields, read with the item's specs.
     public static func entered(in form: FormData) -> FactsInput {
-        .parse { specs, skip throws(FactProblem) in try FactForm.values(form, specs: specs, skip: skip) }
+        .parse { specs, skip throws(FactInputProblem) in try FactForm.values(form, specs: specs, skip: skip) }
     }
 }

@@ -1,4 +1,3 @@
-import CompressNIO
 import Foundation
 import Hummingbird
 import KaoheApplication
@@ -30,11 +29,5 @@ enum HTTPCompression {
             if tag.hasPrefix("W/") { tag.removeFirst(2) }
             return tag == "\"\(version)\""
         }
-    }
-
-    /// The gzip stream of `buffer`'s readable bytes.
-    static func gzip(_ buffer: ByteBuffer) throws -> ByteBuffer {
-        var input = buffer
-        return try input.compress(with: .gzip())
     }
 }

@@ -127,7 +127,7 @@ struct SessionAndCSRFMiddleware: RouterMiddleware {
         } else if request.method == .post {
             let contentType = request.headers[.contentType] ?? ""
             guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
-                throw WebError.badRequest("表单格式不支持：\(contentType.isEmpty ? "缺少 Content-Type" : contentType)")
+                throw AppError.invalid("表单格式不支持：\(contentType.isEmpty ? "缺少 Content-Type" : contentType)")
             }
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
             context.form = FormData(urlEncoded: String(buffer: buffer))
@@ -167,7 +167,7 @@ struct BearerMiddleware: RouterMiddleware {
             guard header.hasPrefix("Bearer "),
                 case let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces),
                 !secret.isEmpty
-            else { throw WebError.badRequest("Authorization 头应为“Bearer 令牌”") }
+            else { throw AppError.invalid("Authorization 头应为“Bearer 令牌”") }
             guard let identity = try await AuthService(deps).identity(bearer: secret) else {
                 throw HTTPError(.unauthorized, message: "令牌无效或已过期")
             }
