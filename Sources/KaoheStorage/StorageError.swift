@@ -1,4 +1,5 @@
 import KaoheEngine
+
 /// Every error the storage layer reports. Messages are Chinese and name the entity and value concerned.
 public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The entity (`what`, e.g. "单位") with `id` does not exist.

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import KaoheStorage
 import KaoheApplication
+import KaoheStorage
 import Logging
 
 /// Builds the router with every controller mounted — the one place where routes are attached.

@@ -36,7 +36,8 @@ struct LifeCycleRuleTests {
             publicationVersion: 1, scoreBefore: "15", createdBy: world.admin.id, createdAt: Date())
     }
 
-    @Test("公示 and 定稿 cannot be entered without publishing; the first 公示 always stores version 1", arguments: Backend.all)
+    @Test(
+        "公示 and 定稿 cannot be entered without publishing; the first 公示 always stores version 1", arguments: Backend.all)
     func enteringPublishes(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             let world = try await World.make(in: store)
@@ -117,7 +118,9 @@ struct LifeCycleRuleTests {
                     by: .user(world.admin))
             }
             #expect(try await store.objections(assessment: other.id, unit: nil).map(\.status) == [.open])
-            #expect(try await store.verifyAudit() == .intact(entries: try await store.auditLog(entityPrefix: nil, limit: 100_000).count))
+            #expect(
+                try await store.verifyAudit()
+                    == .intact(entries: try await store.auditLog(entityPrefix: nil, limit: 100_000).count))
         }
     }
 
@@ -159,7 +162,9 @@ struct LifeCycleRuleTests {
             }
             #expect(finals + objections == 12)
             await other.shutdown()
-            #expect(try await store.verifyAudit() == .intact(entries: try await store.auditLog(entityPrefix: nil, limit: 100_000).count))
+            #expect(
+                try await store.verifyAudit()
+                    == .intact(entries: try await store.auditLog(entityPrefix: nil, limit: 100_000).count))
         }
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import KaoheEngine
 import KaoheStorage
-import KaoheTestSupport
 import KaoheStorageSQL
+import KaoheTestSupport
 import Testing
 
 @Suite("SQL store")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import KaoheStorage
+import Testing
+
 @testable import KaoheStorageSQL
 
 /// The databases storage tests run against: SQLite always, PostgreSQL when `KAOHE_TEST_POSTGRES_URL` is set.

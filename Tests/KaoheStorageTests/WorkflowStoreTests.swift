@@ -151,7 +151,9 @@ struct WorkflowStoreTests {
             // Objections only during 公示.
             await #expect(throws: StorageError.self) { try await store.addObjection(objection, by: .user(world.admin)) }
             let today = Day("2022-12-01")!
-            func request(_ state: AssessmentState?, _ results: String, upheld: UpheldObjection? = nil) -> PublicationRequest {
+            func request(_ state: AssessmentState?, _ results: String, upheld: UpheldObjection? = nil)
+                -> PublicationRequest
+            {
                 PublicationRequest(
                     assessmentID: a.id, moveTo: state, results: results, note: state == nil ? "更正" : nil,
                     upheld: upheld, createdBy: world.admin.id, createdAt: Date(), today: today)

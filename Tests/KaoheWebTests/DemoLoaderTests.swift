@@ -8,8 +8,8 @@ import KaoheStorage
 import KaoheStorageSQL
 import Testing
 
-@testable import KaoheCLI
 @testable import KaoheApplication
+@testable import KaoheCLI
 @testable import KaoheWeb
 
 @Suite("Demo data: kaohe demo and serve --demo")

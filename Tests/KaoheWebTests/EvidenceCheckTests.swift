@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Testing
 
-@testable import KaoheCLI
 @testable import KaoheApplication
+@testable import KaoheCLI
 @testable import KaoheWeb
 
 @Suite("Evidence store check: missing files, unreferenced files, prune")

@@ -192,4 +192,3 @@ struct APIClient {
         return APIClient(client: client, token: token)
     }
 }
-

@@ -1,8 +1,9 @@
 import Foundation
 import KaoheStorage
-@testable import KaoheApplication
 import KaoheWeb
 import Testing
+
+@testable import KaoheApplication
 
 @Suite("Unit CSV import")
 struct UnitCSVTests {

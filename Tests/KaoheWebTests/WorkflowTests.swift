@@ -25,7 +25,8 @@ struct WorkflowFixture {
             EvaluatorAssignment(
                 assessmentID: assessment.id, userID: f.users[.evaluator]!.id, unitID: f.unitA.id, itemID: nil),
             by: .system)
-        return WorkflowFixture(f: f, a: assessment.id, scheme: try await SchemeCatalog(f.deps).scheme("pingqiao-2022").scheme)
+        return WorkflowFixture(
+            f: f, a: assessment.id, scheme: try await SchemeCatalog(f.deps).scheme("pingqiao-2022").scheme)
     }
 
     func selfPath(_ unit: AssessedUnit) -> String { SiteURL.selfAssessment(.value(a), .value(unit.id)).path }

@@ -11,7 +11,8 @@ public struct EvidenceKind: Sendable, Equatable {
 
     public static let pdf = EvidenceKind(contentType: "application/pdf", label: "PDF 文档", extensions: ["pdf"])
     public static let png = EvidenceKind(contentType: "image/png", label: "PNG 图片", extensions: ["png"])
-    public static let jpeg = EvidenceKind(contentType: "image/jpeg", label: "JPEG 图片", extensions: ["jpg", "jpeg", "jpe"])
+    public static let jpeg = EvidenceKind(
+        contentType: "image/jpeg", label: "JPEG 图片", extensions: ["jpg", "jpeg", "jpe"])
     public static let gif = EvidenceKind(contentType: "image/gif", label: "GIF 图片", extensions: ["gif"])
     public static let webp = EvidenceKind(contentType: "image/webp", label: "WebP 图片", extensions: ["webp"])
     public static let bmp = EvidenceKind(contentType: "image/bmp", label: "BMP 图片", extensions: ["bmp"])

@@ -1,5 +1,4 @@
 import Foundation
-
 import KaoheEngine
 import KaoheStorage
 import NIOPosix
@@ -51,7 +50,8 @@ public struct ReceivedFile: Sendable {
     package let staged: StagedEvidence
 
     /// A file staged and checked by the web layer's upload reading.
-    package init(field: String, fileName: String, kind: EvidenceKind, size: Int, sha256: String, staged: StagedEvidence) {
+    package init(field: String, fileName: String, kind: EvidenceKind, size: Int, sha256: String, staged: StagedEvidence)
+    {
         self.field = field
         self.fileName = fileName
         self.kind = kind

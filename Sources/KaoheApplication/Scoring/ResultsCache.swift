@@ -1,6 +1,6 @@
 import Foundation
-import NIOCore
 import KaoheStorage
+import NIOCore
 
 /// Scored results per assessment, with their encodings, kept while the database's data version is unchanged
 /// (one per app, in ``AppDependencies``).

@@ -1,9 +1,9 @@
-import Foundation
 import CompressNIO
-import NIOCore
+import Foundation
 import KaoheEngine
 import KaoheFormats
 import KaoheStorage
+import NIOCore
 
 /// How stored assessments and units meet a scheme: pure functions, no state.
 public enum ScoringRules {

@@ -28,7 +28,6 @@ public enum SubmissionStatus: Sendable, Equatable {
     }
 }
 
-
 /// One item of a unit's workflow page: the scheme's wording, the unit's entry, evidence, review and scores.
 public struct WorkflowItem: Sendable {
     /// The scheme item.

@@ -151,9 +151,10 @@ extension Operations {
     {
         let standing = try await standing(id, unit: unitText, for: user)
         guard standing.actsForUnit else { throw AppError.forbidden("只能填报本单位的自评") }
-        guard let (item, _, specs) = Self.applicableItems(standing.scheme, unit: standing.unit).first(where: {
-            $0.0.id == itemID
-        })
+        guard
+            let (item, _, specs) = Self.applicableItems(standing.scheme, unit: standing.unit).first(where: {
+                $0.0.id == itemID
+            })
         else {
             throw AppError.notFound("方案“\(standing.scheme.id)”中适用于本单位的考核项目“\(itemID)”")
         }
@@ -215,7 +216,8 @@ extension Operations {
     {
         let standing = try await standing(id, unit: unitText, for: user)
         guard standing.actsForUnit else { throw AppError.forbidden("只能答复本单位的退回") }
-        guard let item = Self.applicableItems(standing.scheme, unit: standing.unit).first(where: { $0.0.id == itemID })?.0
+        guard
+            let item = Self.applicableItems(standing.scheme, unit: standing.unit).first(where: { $0.0.id == itemID })?.0
         else {
             throw AppError.notFound("考核项目“\(itemID)”")
         }
@@ -273,7 +275,6 @@ extension Operations {
         try await store.submit(submission, by: .user(user))
         return submission
     }
-
 
     /// `facts` with a facts document decoded by the scheme (its problems named with the item).
     func decoded(_ facts: FactsInput, item: String, scheme: Scheme, title: String) throws -> FactsInput {

@@ -55,4 +55,3 @@ public func bootstrap(_ config: AppConfig, createFirstAdmin: Bool = true, logger
         throw error
     }
 }
-

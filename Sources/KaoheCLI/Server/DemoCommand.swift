@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import KaoheApplication
 import KaoheStorage
 import KaoheStorageSQL
-import KaoheApplication
 
 /// `kaohe demo`: loads the demonstration data into the configured database (once; a second run changes nothing).
 public struct DemoCommand: AsyncParsableCommand {

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import KaoheApplication
 import KaoheFormats
 import KaoheStorage
-import KaoheApplication
 import KaoheStorageSQL
 import KaoheWeb
 
@@ -87,7 +87,9 @@ public struct MigrateCommand: AsyncParsableCommand {
             let store = try openStore(config)
             do {
                 let applied = try await store.migrate()
-                print(applied.isEmpty ? "数据库已是最新结构（\(store.location)）" : applied.map { "已迁移：\($0)" }.joined(separator: "\n"))
+                print(
+                    applied.isEmpty
+                        ? "数据库已是最新结构（\(store.location)）" : applied.map { "已迁移：\($0)" }.joined(separator: "\n"))
             } catch {
                 await store.shutdown()
                 throw error
@@ -96,4 +98,3 @@ public struct MigrateCommand: AsyncParsableCommand {
         }
     }
 }
-

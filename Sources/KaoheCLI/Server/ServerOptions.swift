@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import KaoheApplication
 import KaoheStorage
 import KaoheStorageSQL
-import KaoheApplication
 
 /// Options shared by the server commands; layered over the environment and the defaults by `AppConfig.resolve`.
 struct ServerOptions: ParsableArguments {

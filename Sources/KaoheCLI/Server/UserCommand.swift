@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import KaoheApplication
 import KaoheStorage
 import KaoheStorageSQL
-import KaoheApplication
 
 /// `kaohe user …`: user accounts from the command line.
 public struct UserCommand: AsyncParsableCommand {

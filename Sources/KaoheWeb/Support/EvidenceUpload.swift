@@ -4,7 +4,6 @@ import KaoheApplication
 import KaoheStorage
 import NIOPosix
 
-
 /// A `multipart/form-data` request read to its end: its text fields and its files (staged).
 public struct ReceivedUpload: Sendable {
     /// The text fields (`_csrf`, `item`, `text`, `note`, …), each at most 64 KB.
@@ -53,7 +52,7 @@ extension EvidenceOperations {
                 }
                 if tooLong {
                     throw AppError.tooLarge(
-                            "文件“\(EvidenceNames.clean(rawName))”过大：本次上传共 \(EvidenceFormat.size(declaredLength ?? 0))，"
+                        "文件“\(EvidenceNames.clean(rawName))”过大：本次上传共 \(EvidenceFormat.size(declaredLength ?? 0))，"
                             + "超过单个文件 \(EvidenceFormat.size(limit)) 的上限，未保存。请压缩或拆分后再上传。")
                 }
                 let name = EvidenceNames.clean(rawName)
@@ -62,7 +61,7 @@ extension EvidenceOperations {
                     while let chunk = try await reader.nextChunk() { try staged.write(chunk) }
                 } catch EvidenceStoreError.tooLarge {
                     staged.discard()
-                    throw AppError.tooLarge( "文件“\(name)”超过单个文件 \(EvidenceFormat.size(limit)) 的上限，未保存。请压缩或拆分后再上传。")
+                    throw AppError.tooLarge("文件“\(name)”超过单个文件 \(EvidenceFormat.size(limit)) 的上限，未保存。请压缩或拆分后再上传。")
                 } catch {
                     staged.discard()
                     throw error
@@ -86,7 +85,8 @@ extension EvidenceOperations {
                 switch verdict {
                 case .refused(let what):
                     staged.discard()
-                    throw AppError.unsupportedType( "文件“\(name)”的内容是\(what)，不是允许上传的类型，未保存。可上传：\(EvidenceKind.acceptedSummary)。")
+                    throw AppError.unsupportedType(
+                        "文件“\(name)”的内容是\(what)，不是允许上传的类型，未保存。可上传：\(EvidenceKind.acceptedSummary)。")
                 case .accepted(let kind):
                     upload.files.append(
                         ReceivedFile(
@@ -96,7 +96,7 @@ extension EvidenceOperations {
             }
             if tooLong {
                 throw AppError.tooLarge(
-                        "上传内容共 \(EvidenceFormat.size(declaredLength ?? 0))，超过单个文件 \(EvidenceFormat.size(limit)) 的上限，未保存。"
+                    "上传内容共 \(EvidenceFormat.size(declaredLength ?? 0))，超过单个文件 \(EvidenceFormat.size(limit)) 的上限，未保存。"
                 )
             }
         } catch let error as MultipartError {
@@ -119,7 +119,6 @@ extension EvidenceOperations {
         guard let file = received.files.first else { throw AppError.invalid("请选择要上传的文件") }
         return (try await record(file, scope: scope, item: schemeItem.id, purpose: purpose, by: user), scope)
     }
-
 
     /// For the objection form (multipart): checks that `user` is the unit's reporter and the assessment is
     /// in 公示, then reads the request (its text fields such as `item` and `text`, and at most `maxFiles`

@@ -1,7 +1,7 @@
 import Foundation
+import KaoheApplication
 import KaoheEngine
 import KaoheFormats
-import KaoheApplication
 
 /// The HTML form fields of a group's facts, both ways: stored values → fields (to fill a form) and submitted
 /// fields → checked values (with the engine's own decoder, so the page accepts exactly what scoring accepts).

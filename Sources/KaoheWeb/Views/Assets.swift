@@ -1,4 +1,5 @@
 import KaoheApplication
+
 /// The hand-written stylesheet and script the app serves itself (no CDN, no libraries).
 enum Assets {
     static let css = """
