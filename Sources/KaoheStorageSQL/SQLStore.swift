@@ -215,6 +215,15 @@ public final class SQLStore: KaoheStore {
     @discardableResult
     func audit(_ db: any SQLDatabase, _ actor: AuditActor, _ changes: [AuditChange]) async throws -> [Int] {
         guard !changes.isEmpty else { return [] }
+        // A NUL would be stored cut short while the hash covers the whole text: refuse every write carrying
+        // one (in ids, or escaped inside the JSON of old and new values), so the chain covers what is stored.
+        for change in changes {
+            for text in [change.entity, change.old, change.new, actor.name, actor.reason].compactMap({ $0 })
+            where text.contains("\u{0}") || text.contains("\\u0000") {
+                throw StorageError.invalid(
+                    field: change.entity.replacingOccurrences(of: "\u{0}", with: "␀"), message: "含有不允许的控制字符（NUL）")
+            }
+        }
         let (head, rows, last) = try await moveHead(db, over: changes, actor: actor, at: Self.date(Self.seconds(now())))
         try await db.raw(
             """

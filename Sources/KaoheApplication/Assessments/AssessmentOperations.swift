@@ -29,6 +29,7 @@ extension Operations {
         guard let year = Int(yearText.trimmingCharacters(in: .whitespaces)), (2000...2100).contains(year) else {
             throw AppError.invalid("考核年度“\(yearText)”无效，应为2000–2100之间的年份")
         }
+        try InputRules.name(title, field: "考核名称")
         let name = title.isEmpty ? "\(year)年度 \(schemes.first { $0.id == schemeID }?.title ?? schemeID)" : title
         guard try await store.organization(OrganizationID(organizationID)) != nil else {
             throw AppError.notFound("组织 \(organizationID)")

@@ -46,6 +46,7 @@ extension Operations {
         let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
         let reason = input.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw AppError.invalid("请填写“延期理由”") }
+        try InputRules.note(reason, field: "延期理由", limit: 1000)
         guard let deadline = try deadlineValue(input.deadline, field: "延期至", from: today()) else {
             throw AppError.invalid("请填写“延期至”（日期或工作日数）")
         }

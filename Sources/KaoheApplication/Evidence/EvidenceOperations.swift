@@ -296,6 +296,7 @@ public struct EvidenceOperations: Sendable {
             guard file.uploadedBy == user.id else { throw AppError.forbidden("只能撤回自己上传的材料") }
         }
         guard !reason.isEmpty else { throw AppError.invalid("请填写“撤回理由”") }
+        try InputRules.note(reason, field: "撤回理由", limit: 1000)
         guard reason.count <= 500 else { throw AppError.invalid("“撤回理由”不能超过500字") }
         guard file.withdrawnAt == nil else { throw AppError.conflict("佐证材料“\(file.fileName)”已于此前撤回") }
         let updated = try await store.withdrawEvidence(file.id, reason: reason, by: .user(user, reason: reason))

@@ -48,6 +48,7 @@ extension Operations {
         }
         guard !text.isEmpty else { throw AppError.invalid("请填写异议内容（考核项目“\(item.id) \(item.name)”）") }
         guard text.count <= 5000 else { throw AppError.invalid("异议内容不能超过5000字") }
+        try InputRules.note(text, field: "异议内容")
         let published = try await publishedUnits(assessment.id, version: version)[unit.code]?.items[item.id]
         return ObjectionTarget(
             assessment: assessment, unit: unit, item: item, version: version,
@@ -74,6 +75,7 @@ extension Operations {
         }
         let answer = input.answer.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !answer.isEmpty else { throw AppError.invalid("请填写“\(status == .rejected ? "不成立的理由" : "答复内容")”") }
+        try InputRules.note(answer, field: status == .rejected ? "不成立的理由" : "答复内容")
         guard status == .upheld else {
             return try await store.answerObjection(
                 objection.id, status: status, answer: answer, scoreAfter: objection.scoreBefore, by: .user(user))

@@ -64,6 +64,7 @@ extension Operations {
             guard !text.isEmpty else { throw AppError.invalid("退回补正须填写理由（考核项目“\(item.0.id) \(item.0.name)”）") }
         default: throw AppError.invalid("审核结论“\(decision)”无效：应为 accept（通过）或 return（退回补正）")
         }
+        try InputRules.note(text, field: "审核意见", limit: InputRules.maxNoteLength)
         if kind == .accept && adopt {
             let entry = try await store.selfAssessment(assessment: assessment.id, unit: unit.id).first {
                 $0.itemID == itemID

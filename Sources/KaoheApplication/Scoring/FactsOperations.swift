@@ -97,9 +97,20 @@ extension Operations {
     {
         let (assessment, unit) = try await factsScope(id, unit: unit, for: user)
         guard !item.isEmpty else { throw AppError.invalid("请填写“考核项目”（itemID）") }
+        try InputRules.id(item, field: "考核项目（itemID）")
         try await requireRecording(assessment, unit: unit.id, item: item, by: user)
+        let scheme = try await scheme(of: assessment)
+        let unitType = ScoringRules.schemeUnitType(for: unit, in: scheme)
+        guard ScoreGroup.all(in: scheme, unitType: unitType).contains(where: { $0.id == item }) else {
+            throw AppError.notFound("方案“\(scheme.id)”中适用于本单位的考核项目“\(item)”")
+        }
+        if let fact, scheme.factSpecs(group: item)?.contains(where: { $0.name == fact }) != true {
+            throw AppError.invalid("考核项目“\(item)”没有事实“\(fact)”")
+        }
         guard let day = Day(date) else { throw AppError.invalid("日期“\(date)”不是 yyyy-MM-dd 格式的有效日期") }
         guard !note.trimmingCharacters(in: .whitespaces).isEmpty else { throw AppError.invalid("请填写“问题说明”（note）") }
+        try InputRules.note(note, field: "问题说明（note）", limit: 2000)
+        if let evidenceRef { try InputRules.name(evidenceRef, field: "佐证（evidenceRef）") }
         let finding = Finding(
             assessmentID: assessment.id, unitID: unit.id, itemID: item, factName: fact, date: day, note: note,
             evidenceRef: evidenceRef.flatMap { $0.isEmpty ? nil : $0 }, createdBy: user.id, createdAt: deps.now())

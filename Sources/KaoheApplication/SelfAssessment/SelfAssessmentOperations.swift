@@ -178,6 +178,8 @@ extension Operations {
         }
         let note = input.note
         guard note.count <= 5000 else { throw AppError.invalid("考核项目“\(title)”的说明不能超过5000字") }
+        try InputRules.note(note, field: "考核项目“\(title)”的说明")
+        if let answer = input.answer { try InputRules.note(answer, field: "补正说明") }
         var claimed: String?
         if !specs.isEmpty {
             let facts = try decoded(input.claimedFacts, item: itemID, scheme: standing.scheme, title: title)
@@ -228,6 +230,7 @@ extension Operations {
             throw AppError.conflict("考核处于“\(standing.assessment.state.displayName)”阶段，不能答复退回")
         }
         guard !answer.isEmpty else { throw AppError.invalid("请填写“补正说明”") }
+        try InputRules.note(answer, field: "补正说明")
         try await store.addReviewAction(
             ReviewAction(
                 assessmentID: standing.assessment.id, unitID: standing.unit.id, itemID: itemID, kind: .answer,

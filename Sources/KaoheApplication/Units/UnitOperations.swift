@@ -6,7 +6,7 @@ extension Operations {
     public func createOrganization(name: String, parentID: String?, by user: User) async throws -> Organization {
         guard user.can(.manageUnits) else { throw AppError.forbidden(Permission.manageUnits.label) }
         guard !name.isEmpty else { throw AppError.invalid("请填写“名称”") }
-        guard name.count <= 100 else { throw AppError.invalid("“名称”不能超过100个字") }
+        try InputRules.name(name, field: "名称", limit: 100)
         let organization = Organization(
             parentID: parentID.flatMap { $0.isEmpty ? nil : OrganizationID($0) }, name: name, createdAt: deps.now())
         try await store.createOrganization(organization, by: .user(user))
@@ -21,6 +21,8 @@ extension Operations {
         guard !organizationID.isEmpty else { throw AppError.invalid("请选择“所属组织”") }
         guard !code.isEmpty else { throw AppError.invalid("请填写“编码”") }
         guard !name.isEmpty else { throw AppError.invalid("请填写“名称”") }
+        try InputRules.id(code, field: "编码")
+        try InputRules.name(name, field: "名称", limit: 100)
         guard let type = UnitType(label: typeText) else {
             throw AppError.invalid(
                 "类型“\(typeText)”无法识别，可用：\(UnitType.allCases.map(\.displayName).joined(separator: "、"))")

@@ -114,6 +114,7 @@ public struct AuthService: Sendable {
         by actor: AuditActor
     ) async throws -> User {
         try AuthService.validate(username: username)
+        try InputRules.name(displayName, field: "姓名", limit: 100)
         try AuthService.validate(password: password)
         if roles.contains(.reporter) && unitID == nil { throw AppError.invalid("单位填报人必须指定所属单位") }
         let user = User(

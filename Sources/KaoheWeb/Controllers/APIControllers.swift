@@ -97,7 +97,7 @@ struct APIUnitsController {
             guard let org = request.uri.queryParameters["organization"].map(String.init), !org.isEmpty else {
                 throw AppError.invalid("缺少查询参数 organization（组织编号）")
             }
-            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            let buffer = try await context.collectBody(request)
             let units = try await Operations(deps).importUnits(
                 organizationID: org, csv: String(buffer: buffer), by: user)
             return try JSONResponse.make(ImportResponse(imported: units.count, units: units), status: .created)

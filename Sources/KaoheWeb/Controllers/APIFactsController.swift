@@ -62,7 +62,7 @@ struct APIFactsController {
             else {
                 throw AppError.invalid("If-Match 头“\(ifMatch)”应为版本号，如 \"0\" 或 \"3\"")
             }
-            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            let buffer = try await context.collectBody(request)
             let record = try await Operations(deps).saveFacts(
                 try context.parameters.require("id"), unit: try context.parameters.require("unit"),
                 item: try context.parameters.require("item"),

@@ -109,7 +109,7 @@ struct APIWorkflowController {
             else {
                 throw HTTPError(.preconditionRequired, message: "缺少或无效的 If-Match 头：首次保存填 0，之后填读取到的 version")
             }
-            let body = try await request.body.collect(upTo: context.maxUploadSize)
+            let body = try await context.collectBody(request)
             _ = try await operations.saveSelfAssessmentItem(
                 id, unit: unit, item: itemID, try Self.input(String(buffer: body), version: version), by: user)
             return try JSONResponse.make(Self.json(try await operations.unitWorkflow(id, unit: unit, for: user)))

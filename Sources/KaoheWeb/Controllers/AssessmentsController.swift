@@ -179,7 +179,7 @@ struct APIAssessmentsController {
         }
         router.put(SiteURL.api(.assessmentParameters(.key)).routerPath) { request, context -> Response in
             let user = try context.require(.manageAssessments)
-            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            let buffer = try await context.collectBody(request)
             let values = try Self.parameterValues(String(buffer: buffer))
             return try JSONResponse.make(
                 try await Operations(deps).setParameters(

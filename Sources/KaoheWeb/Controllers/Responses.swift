@@ -59,7 +59,7 @@ enum JSONResponse {
 
     /// Decodes a JSON body, turning decoding failures into Chinese messages that name the field.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppContext) async throws -> T {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let buffer = try await context.collectBody(request)
         guard buffer.readableBytes > 0 else { throw AppError.invalid("请求体为空，应为 JSON") }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))

@@ -54,7 +54,7 @@ struct APISchemeUploadController {
     func register(on router: Router<AppContext>) {
         router.post(SiteURL.api(.schemes).routerPath) { request, context -> Response in
             let user = try context.require(.manageAssessments)
-            let body = try await request.body.collect(upTo: 1 << 20)
+            let body = try await context.collectBody(request, limit: 1 << 20)
             let fileName = request.uri.queryParameters["file"].map(String.init) ?? ""
             let scheme = try await SchemeCatalog(deps).upload(fileName: fileName, yaml: String(buffer: body), by: user)
             return try JSONResponse.make(

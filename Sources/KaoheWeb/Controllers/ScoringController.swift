@@ -182,7 +182,7 @@ struct APIScoringController {
     func register(on router: Router<AppContext>) {
         router.post(SiteURL.api(.factsImport(.key)).routerPath) { request, context -> Response in
             let user = try context.require(.recordFacts)
-            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            let buffer = try await context.collectBody(request)
             let count = try await Operations(deps).importFactsDocument(
                 try context.parameters.require("id"), json: String(buffer: buffer), by: user)
             return try JSONResponse.make(ImportResponse(imported: count))

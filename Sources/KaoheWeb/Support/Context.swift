@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KaoheApplication
 import KaoheStorage
+import NIOCore
 
 /// The request context of the app: the identity, if any, and the parsed form of a POST.
 public struct AppContext: RequestContext {
@@ -19,6 +20,23 @@ public struct AppContext: RequestContext {
 
     /// Uploads (CSV files as text) may be up to 5 MB.
     public var maxUploadSize: Int { 5 * 1024 * 1024 }
+
+    /// The whole body of `request`, at most `limit` bytes (default ``maxUploadSize``); a longer one is
+    /// ``AppError/tooLarge(_:)`` (413) with the limit named, and nothing is processed.
+    public func collectBody(_ request: Request, limit: Int? = nil) async throws -> ByteBuffer {
+        let limit = limit ?? maxUploadSize
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw AppError.tooLarge(Self.tooLargeMessage(limit: limit))
+        }
+    }
+
+    /// `请求内容超过 5 MB 的上限，未处理。`
+    static func tooLargeMessage(limit: Int) -> String {
+        let text = limit >= 1 << 20 ? "\(limit >> 20) MB" : "\(limit >> 10) KB"
+        return "请求内容超过 \(text) 的上限，未处理。"
+    }
 
     /// The logged-in user, or ``AppError/notLoggedIn``.
     public func requireUser() throws -> User {

@@ -3,6 +3,7 @@ import Hummingbird
 import KaoheApplication
 import KaoheStorage
 import Logging
+import NIOCore
 
 /// Names of the cookies the app sets.
 enum CookieName {
@@ -60,6 +61,9 @@ struct ErrorAndHeadersMiddleware: RouterMiddleware {
         } else if let webError = error as? WebError {
             status = webError.status
             message = webError.message
+        } else if error is NIOTooManyBytesError {
+            status = .contentTooLarge
+            message = AppContext.tooLargeMessage(limit: context.maxUploadSize)
         } else if let error = error as? HTTPError {
             status = error.status
             message = error.body ?? Self.defaultMessage(status)
@@ -129,7 +133,7 @@ struct SessionAndCSRFMiddleware: RouterMiddleware {
             guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
                 throw AppError.invalid("表单格式不支持：\(contentType.isEmpty ? "缺少 Content-Type" : contentType)")
             }
-            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            let buffer = try await context.collectBody(request)
             context.form = FormData(urlEncoded: String(buffer: buffer))
             request.body = .init(buffer: buffer)
             sentToken = context.form["_csrf"] ?? ""
