@@ -157,7 +157,7 @@ public struct MultipartReader<Body: AsyncSequence> where Body.Element == ByteBuf
     private mutating func peek(mayEnd: Bool) async throws -> ParserEvents.Event? {
         while nextIndex == pending.count {
             guard let buffer = try await iterator.next() else {
-                guard mayEnd, try closed() else { throw MultipartError.truncated }
+                guard mayEnd, closed() else { throw MultipartError.truncated }
                 return nil
             }
             bytesReceived += buffer.readableBytes
@@ -182,7 +182,7 @@ public struct MultipartReader<Body: AsyncSequence> where Body.Element == ByteBuf
     /// `MultipartParser` has no call for the end of the input and keeps its state to itself, so this feeds it
     /// blank lines: after the closing boundary it ignores them (the epilogue); in any other place (a part's
     /// content, its headers, a boundary half read) they make it report content or a header, or throw.
-    private func closed() throws -> Bool {
+    private func closed() -> Bool {
         guard sink.count > 0 else { return false }  // not even a first header: no boundary, or cut at once
         let before = sink.count
         do { try parser.execute(ByteBuffer(string: "\r\n\r\n\r\n")) } catch { return false }
