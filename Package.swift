@@ -20,12 +20,15 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
-        // SHA-256 of uploaded evidence, streamed (BoringSSL's assembly; already built for PostgresNIO).
+        // SHA-256 of uploaded evidence (streamed), the audit chain and token hashes (BoringSSL's assembly;
+        // already built for PostgresNIO).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.9.0"..<"6.0.0"),
         // gzip of large API responses (zlib; Debian: zlib1g-dev).
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // multipart/form-data (evidence uploads), parsed as the body streams in.
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // Pure scoring engine: value types, exact decimals, no I/O, no Foundation.
@@ -53,7 +56,9 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // Web platform (issue 3): storage interface and models, SQL storage (SQLite + PostgreSQL), Hummingbird app.
-        .target(name: "KaoheStorage", dependencies: ["KaoheEngine"], swiftSettings: swiftSettings),
+        .target(
+            name: "KaoheStorage", dependencies: ["KaoheEngine", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         .target(
             name: "KaoheStorageSQL",
             dependencies: [
@@ -86,12 +91,14 @@ let package = Package(
                 "KaoheApplication", "KaoheStorage", "KaoheFormats", "KaoheExport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             swiftSettings: swiftSettings
         ),
 
-        // Exports (issue 3): ZIP, XLSX, CSV with BOM, SVG charts; Foundation only.
-        .target(name: "KaoheExport", swiftSettings: swiftSettings),
+        // Exports (issue 3): ZIP, XLSX, CSV with BOM, SVG charts; Foundation and zlib's crc32 (no NIO).
+        .target(name: "KaoheExport", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         // Test doubles and helpers shared by the test targets (never linked into the product).
         .target(name: "KaoheTestSupport", dependencies: ["KaoheStorage", "KaoheEngine"], path: "Tests/KaoheTestSupport",

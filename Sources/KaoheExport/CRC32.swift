@@ -1,24 +1,32 @@
+internal import CZlib
 import Foundation
 
-/// CRC-32 (IEEE 802.3, the checksum ZIP uses).
+/// CRC-32 (IEEE 802.3, the checksum ZIP uses), computed by zlib's `crc32`.
 public enum CRC32 {
-    private static let table: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
     /// The CRC-32 of `bytes`; pass a previous result as `initial` to continue a running checksum.
     public static func checksum(_ bytes: some Sequence<UInt8>, initial: UInt32 = 0) -> UInt32 {
-        var crc = ~initial
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return ~crc
+        if let crc = bytes.withContiguousStorageIfAvailable({ checksum(UnsafeRawBufferPointer($0), initial: initial) })
+        {
+            return crc
+        }
+        return Array(bytes).withUnsafeBytes { checksum($0, initial: initial) }
     }
-}
 
-extension CRC32 {
-    /// The CRC-32 of `data` (fast path over contiguous bytes).
+    /// The CRC-32 of `data` (contiguous bytes, no copy).
     public static func checksum(_ data: Data, initial: UInt32 = 0) -> UInt32 {
-        data.withUnsafeBytes { raw in checksum(raw.bindMemory(to: UInt8.self), initial: initial) }
+        data.withUnsafeBytes { checksum($0, initial: initial) }
+    }
+
+    /// zlib takes at most `UInt32.max` bytes per call: longer buffers go in pieces.
+    static func checksum(_ raw: UnsafeRawBufferPointer, initial: UInt32) -> UInt32 {
+        guard let base = raw.baseAddress, !raw.isEmpty else { return initial }
+        var crc = uLong(initial)
+        var offset = 0
+        while offset < raw.count {
+            let length = min(raw.count - offset, Int(UInt32.max))
+            crc = crc32(crc, (base + offset).assumingMemoryBound(to: Bytef.self), uInt(length))
+            offset += length
+        }
+        return UInt32(truncatingIfNeeded: crc)
     }
 }

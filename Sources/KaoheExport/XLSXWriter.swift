@@ -22,15 +22,21 @@ public struct XLSXSheet: Equatable, Sendable {
     public var rows: [[XLSXCell]]
     /// Column widths in characters, column A first; `nil` entries keep Excel's default.
     public var columnWidths: [Double?]
-    /// When true, row 1 is bold and stays visible while scrolling.
+    /// When true, row 1 is bold, stays visible while scrolling and is printed at the top of every page.
     public var hasHeaderRow: Bool
+    /// How the sheet prints.
+    public var pageSetup: XLSXPageSetup
 
-    /// Creates a sheet. With `header`, that row comes first, bold and frozen.
-    public init(name: String, header: [String]? = nil, rows: [[XLSXCell]], columnWidths: [Double?] = []) {
+    /// Creates a sheet. With `header`, that row comes first, bold and frozen, and repeats on every printed page.
+    public init(
+        name: String, header: [String]? = nil, rows: [[XLSXCell]], columnWidths: [Double?] = [],
+        pageSetup: XLSXPageSetup = XLSXPageSetup()
+    ) {
         self.name = name
         self.rows = (header.map { [$0.map(XLSXCell.text)] } ?? []) + rows
         self.columnWidths = columnWidths
         self.hasHeaderRow = header != nil
+        self.pageSetup = pageSetup
     }
 
     /// Widths that fit the content: two units per wide (CJK) character, one otherwise, plus padding,
@@ -66,14 +72,61 @@ public struct XLSXSheet: Equatable, Sendable {
     }
 }
 
+/// How a sheet prints: A4, landscape by default, scaled so that all columns fit the page width (as many pages
+/// down as the rows need).
+public struct XLSXPageSetup: Equatable, Sendable {
+    /// Page orientation.
+    public enum Orientation: String, Sendable {
+        case portrait, landscape
+    }
+
+    /// Portrait or landscape.
+    public var orientation: Orientation
+    /// When true, the columns are scaled to one page wide (`fitToWidth="1" fitToHeight="0"`).
+    public var fitToWidth: Bool
+
+    /// Landscape and fit to width unless told otherwise.
+    public init(orientation: Orientation = .landscape, fitToWidth: Bool = true) {
+        self.orientation = orientation
+        self.fitToWidth = fitToWidth
+    }
+}
+
+/// The document properties of a workbook (docProps/core.xml and docProps/app.xml).
+public struct XLSXProperties: Equatable, Sendable {
+    /// The creator and application named when nothing else is given.
+    public static let kaohe = "Kaohe 考核"
+
+    /// The document title (`dc:title`), e.g. `"2023年度平桥区考核 考核结果"`.
+    public var title: String
+    /// Who made it (`dc:creator` and `cp:lastModifiedBy`).
+    public var creator: String
+    /// When it was created (`dcterms:created`).
+    public var created: Date
+    /// When it was last changed (`dcterms:modified`); also the timestamp of the ZIP entries.
+    public var modified: Date
+
+    /// Properties with the given dates; the writer never reads the clock.
+    public init(title: String, creator: String = XLSXProperties.kaohe, created: Date, modified: Date) {
+        self.title = title
+        self.creator = creator
+        self.created = created
+        self.modified = modified
+    }
+}
+
 /// Builds a minimal valid .xlsx workbook (Office Open XML) with inline strings and no shared strings.
 ///
 /// ```swift
 /// var book = XLSXWriter()
 /// try book.addSheet(XLSXSheet(name: "得分", header: ["单位", "得分"],
 ///                             rows: [[.text("长白县"), .number("87.5")]]))
-/// let xlsx = try book.data(modified: assessment.closedAt)
+/// let xlsx = try book.data(
+///     properties: XLSXProperties(title: "考核结果", created: assessment.createdAt, modified: now))
 /// ```
+///
+/// Every sheet prints landscape and fit to width (``XLSXPageSetup``); a sheet's header row is its print
+/// title (`_xlnm.Print_Titles`), repeated at the top of every printed page.
 public struct XLSXWriter: Sendable {
     /// The sheets in tab order.
     public private(set) var sheets: [XLSXSheet] = []
@@ -93,18 +146,19 @@ public struct XLSXWriter: Sendable {
         sheets.append(sheet)
     }
 
-    /// The .xlsx file. `modified` is the timestamp of the ZIP entries (the writer never reads the clock).
-    public func data(modified: Date) throws -> Data {
+    /// The .xlsx file with `properties`; their `modified` date is also the timestamp of the ZIP entries (the
+    /// writer never reads the clock).
+    public func data(properties: XLSXProperties) throws -> Data {
         guard !sheets.isEmpty else { throw ExportError.noSheets }
         let zip = ZipWriter()
-        for (name, xml) in try parts() {
-            try zip.addEntry(named: name, data: Data(xml.utf8), modified: modified)
+        for (name, xml) in try parts(properties: properties) {
+            try zip.addEntry(named: name, data: Data(xml.utf8), modified: properties.modified)
         }
         return try zip.finish()
     }
 
     /// The package parts as (path, XML text) in archive order.
-    public func parts() throws -> [(path: String, xml: String)] {
+    public func parts(properties: XLSXProperties) throws -> [(path: String, xml: String)] {
         guard !sheets.isEmpty else { throw ExportError.noSheets }
         let header = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
         let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -123,15 +177,22 @@ public struct XLSXWriter: Sendable {
         }
         types +=
             #"<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>"#
+        types +=
+            #"<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>"#
+        types +=
+            #"<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>"#
         types += "</Types>"
         result.append(("[Content_Types].xml", types))
 
-        result.append(
-            (
-                "_rels/.rels",
-                header
-                    + #"<Relationships xmlns="\#(pkgRel)"><Relationship Id="rId1" Type="\#(rel)/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
-            ))
+        var packageRels = header + #"<Relationships xmlns="\#(pkgRel)">"#
+        packageRels += #"<Relationship Id="rId1" Type="\#(rel)/officeDocument" Target="xl/workbook.xml"/>"#
+        packageRels +=
+            #"<Relationship Id="rId2" Type="\#(pkgRel)/metadata/core-properties" Target="docProps/core.xml"/>"#
+        packageRels += #"<Relationship Id="rId3" Type="\#(rel)/extended-properties" Target="docProps/app.xml"/>"#
+        packageRels += "</Relationships>"
+        result.append(("_rels/.rels", packageRels))
+        result.append(("docProps/core.xml", header + Self.coreProperties(properties)))
+        result.append(("docProps/app.xml", header + Self.appProperties(sheets: sheets)))
 
         var workbook =
             header
@@ -140,7 +201,18 @@ public struct XLSXWriter: Sendable {
             workbook +=
                 #"<sheet name="\#(XMLText.escape(sheet.name, attribute: true))" sheetId="\#(index + 1)" r:id="rId\#(index + 1)"/>"#
         }
-        workbook += "</sheets></workbook>"
+        workbook += "</sheets>"
+        // The header row of each sheet repeats at the top of every printed page.
+        let printTitles = sheets.enumerated().filter { $0.element.hasHeaderRow }
+        if !printTitles.isEmpty {
+            workbook += "<definedNames>"
+            for (index, sheet) in printTitles {
+                workbook +=
+                    #"<definedName name="_xlnm.Print_Titles" localSheetId="\#(index)">\#(XMLText.escape(Self.quotedSheetName(sheet.name)))!$1:$1</definedName>"#
+            }
+            workbook += "</definedNames>"
+        }
+        workbook += "</workbook>"
         result.append(("xl/workbook.xml", workbook))
 
         var rels = header + #"<Relationships xmlns="\#(pkgRel)">"#
@@ -160,6 +232,53 @@ public struct XLSXWriter: Sendable {
                 ))
         }
         return result
+    }
+
+    /// A sheet name as formulas and defined names quote it: in apostrophes, an apostrophe doubled.
+    static func quotedSheetName(_ name: String) -> String {
+        "'" + name.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    // MARK: Document properties
+
+    static func coreProperties(_ properties: XLSXProperties) -> String {
+        let cp = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+        var xml = #"<cp:coreProperties xmlns:cp="\#(cp)" xmlns:dc="http://purl.org/dc/elements/1.1/""#
+        xml += #" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/""#
+        xml += #" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#
+        xml += "<dc:title>\(XMLText.escape(properties.title))</dc:title>"
+        xml += "<dc:creator>\(XMLText.escape(properties.creator))</dc:creator>"
+        xml += "<cp:lastModifiedBy>\(XMLText.escape(properties.creator))</cp:lastModifiedBy>"
+        xml += #"<dcterms:created xsi:type="dcterms:W3CDTF">\#(w3cdtf(properties.created))</dcterms:created>"#
+        xml += #"<dcterms:modified xsi:type="dcterms:W3CDTF">\#(w3cdtf(properties.modified))</dcterms:modified>"#
+        xml += "</cp:coreProperties>"
+        return xml
+    }
+
+    static func appProperties(sheets: [XLSXSheet]) -> String {
+        let ep = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+        let vt = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+        var xml = #"<Properties xmlns="\#(ep)" xmlns:vt="\#(vt)">"#
+        xml += "<Application>\(XMLText.escape(XLSXProperties.kaohe))</Application>"
+        xml += "<DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>"
+        xml += #"<HeadingPairs><vt:vector size="2" baseType="variant">"#
+        xml += "<vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant>"
+        xml += "<vt:variant><vt:i4>\(sheets.count)</vt:i4></vt:variant></vt:vector></HeadingPairs>"
+        xml += #"<TitlesOfParts><vt:vector size="\#(sheets.count)" baseType="lpstr">"#
+        for sheet in sheets { xml += "<vt:lpstr>\(XMLText.escape(sheet.name))</vt:lpstr>" }
+        xml += "</vt:vector></TitlesOfParts>"
+        xml += "<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
+        xml += "<HyperlinksChanged>false</HyperlinksChanged>"
+        xml += "</Properties>"
+        return xml
+    }
+
+    /// `2026-03-04T05:06:08Z`: W3C date and time in UTC, whole seconds.
+    static func w3cdtf(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = .gmt
+        return formatter.string(from: date)
     }
 
     // MARK: Styles
@@ -208,6 +327,7 @@ public struct XLSXWriter: Sendable {
             1, sheet.rows.map { row in row.lastIndex(where: { $0 != .empty }).map { $0 + 1 } ?? 0 }.max() ?? 0)
         let lastRow = max(1, sheet.rows.count)
         var xml = #"<worksheet xmlns="\#(main)" xmlns:r="\#(rel)">"#
+        if sheet.pageSetup.fitToWidth { xml += #"<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>"# }
         xml += #"<dimension ref="A1:\#(columnName(lastColumn - 1))\#(lastRow)"/>"#
         xml += #"<sheetViews><sheetView workbookViewId="0"\#(index == 0 ? #" tabSelected="1""# : "")>"#
         if sheet.hasHeaderRow {
@@ -244,7 +364,13 @@ public struct XLSXWriter: Sendable {
             }
             xml += "</row>"
         }
-        xml += "</sheetData></worksheet>"
+        xml += "</sheetData>"
+        // Print: A4 (paperSize 9), the document's orientation, all columns on one page wide, rows on as many
+        // pages as they need.
+        xml += #"<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>"#
+        xml += #"<pageSetup paperSize="9" orientation="\#(sheet.pageSetup.orientation.rawValue)""#
+        xml += sheet.pageSetup.fitToWidth ? #" fitToWidth="1" fitToHeight="0"/>"# : "/>"
+        xml += "</worksheet>"
         return xml
     }
 

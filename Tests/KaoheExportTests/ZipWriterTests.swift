@@ -16,6 +16,32 @@ import Testing
         #expect(whole == ZipReader.bitwiseCRC32(Data("hello world".utf8)))
     }
 
+    @Test("CRC-32 (zlib) of the standard check values, over Data, arrays, slices and non-contiguous sequences")
+    func crc32Vectors() {
+        // Check values of CRC-32/ISO-HDLC (the ZIP and zlib CRC), as published and as Python's zlib.crc32 gives them.
+        let vectors: [(String, UInt32)] = [
+            ("", 0), ("a", 0xE8B7_BE43), ("abc", 0x3524_41C2), ("123456789", 0xCBF4_3926),
+            ("The quick brown fox jumps over the lazy dog", 0x414F_A339), ("考核", 0xC30D_BA4E),
+        ]
+        for (text, crc) in vectors {
+            #expect(CRC32.checksum(Data(text.utf8)) == crc, "\(text)")
+            #expect(CRC32.checksum(Array(text.utf8)) == crc, "\(text)")
+            #expect(CRC32.checksum(text.utf8) == crc, "\(text) (String.UTF8View)")
+            #expect(CRC32.checksum(AnySequence(Array(text.utf8))) == crc, "\(text) (not contiguous)")
+        }
+        // A slice that does not start at index 0, and a running checksum over pieces of a larger buffer.
+        let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: ($0 &* 7919) >> 3) }
+        let reference = ZipReader.bitwiseCRC32(Data(bytes))
+        #expect(CRC32.checksum(Data(bytes)) == reference)
+        #expect(CRC32.checksum(bytes[100...]) == ZipReader.bitwiseCRC32(Data(bytes[100...])))
+        var running: UInt32 = 0
+        for start in stride(from: 0, to: bytes.count, by: 65_537) {
+            running = CRC32.checksum(Data(bytes[start..<min(bytes.count, start + 65_537)]), initial: running)
+        }
+        #expect(running == reference)
+        #expect(CRC32.checksum(Data(), initial: 0x1234_5678) == 0x1234_5678)
+    }
+
     @Test func roundTripWithChineseNamesAndTimestamps() throws {
         let zip = ZipWriter()
         let report = Data("自评报告\n".utf8)

@@ -16,7 +16,35 @@ struct ModelTests {
         #expect(
             SHA256.hex(String(repeating: "a", count: 1000))
                 == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
-        #expect(SHA256.hex("考核").count == 64)
+        #expect(SHA256.hex("考核") == "bdbf6d05f7bae9abaddf75a80b434088fdda0b51d813e6d8f57b3782407c3201")
+        #expect(
+            SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(SHA256.digest(Array("abc".utf8)).prefix(4) == [0xba, 0x78, 0x16, 0xbf])
+        #expect(SHA256.digest([]).count == 32)
+    }
+
+    @Test("Audit hashes are those of the chain already stored (sha256 of the previous hash and the canonical row)")
+    func auditHashesUnchanged() {
+        // The values were computed outside Swift (Python's hashlib over the same canonical text), so existing
+        // databases keep verifying whatever implements SHA-256 here.
+        var first = AuditEntry(
+            seq: 1, at: Date(timeIntervalSince1970: 100), actorID: nil, actorName: "系统", entity: "unit:1",
+            action: "create", oldValue: nil, newValue: "{\"name\":\"甲\"}", reason: nil,
+            prevHash: AuditEntry.genesisHash,
+            hash: "")
+        #expect(
+            first.canonicalText
+                == "seq=1\nat=100\nactor_id=null\nactor_name=\"系统\"\nentity=\"unit:1\"\naction=\"create\"\nold=null\n"
+                + "new=\"{\\\"name\\\":\\\"甲\\\"}\"\nreason=null")
+        #expect(first.expectedHash == "08ec2ebc983673c9a46acb0bf9fb4a3da938c7a5b3f7ab6d2e6d72ad702361f2")
+        first.hash = first.expectedHash
+        let second = AuditEntry(
+            seq: 2, at: Date(timeIntervalSince1970: 101), actorID: UserID("u"), actorName: "admin", entity: "unit:1",
+            action: "update", oldValue: "{\"name\":\"甲\"}", newValue: "{\"name\":\"乙\"}", reason: "更正\n名称",
+            prevHash: first.hash, hash: "1cfc192aab871e65730c23297ac722d268d479caaafbb6edfd9f226ac84c472c")
+        #expect(second.expectedHash == second.hash)
+        #expect(AuditVerification.check([first, second]) == .intact(entries: 2))
     }
 
     @Test("Days parse only real yyyy-MM-dd dates")

@@ -136,17 +136,110 @@ struct MultipartTests {
     }
 
     @Test("Content-Disposition: quoted names with escapes, RFC 5987 filename*, missing name refused")
-    func dispositions() throws {
+    func dispositions() async throws {
         typealias Reader = MultipartReader<ChunkedBody>
-        let a = try Reader.parseHeaders("Content-Disposition: form-data; name=\"file\"; filename=\"a\\\"b.pdf\"")
+        let a = try Reader.parseHeaders([("Content-Disposition", "form-data; name=\"file\"; filename=\"a\\\"b.pdf\"")])
         #expect(a.name == "file" && a.fileName == "a\"b.pdf")
-        let b = try Reader.parseHeaders(
-            "content-disposition: form-data; name=file; filename=\"x.pdf\"; filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf\r\nContent-Type: application/pdf"
-        )
+        let b = try Reader.parseHeaders([
+            (
+                "content-disposition",
+                "form-data; name=file; filename=\"x.pdf\"; filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf"
+            ),
+            ("Content-Type", "application/pdf"),
+        ])
         #expect(b.fileName == "报告.pdf" && b.contentType == "application/pdf")
-        let c = try Reader.parseHeaders("Content-Disposition: form-data; name=\"note\"")
-        #expect(c.fileName == nil)
-        #expect(throws: MultipartError.self) { try Reader.parseHeaders("Content-Disposition: form-data") }
+        let c = try Reader.parseHeaders([("Content-Disposition", "form-data; name=\"note\"")])
+        #expect(c.name == "note" && c.fileName == nil)
+        let windows = try Reader.parseHeaders([
+            ("Content-Disposition", #"form-data; name="f"; filename="C:\x\y;1.pdf""#)
+        ])
+        #expect(windows.fileName == #"C:\x\y;1.pdf"#)
+        #expect(throws: MultipartError.self) { try Reader.parseHeaders([("Content-Disposition", "form-data")]) }
+        #expect(throws: MultipartError.self) { try Reader.parseHeaders([]) }
+        // The same headers as multipart-kit's parser hands them over from a body.
+        let body = Array(
+            "--\(MultipartBody.boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"; filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n--\(MultipartBody.boundary)--\r\n"
+                .utf8)
+        let parsed = try await Self.parse(body, sizes: [3])
+        #expect(parsed.names == ["file": "报告.pdf"] && parsed.files == ["file": Array("%PDF".utf8)])
+    }
+
+    @Test("Cut anywhere before its closing boundary, a body is an interrupted upload; from there on it is whole")
+    func truncatedAtEveryByte() async throws {
+        let file = Array("%PDF-1.4 \r\n--\r\n".utf8) + (0..<200).map { UInt8($0) }
+        let body = MultipartBody.make(
+            fields: [("item", "2.1"), ("text", "说明")], files: [(field: "file", name: "a.pdf", bytes: file)])
+        let expected = Parsed(fields: ["item": "2.1", "text": "说明"], files: ["file": file], names: ["file": "a.pdf"])
+        // multipart-kit takes `--boundary-` for the closing delimiter (it reads one hyphen of the two).
+        let closing = Array("\r\n--\(MultipartBody.boundary)-".utf8)
+        let closed = try #require(body.indices.last { body[$0...].starts(with: closing) }) + closing.count
+        for cut in 0...body.count {
+            let prefix = Array(body.prefix(cut))
+            if cut < closed {
+                await #expect(throws: MultipartError.truncated, "cut at \(cut) of \(body.count)") {
+                    try await Self.parse(prefix, sizes: [5, 1, 64])
+                }
+            } else {
+                #expect(try await Self.parse(prefix, sizes: [5, 1, 64]) == expected, "cut at \(cut)")
+            }
+        }
+    }
+
+    @Test("A body that breaks the format is malformed; headers without end and bodies without boundary are refused")
+    func malformed() async throws {
+        let b = MultipartBody.boundary
+        let broken: [String] = [
+            "--\(b)\r\nContent-Disposition form-data; name=\"a\"\r\n\r\n1\r\n--\(b)--\r\n",  // header without colon
+            "--\(b)\r\nContent-Disposition: form-data; name=\"a\"\n\r\n1\r\n--\(b)--\r\n",  // bare LF
+            "--\(b)\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--\(b)X\r\n--\(b)--\r\n",  // boundary + X
+            "--\(b)--\r\n",  // no part at all
+        ]
+        for text in broken {
+            await #expect(throws: MultipartError.malformed, "\(text.debugDescription)") {
+                try await Self.parse(Array(text.utf8), sizes: [4096])
+            }
+        }
+        let longHeader = Array(
+            "--\(b)\r\nContent-Disposition: form-data; name=\"a\"\r\nX-Long: \(String(repeating: "x", count: 40_000))"
+                .utf8)
+        await #expect(throws: MultipartError.badHeaders("表单分段头过长")) {
+            try await Self.parse(longHeader, sizes: [1000])
+        }
+        let manyHeaders = Array(
+            ("--\(b)\r\nContent-Disposition: form-data; name=\"a\"\r\n"
+                + String(repeating: "X-Many: \(String(repeating: "y", count: 100))\r\n", count: 500)).utf8)
+        await #expect(throws: MultipartError.badHeaders("表单分段头过长")) {
+            try await Self.parse(manyHeaders, sizes: [1000])
+        }
+        let noBoundary = [UInt8](repeating: 0x41, count: 1_100_000)
+        await #expect(throws: MultipartError.badHeaders("找不到 boundary")) {
+            try await Self.parse(noBoundary, sizes: [65536])
+        }
+        let parts = MultipartBody.make(fields: (0..<65).map { ("f\($0)", "v") })
+        await #expect(throws: MultipartError.tooManyParts(64)) { try await Self.parse(parts, sizes: [4096]) }
+        let most = MultipartBody.make(fields: (0..<64).map { ("f\($0)", "v") })
+        #expect(try await Self.parse(most, sizes: [4096]).fields.count == 64)
+    }
+
+    @Test("A malformed upload is answered 400 with the reason in Chinese and stores nothing")
+    func malformedUpload() async throws {
+        try await EvidenceWorld.run { w, client in
+            let reporter = try await w.browser(client, "reporter")
+            let b = MultipartBody.boundary
+            let body = Array(
+                "--\(b)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\nContent-Type application/pdf\r\n\r\n%PDF-1.4\r\n--\(b)--\r\n"
+                    .utf8)
+            let response = try await reporter.upload(w.uploadURL(), name: "", bytes: [], body: body)
+            #expect(response.status == .badRequest)
+            #expect(
+                response.text.contains("上传格式错误") && response.text.contains("multipart/form-data"),
+                "\(response.text.prefix(400))")
+            w.expectClean(blobs: 0)
+            #expect(try await w.records().isEmpty)
+            // The same file in a well-formed body is stored.
+            #expect(try await reporter.upload(w.uploadURL(), name: "a.pdf", bytes: Samples.pdf).status == .seeOther)
+            w.expectClean(blobs: 1)
+        }
     }
 
     @Test("A text field over its limit is refused")

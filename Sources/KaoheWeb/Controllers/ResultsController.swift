@@ -49,8 +49,10 @@ struct ResultsController {
                     name: "评分明细", header: details[0].map(\.text),
                     rows: Array(details.dropFirst()).map { $0.map(\.cell) },
                     columnWidths: XLSXSheet.fittingWidths(for: details.map { $0.map(\.cell) })))
+            let now = deps.now()
+            let properties = XLSXProperties(title: "\(scores.assessment.title) 考核结果", created: now, modified: now)
             return Self.download(
-                try writer.data(modified: deps.now()), type: HTTPDownload.xlsxContentType,
+                try writer.data(properties: properties), type: HTTPDownload.xlsxContentType,
                 name: "\(scores.assessment.title)-结果.xlsx")
         }
         router.get(SiteURL.distributionChart(.key).routerPath) { _, context -> Response in

@@ -1,12 +1,7 @@
 import Foundation
 import Hummingbird
 import KaoheApplication
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import MultipartKit
 
 /// What went wrong reading a `multipart/form-data` body. Each case has a Chinese message.
 public enum MultipartError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -16,6 +11,8 @@ public enum MultipartError: Error, Sendable, Equatable, CustomStringConvertible 
     case truncated
     /// A part's headers are too long or malformed.
     case badHeaders(String)
+    /// The body is not multipart/form-data: a boundary or a part's header block breaks the format.
+    case malformed
     /// A text field is longer than its limit.
     case fieldTooLong(name: String, limit: Int)
     /// More parts than allowed.
@@ -26,6 +23,7 @@ public enum MultipartError: Error, Sendable, Equatable, CustomStringConvertible 
         case .noBoundary: "上传格式错误：multipart/form-data 缺少 boundary"
         case .truncated: "上传中断：请求在文件传完之前结束，未保存任何内容，请重新上传"
         case .badHeaders(let what): "上传格式错误：\(what)"
+        case .malformed: "上传格式错误：请求内容不是有效的 multipart/form-data 表单（分段边界或分段头不符合格式），未保存任何内容"
         case .fieldTooLong(let name, let limit): "表单字段“\(name)”过长（上限 \(limit) 字节）"
         case .tooManyParts(let limit): "上传的表单字段过多（上限 \(limit) 个）"
         }
@@ -42,20 +40,23 @@ public struct MultipartPartHeader: Sendable, Equatable {
     public var contentType: String?
 }
 
-/// Reads a `multipart/form-data` body part by part as it arrives, keeping only a small window of bytes in
-/// memory (about one network chunk plus the boundary), so a 50 MB file is never held whole. Ask for the
-/// next part with ``nextPart()``, then read its content with ``nextChunk()`` until it returns nil (or call
-/// ``nextPart()`` again to skip the rest). A body that ends before the closing boundary throws
-/// ``MultipartError/truncated``.
+/// Reads a `multipart/form-data` body part by part as it arrives. The bytes are parsed by multipart-kit's
+/// streaming `MultipartParser`; only what one network chunk yields is held in memory, so a 50 MB file is
+/// never held whole. Ask for the next part with ``nextPart()``, then read its content with ``nextChunk()``
+/// until it returns nil (or call ``nextPart()`` again to skip the rest). A body that ends before the closing
+/// boundary throws ``MultipartError/truncated``, one that breaks the format ``MultipartError/malformed``.
 public struct MultipartReader<Body: AsyncSequence> where Body.Element == ByteBuffer {
-    enum State { case preamble, afterDelimiter, headers, content, done }
+    enum Phase { case betweenParts, content, done }
 
     private var iterator: Body.AsyncIterator
-    private var window: [UInt8]
-    private var start = 0
-    private var state = State.preamble
-    private var ended = false
-    private let delimiter: [UInt8]
+    private let parser: MultipartParser
+    private let sink: ParserEvents
+    /// Events parsed but not yet handed out, and the index of the next one.
+    private var pending: [ParserEvents.Event] = []
+    private var nextIndex = 0
+    private var phase = Phase.betweenParts
+    /// Body bytes fed since the parser last reported something (a preamble, a header being read, an epilogue).
+    private var bytesWithoutEvent = 0
     /// How many parts have been started.
     public private(set) var partCount = 0
     /// The body bytes received so far.
@@ -65,12 +66,16 @@ public struct MultipartReader<Body: AsyncSequence> where Body.Element == ByteBuf
     /// The longest part header block.
     public var maxHeaderBytes = 16 * 1024
 
-    /// A reader over `body` for `boundary` (from ``boundary(contentType:)``).
+    /// A reader over `body` for `boundary` (from ``boundary(contentType:)``, never empty).
     public init(body: Body, boundary: String) {
         self.iterator = body.makeAsyncIterator()
-        self.delimiter = Array("\r\n--\(boundary)".utf8)
-        // The first boundary may open the body without a line break before it: pretend there was one.
-        self.window = [0x0D, 0x0A]
+        let parser = MultipartParser(boundary: boundary)
+        let sink = ParserEvents()
+        parser.onHeader = { name, value in sink.header(name, value) }
+        parser.onBody = { buffer in sink.content(buffer) }
+        parser.onPartComplete = { sink.partComplete() }
+        self.parser = parser
+        self.sink = sink
     }
 
     /// The boundary of a `multipart/form-data` Content-Type, or nil when it is not one.
@@ -96,86 +101,44 @@ public struct MultipartReader<Body: AsyncSequence> where Body.Element == ByteBuf
 
     /// The next part's headers, or nil after the closing boundary. Skips what is left of the current part.
     public mutating func nextPart() async throws -> MultipartPartHeader? {
+        if phase == .content { while try await nextChunk() != nil {} }
+        guard phase == .betweenParts else { return nil }
+        var headers: [(name: String, value: String)] = []
+        var headerBytes = 0
         while true {
-            switch state {
-            case .done: return nil
-            case .content:
-                while try await nextChunk() != nil {}
-            case .preamble:
-                if let at = find(delimiter) {
-                    start = at + delimiter.count
-                    state = .afterDelimiter
-                } else {
-                    // Keep only what could be the beginning of the delimiter.
-                    let keep = delimiter.count - 1
-                    if window.count - start > keep { start = window.count - keep }
-                    guard bytesReceived < 1 << 20 else { throw MultipartError.badHeaders("找不到 boundary") }
-                    try await fill()
-                }
-            case .afterDelimiter:
-                while window.count - start < 2 {
-                    try await fill()
-                }
-                if window[start] == 0x2D, window[start + 1] == 0x2D {
-                    state = .done
-                    return nil
-                }
-                // Transport padding (spaces, tabs) may follow the boundary before its line break.
-                while true {
-                    while start < window.count, window[start] == 0x20 || window[start] == 0x09 { start += 1 }
-                    if start < window.count { break }
-                    try await fill()
-                }
-                while window.count - start < 2 { try await fill() }
-                guard window[start] == 0x0D, window[start + 1] == 0x0A else {
-                    throw MultipartError.badHeaders("boundary 之后缺少换行")
-                }
-                start += 2
-                state = .headers
-            case .headers:
-                let end: Int
-                while true {
-                    // A part without headers: the blank line comes at once.
-                    if window.count - start >= 2, window[start] == 0x0D, window[start + 1] == 0x0A {
-                        end = start - 2
-                        break
-                    }
-                    if let at = find([0x0D, 0x0A, 0x0D, 0x0A]) {
-                        end = at
-                        break
-                    }
-                    guard window.count - start <= maxHeaderBytes else { throw MultipartError.badHeaders("表单分段头过长") }
-                    try await fill()
-                }
-                let text = end > start ? String(decoding: window[start..<end], as: UTF8.self) : ""
-                start = end + 4
+            guard let event = try await peek(mayEnd: headers.isEmpty) else {
+                phase = .done
+                return nil
+            }
+            guard case .header(let name, let value) = event else {
+                // The first content (or the end of an empty part): the header block is complete.
                 partCount += 1
                 guard partCount <= maxParts else { throw MultipartError.tooManyParts(maxParts) }
-                state = .content
-                return try Self.parseHeaders(text)
+                phase = .content
+                return try Self.parseHeaders(headers)
             }
+            nextIndex += 1
+            headerBytes += name.utf8.count + value.utf8.count + 4
+            guard headerBytes <= maxHeaderBytes else { throw MultipartError.badHeaders("表单分段头过长") }
+            headers.append((name, value))
         }
     }
 
     /// The next piece of the current part's content, or nil at its end.
     public mutating func nextChunk() async throws -> ArraySlice<UInt8>? {
-        while true {
-            guard state == .content else { return nil }
-            if let at = find(delimiter) {
-                let chunk = window[start..<at]
-                start = at + delimiter.count
-                state = .afterDelimiter
-                return chunk.isEmpty ? nil : chunk
+        while phase == .content {
+            guard let event = try await peek(mayEnd: false) else { throw MultipartError.truncated }
+            nextIndex += 1
+            switch event {
+            case .content(let bytes):
+                if !bytes.isEmpty { return bytes[...] }
+            case .partComplete:
+                phase = .betweenParts
+            case .header:
+                throw MultipartError.malformed
             }
-            // Everything but a possible beginning of the delimiter can be handed out.
-            let safe = window.count - start - (delimiter.count - 1)
-            if safe > 0 {
-                let chunk = window[start..<start + safe]
-                start += safe
-                return chunk
-            }
-            try await fill()
         }
+        return nil
     }
 
     /// The current part's content as UTF-8 text, refused past `limit` bytes.
@@ -190,67 +153,72 @@ public struct MultipartReader<Body: AsyncSequence> where Body.Element == ByteBuf
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends the next chunk of the body to the window, dropping what was consumed.
-    private mutating func fill() async throws {
-        guard !ended, let buffer = try await iterator.next() else {
-            ended = true
-            throw MultipartError.truncated
-        }
-        if start > 0 {
-            window.removeSubrange(0..<start)
-            start = 0
-        }
-        bytesReceived += buffer.readableBytes
-        buffer.withUnsafeReadableBytes { window.append(contentsOf: $0) }
-    }
-
-    /// The index of `needle` in the unread part of the window (memchr for its first byte, then memcmp).
-    private func find(_ needle: [UInt8]) -> Int? {
-        guard window.count - start >= needle.count, let first = needle.first else { return nil }
-        return window.withUnsafeBytes { haystack -> Int? in
-            needle.withUnsafeBytes { pattern -> Int? in
-                let base = haystack.baseAddress!
-                var at = start
-                while haystack.count - at >= pattern.count {
-                    guard let hit = memchr(base + at, Int32(first), haystack.count - at - pattern.count + 1) else {
-                        return nil
-                    }
-                    let index = UnsafeRawPointer(hit) - base
-                    if memcmp(hit, pattern.baseAddress!, pattern.count) == 0 { return index }
-                    at = index + 1
-                }
+    /// The next parsed event, reading more of the body as needed. At the end of the body: nil when `mayEnd`
+    /// (between parts) and the parser has read the closing boundary, otherwise ``MultipartError/truncated``.
+    private mutating func peek(mayEnd: Bool) async throws -> ParserEvents.Event? {
+        while nextIndex == pending.count {
+            guard let buffer = try await iterator.next() else {
+                guard mayEnd, closed() else { throw MultipartError.truncated }
                 return nil
             }
+            bytesReceived += buffer.readableBytes
+            let before = sink.count
+            do { try parser.execute(buffer) } catch { throw MultipartError.malformed }
+            // The parser keeps a header it is reading (and skips a preamble) without limit: bound both.
+            if sink.count == before {
+                bytesWithoutEvent += buffer.readableBytes
+                if before == 0, bytesWithoutEvent > 1 << 20 { throw MultipartError.badHeaders("找不到 boundary") }
+                if before > 0, bytesWithoutEvent > maxHeaderBytes { throw MultipartError.badHeaders("表单分段头过长") }
+            } else {
+                bytesWithoutEvent = 0
+            }
+            pending = sink.take()
+            nextIndex = 0
         }
+        return pending[nextIndex]
+    }
+
+    /// Whether the parser has read the closing boundary (`--boundary--`), once the body has ended.
+    ///
+    /// `MultipartParser` has no call for the end of the input and keeps its state to itself, so this feeds it
+    /// blank lines: after the closing boundary it ignores them (the epilogue); in any other place (a part's
+    /// content, its headers, a boundary half read) they make it report content or a header, or throw.
+    private func closed() -> Bool {
+        guard sink.count > 0 else { return false }  // not even a first header: no boundary, or cut at once
+        let before = sink.count
+        do { try parser.execute(ByteBuffer(string: "\r\n\r\n\r\n")) } catch { return false }
+        return sink.count == before
     }
 
     /// Parses `Content-Disposition` and `Content-Type` of a part.
-    static func parseHeaders(_ text: String) throws -> MultipartPartHeader {
+    static func parseHeaders(_ headers: [(name: String, value: String)]) throws -> MultipartPartHeader {
         var name: String?
         var fileName: String?
         var extendedFileName: String?
         var contentType: String?
-        for line in text.split(separator: "\r\n") {
-            guard let colon = line.firstIndex(of: ":") else { throw MultipartError.badHeaders("表单分段头格式错误") }
-            let key = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
-            if key == "content-type" { contentType = value }
-            guard key == "content-disposition" else { continue }
-            for (parameter, parameterValue) in dispositionParameters(value) {
-                switch parameter {
-                case "name": name = parameterValue
-                case "filename":
-                    // Browsers (HTML's form encoding) send `"`, CR and LF in file names as %22, %0D and %0A.
-                    fileName = parameterValue.replacingOccurrences(of: "%22", with: "\"")
-                        .replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%0A", with: "\n")
-                case "filename*":
-                    // RFC 5987: charset'language'percent-encoded
-                    let pieces = parameterValue.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
-                    if pieces.count == 3, pieces[0].lowercased() == "utf-8" {
-                        extendedFileName = String(pieces[2]).removingPercentEncoding
+        for (key, rawValue) in headers {
+            let value = rawValue.trimmingCharacters(in: .whitespaces)
+            switch key.lowercased() {
+            case "content-type": contentType = value
+            case "content-disposition":
+                for (parameter, parameterValue) in dispositionParameters(value) {
+                    switch parameter {
+                    case "name": name = parameterValue
+                    case "filename":
+                        // Browsers (HTML's form encoding) send `"`, CR and LF in file names as %22, %0D and %0A.
+                        fileName = parameterValue.replacingOccurrences(of: "%22", with: "\"")
+                            .replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%0A", with: "\n")
+                    case "filename*":
+                        // RFC 5987: charset'language'percent-encoded
+                        let pieces = parameterValue.split(
+                            separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
+                        if pieces.count == 3, pieces[0].lowercased() == "utf-8" {
+                            extendedFileName = String(pieces[2]).removingPercentEncoding
+                        }
+                    default: break
                     }
-                default: break
                 }
+            default: break
             }
         }
         guard let name else { throw MultipartError.badHeaders("表单分段缺少字段名（Content-Disposition name）") }
@@ -301,5 +269,49 @@ public struct MultipartReader<Body: AsyncSequence> where Body.Element == ByteBuf
             if !trimmedKey.isEmpty { result.append((trimmedKey, parameterValue)) }
         }
         return result
+    }
+}
+
+/// What `MultipartParser`'s callbacks report, in order; consecutive content is joined into one piece.
+final class ParserEvents {
+    enum Event {
+        case header(name: String, value: String)
+        case content([UInt8])
+        case partComplete
+    }
+
+    private var events: [Event] = []
+    private var content: [UInt8] = []
+    /// How many callbacks have come so far.
+    private(set) var count = 0
+
+    func header(_ name: String, _ value: String) {
+        flush()
+        events.append(.header(name: name, value: value))
+        count += 1
+    }
+
+    func content(_ buffer: ByteBuffer) {
+        content.append(contentsOf: buffer.readableBytesView)
+        count += 1
+    }
+
+    func partComplete() {
+        flush()
+        events.append(.partComplete)
+        count += 1
+    }
+
+    /// The events since the last call.
+    func take() -> [Event] {
+        flush()
+        defer { events = [] }
+        return events
+    }
+
+    private func flush() {
+        guard !content.isEmpty else { return }
+        events.append(.content(content))
+        content = []
     }
 }

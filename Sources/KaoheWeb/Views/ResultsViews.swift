@@ -78,6 +78,13 @@ extension Views {
         return "\(groups)"
     }
 
+    /// The title of a scheme's score sheet: the scheme's title with 评分表 after it, unless the title already
+    /// ends so (xinbei's 《…考核评分表》 is not a 评分表 评分表).
+    static func scoreSheetTitle(_ schemeTitle: String) -> String {
+        let title = schemeTitle.trimmingCharacters(in: .whitespaces)
+        return title.hasSuffix("评分表") ? title : "\(title)评分表"
+    }
+
     /// One unit's score sheet in the documents' 评分表 layout, printable on A4.
     public static func scoreSheet(
         _ scores: AssessmentScores, row: AssessmentScores.Row, identity: Identity, csrf: String
@@ -119,7 +126,7 @@ extension Views {
             """
         let a = scores.assessment.id
         return layout(
-            title: "\(scheme.title) 评分表", identity: identity, csrf: csrf,
+            title: scoreSheetTitle(scheme.title), identity: identity, csrf: csrf,
             content: """
                 <p class="sheet-head">被考核单位：<b>\(row.unit.name)</b>（\(row.unit.code)） · \(scores.assessment.year)年度 · \(scores.assessment.title)</p>
                 <p class="buttons no-print">\(link(.results(.value(a)), "返回考核结果")) \(link(.unitScoring(.value(a), .value(row.unit.id)), "评分"))</p>

@@ -130,7 +130,7 @@ extension Views {
             title: scheme.title, identity: identity, csrf: csrf, notice: notice,
             content: """
                 <dl class="facts">\(facts)</dl>
-                <table class="score-sheet" id="score-table"><caption>\(scheme.title)评分表</caption>
+                <table class="score-sheet" id="score-table"><caption>\(scoreSheetTitle(scheme.title))</caption>
                 <thead><tr><th>项目</th><th>序号</th><th>考核内容</th><th>考核标准</th><th>分值</th></tr></thead>
                 <tbody>\(rows)</tbody></table>
                 \(sections)
