@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KaoheStorage
+import NIOCore
 
 /// Who is making a request, established by the session cookie (pages) or a bearer token (API).
 public struct Identity: Sendable {
@@ -10,9 +11,12 @@ public struct Identity: Sendable {
     public var session: Session?
 }
 
-/// The request context of the app: the identity, if any, and the parsed form of a POST.
-public struct AppContext: RequestContext {
+/// The request context of the app: the identity, if any, the parsed form of a POST, the client's address.
+public struct AppContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The address of the connected client (nil in in-process tests). Behind a reverse proxy this is the
+    /// proxy; `X-Forwarded-For` is not read, since any client can send it.
+    public var remoteAddress: SocketAddress?
     /// The logged-in identity, if any.
     public var identity: Identity?
     /// The URL-encoded form of a POST page request, parsed (and CSRF-checked) by the middleware.
@@ -22,7 +26,11 @@ public struct AppContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
+
+    /// The client address logins are throttled by: the connection's peer address (IP only, no port).
+    public var clientAddress: String? { remoteAddress?.ipAddress }
 
     /// Uploads (CSV files as text) may be up to 5 MB.
     public var maxUploadSize: Int { 5 * 1024 * 1024 }
