@@ -99,8 +99,10 @@ struct LoginSecurityTests {
         let other = try await Fixture.make()
         var known: [LoginOutcome] = [], unknown: [LoginOutcome] = []
         for index in 1...7 {
-            known.append(try await LoginOutcome.attempt(other.deps, "leader", "Wrong-password-1", from: "198.51.100.\(index)"))
-            unknown.append(try await LoginOutcome.attempt(other.deps, "ghost", "Wrong-password-1", from: "198.51.101.\(index)"))
+            known.append(
+                try await LoginOutcome.attempt(other.deps, "leader", "Wrong-password-1", from: "198.51.100.\(index)"))
+            unknown.append(
+                try await LoginOutcome.attempt(other.deps, "ghost", "Wrong-password-1", from: "198.51.101.\(index)"))
         }
         await other.store.shutdown()
         #expect(known == unknown)
@@ -114,7 +116,8 @@ struct LoginSecurityTests {
         // A distributed attacker: every attempt from another address, so only the account's count applies.
         var outcomes: [LoginOutcome] = []
         for index in 1...5 {
-            outcomes.append(try await LoginOutcome.attempt(deps, "leader", "Wrong-password-1", from: "198.51.100.\(index)"))
+            outcomes.append(
+                try await LoginOutcome.attempt(deps, "leader", "Wrong-password-1", from: "198.51.100.\(index)"))
         }
         #expect(outcomes.prefix(4).allSatisfy { $0 == .failed("用户名或密码错误") }, "\(outcomes)")
         #expect(outcomes.last == .failed("用户名或密码错误。尝试过于频繁，请1秒后再试"))
@@ -179,7 +182,9 @@ struct LoginSecurityTests {
         for index in 1...20 {
             _ = try await LoginOutcome.attempt(deps, "v6name\(index)", "x", from: "2001:db8:5:6::\(index)")
         }
-        #expect(try await LoginOutcome.attempt(deps, "evaluator", testPassword, from: "2001:db8:5:6::ffff") == .throttled(1))
+        #expect(
+            try await LoginOutcome.attempt(deps, "evaluator", testPassword, from: "2001:db8:5:6::ffff") == .throttled(1)
+        )
         await fixture.store.shutdown()
     }
 
@@ -196,7 +201,8 @@ struct LoginSecurityTests {
             _ = try await LoginOutcome.attempt(deps, "organizer", "Wrong-password-1", from: "198.51.100.\(index)")
         }
         #expect(try await LoginOutcome.attempt(second, "organizer", testPassword, from: "192.0.2.7") == .throttled(1))
-        #expect(try await LoginOutcome.attempt(fixture.deps, "organizer", testPassword, from: "192.0.2.7") == .throttled(1))
+        #expect(
+            try await LoginOutcome.attempt(fixture.deps, "organizer", testPassword, from: "192.0.2.7") == .throttled(1))
         fixture.clock.advance(1)
         #expect(try await LoginOutcome.attempt(second, "organizer", testPassword, from: "192.0.2.7") == .ok)
         #expect(try await fixture.store.loginThrottle(["account:organizer"]).isEmpty)
@@ -230,18 +236,22 @@ struct LoginSecurityTests {
         }
     }
 
-    @Test("A real connection's address is what logins are counted against")
+    @Test("A real connection's address is what logins are counted against, not X-Forwarded-For")
     func remoteAddress() async throws {
         let fixture = try await Fixture.make()
         let app = Application(
             router: buildRouter(fixture.deps), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let response = try await client.executeRequest(
-                uri: SiteURL.api(.tokens).path, method: .post, headers: [.contentType: "application/json"],
+                uri: SiteURL.api(.tokens).path, method: .post,
+                headers: [.contentType: "application/json", .init("X-Forwarded-For")!: "203.0.113.50"],
                 body: ByteBuffer(string: #"{"username":"leader","password":"Wrong-password-1"}"#))
             #expect(response.status == .unauthorized)
         }
-        let states = try await fixture.store.loginThrottle(["account:leader", "address:127.0.0.1"])
+        // The peer address, not what the client claims in X-Forwarded-For (no trusted proxy configured).
+        let states = try await fixture.store.loginThrottle([
+            "account:leader", "address:127.0.0.1", "address:203.0.113.50",
+        ])
         #expect(states.map(\.key) == ["account:leader", "address:127.0.0.1"])
         await fixture.store.shutdown()
     }
@@ -270,5 +280,23 @@ struct LoginSecurityTests {
             #expect(log.map(\.action) == ["create", "unlock"])
             #expect(log.last?.actorName == "admin" && log.last?.reason == "管理员解除登录限制")
         }
+    }
+}
+
+@Suite("The client address logins are counted against")
+struct ClientAddressTests {
+    @Test("X-Forwarded-For counts only behind a trusted proxy, and then only its last entry")
+    func forwardedFor() {
+        let peer = "10.0.0.2"
+        #expect(AppContext.clientAddress(peer: peer, forwardedFor: ["203.0.113.9"], trustProxy: false) == peer)
+        #expect(AppContext.clientAddress(peer: peer, forwardedFor: [], trustProxy: true) == peer)
+        #expect(AppContext.clientAddress(peer: peer, forwardedFor: [" "], trustProxy: true) == peer)
+        #expect(
+            AppContext.clientAddress(peer: peer, forwardedFor: ["1.2.3.4, 203.0.113.9"], trustProxy: true)
+                == "203.0.113.9")
+        #expect(
+            AppContext.clientAddress(peer: peer, forwardedFor: ["1.2.3.4", "198.51.100.3 "], trustProxy: true)
+                == "198.51.100.3")
+        #expect(AppContext.clientAddress(peer: nil, forwardedFor: [], trustProxy: false) == nil)
     }
 }

@@ -32,7 +32,7 @@ struct APIAuthController {
             let user: User
             do {
                 user = try await AuthService(deps).login(
-                    username: body.username, password: body.password, clientAddress: context.clientAddress)
+                    username: body.username, password: body.password, clientAddress: context.loginAddress(for: request))
             } catch let throttled as LoginThrottled {
                 var response = ErrorAndHeadersMiddleware.response(
                     for: HTTPError(.tooManyRequests, message: throttled.message), request: request, context: context)

@@ -24,7 +24,7 @@ struct AuthController {
                     throw WebError.loginFailed("请输入用户名和密码")
                 }
                 let user = try await AuthService(deps).login(
-                    username: username, password: password, clientAddress: context.clientAddress)
+                    username: username, password: password, clientAddress: context.loginAddress(for: request))
                 let (token, _) = try await AuthService(deps).startSession(for: user)
                 var response = Response.redirect(to: next ?? SiteURL.dashboard.path, type: .normal)
                 response.setCookie(deps.cookie(CookieName.session, value: token, maxAge: Int(deps.sessionLifetime)))
