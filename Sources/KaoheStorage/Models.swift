@@ -143,18 +143,13 @@ public struct User: Sendable, Codable, Equatable, Identifiable {
     public var organizationID: OrganizationID?
     /// The unit a reporter reports for (reporters see this unit only).
     public var unitID: UnitID?
-    /// Consecutive failed logins since the last success or lock.
-    public var failedLogins: Int
-    /// Logins are refused until this moment, if set and in the future.
-    public var lockedUntil: Date?
     /// When the account was created.
     public var createdAt: Date
 
     /// Creates a user value.
     public init(
         id: UserID = .generate(), username: String, displayName: String, passwordHash: String, roles: Set<Role>,
-        organizationID: OrganizationID? = nil, unitID: UnitID? = nil, failedLogins: Int = 0, lockedUntil: Date? = nil,
-        createdAt: Date = Date()
+        organizationID: OrganizationID? = nil, unitID: UnitID? = nil, createdAt: Date = Date()
     ) {
         self.id = id
         self.username = username
@@ -163,16 +158,11 @@ public struct User: Sendable, Codable, Equatable, Identifiable {
         self.roles = roles
         self.organizationID = organizationID
         self.unitID = unitID
-        self.failedLogins = failedLogins
-        self.lockedUntil = lockedUntil
         self.createdAt = createdAt
     }
 
     /// Whether the user holds `role`.
     public func has(_ role: Role) -> Bool { roles.contains(role) }
-
-    /// Whether logins are refused at `now`.
-    public func isLocked(at now: Date) -> Bool { lockedUntil.map { $0 > now } ?? false }
 }
 
 /// A server-side login session. The browser holds the secret token; only its SHA-256 is stored.
@@ -212,10 +202,13 @@ public struct APIToken: Sendable, Codable, Equatable {
     public var createdAt: Date
     /// When it stops being valid.
     public var expiresAt: Date
+    /// When it was last used (recorded at most every ``APIToken/useRecordingInterval``), if ever.
+    public var lastUsedAt: Date?
 
     /// Creates a token value.
     public init(
-        id: APITokenID = .generate(), tokenHash: String, userID: UserID, name: String, createdAt: Date, expiresAt: Date
+        id: APITokenID = .generate(), tokenHash: String, userID: UserID, name: String, createdAt: Date, expiresAt: Date,
+        lastUsedAt: Date? = nil
     ) {
         self.id = id
         self.tokenHash = tokenHash
@@ -223,7 +216,14 @@ public struct APIToken: Sendable, Codable, Equatable {
         self.name = name
         self.createdAt = createdAt
         self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
     }
+
+    /// Uses are recorded at most this often per token (one write per token and interval, not per request).
+    public static let useRecordingInterval: TimeInterval = 10 * 60
+
+    /// Whether the token is valid at `now`.
+    public func isValid(at now: Date) -> Bool { expiresAt > now }
 }
 
 /// The life cycle of an assessment: 草稿 → 进行中 → 评分 → 公示 → 定稿. Final is locked.

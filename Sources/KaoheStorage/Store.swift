@@ -30,16 +30,35 @@ public protocol KaoheStore: WorkflowStore {
     func users() async throws -> [User]
     /// How many users exist.
     func userCount() async throws -> Int
-    /// Replaces a user's roles and the unit / organization they belong to.
+    /// Replaces a user's roles and the unit / organization they belong to. When a role is taken away, the
+    /// user's API tokens are revoked in the same transaction (audited).
     func setRoles(
         of user: UserID, roles: Set<Role>, organizationID: OrganizationID?, unitID: UnitID?, by actor: AuditActor
     ) async throws -> User
-    /// Replaces a user's password hash (the hash is never written to the audit log).
+    /// Replaces a user's password hash (the hash is never written to the audit log) and revokes the user's API
+    /// tokens in the same transaction (audited when there were any).
     func setPasswordHash(of user: UserID, hash: String, by actor: AuditActor) async throws
-    /// Counts a failed login; after `maxAttempts` consecutive failures the account is locked until `lockUntil`.
-    func recordFailedLogin(of user: UserID, maxAttempts: Int, lockUntil: Date) async throws -> User
-    /// Clears the failed-login counter and any lock after a successful login.
-    func recordSuccessfulLogin(of user: UserID) async throws
+
+    // MARK: Login throttling (shared by every instance on the database)
+    /// What is counted against `keys` (``LoginThrottleKey/text``); keys without failures are left out.
+    func loginThrottle(_ keys: [String]) async throws -> [LoginThrottleState]
+    /// Counts one failed login against each key, in one transaction (concurrent failures on other instances
+    /// are all counted), restarting a count whose last failure is older than the policy's `forgetAfter`, and
+    /// blocks each key that reached its threshold for the policy's delay. Returns the new states.
+    func recordLoginFailure(_ keys: [LoginThrottleKey], at now: Date, policy: LoginThrottlePolicy) async throws
+        -> [LoginThrottleState]
+    /// Forgets what is counted against `keys` (after a successful login; not audited).
+    func clearLoginThrottle(_ keys: [String]) async throws
+    /// An administrator lifts the delays on `key` (audited as `unlock` on `entity`). Returns whether there
+    /// was anything to lift.
+    func unlockLogin(_ key: LoginThrottleKey, entity: String, by actor: AuditActor) async throws -> Bool
+    /// What is counted against account names whose last failure is at or after `since` (for the users page).
+    func accountThrottles(since: Date) async throws -> [LoginThrottleState]
+    /// Remembers that `user` logged in from `address` (a normalized ``LoginThrottleKey`` address) at `now`,
+    /// and forgets the user's addresses last used before `forgetBefore`.
+    func rememberLoginAddress(of user: UserID, address: String, at now: Date, forgetBefore: Date) async throws
+    /// Whether `user` logged in from `address` at or after `since`.
+    func isKnownLoginAddress(of user: UserID, address: String, since: Date) async throws -> Bool
 
     // MARK: Sessions and API tokens
     /// Stores a new session.
@@ -50,10 +69,21 @@ public protocol KaoheStore: WorkflowStore {
     func deleteSession(tokenHash: String) async throws
     /// Ends all sessions of a user (after a password change), except `keeping`.
     func deleteSessions(of user: UserID, keeping: String?) async throws
-    /// Stores a new API token.
+    /// Stores a new API token (expired tokens are removed meanwhile).
     func createAPIToken(_ token: APIToken, by actor: AuditActor) async throws
     /// The API token for a hash if it exists and has not expired at `now`.
     func apiToken(tokenHash: String, now: Date) async throws -> APIToken?
+    /// One API token by its public id, or nil.
+    func apiToken(id: APITokenID) async throws -> APIToken?
+    /// The user's API tokens (expired ones too, until removed), newest first.
+    func apiTokens(of user: UserID) async throws -> [APIToken]
+    /// Revokes one API token (audited as `api-token-revoke` on the owner); ``StorageError/notFound(what:id:)``
+    /// when there is none.
+    func revokeAPIToken(_ id: APITokenID, by actor: AuditActor) async throws
+    /// Revokes all API tokens of a user (audited when there were any); returns how many.
+    func revokeAPITokens(of user: UserID, by actor: AuditActor) async throws -> Int
+    /// Records that a token was used at `now` (callers do it at most every ``APIToken/useRecordingInterval``).
+    func recordAPITokenUse(tokenHash: String, at now: Date) async throws
 
     // MARK: Assessments
     /// Creates an assessment (state draft).

@@ -281,4 +281,30 @@ public let allMigrations: [Migration] = [
             )
             """,
         ]),
+    // Logins: the hard lock-out (users.failed_logins, users.locked_until, no longer used) gives way to
+    // delays counted per account name and per client address, shared by every instance; addresses a user
+    // logged in from; API tokens record when they were last used and are listed per user.
+    Migration(
+        id: 5, name: "login_throttle_and_tokens",
+        statements: [
+            """
+            CREATE TABLE login_throttle (
+                throttle_key TEXT PRIMARY KEY,
+                failures BIGINT NOT NULL,
+                blocked_until BIGINT,
+                last_failure BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE login_addresses (
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                address TEXT NOT NULL,
+                last_login BIGINT NOT NULL,
+                PRIMARY KEY (user_id, address)
+            )
+            """,
+            "UPDATE users SET failed_logins = 0, locked_until = NULL",
+            "ALTER TABLE api_tokens ADD COLUMN last_used_at BIGINT",
+            "CREATE INDEX api_tokens_user ON api_tokens (user_id)",
+        ]),
 ]

@@ -127,7 +127,7 @@ extension SQLStore {
                 INSERT INTO users (id, username, display_name, password_hash, roles, organization_id, unit_id, failed_logins, locked_until, created_at)
                 VALUES (\(bind: user.id.rawValue), \(bind: user.username), \(bind: user.displayName), \(bind: user.passwordHash),
                 \(bind: Self.rolesText(user.roles)), \(bind: user.organizationID?.rawValue), \(bind: user.unitID?.rawValue),
-                \(bind: user.failedLogins), \(bind: user.lockedUntil.map(Self.seconds)), \(bind: Self.seconds(user.createdAt)))
+                0, NULL, \(bind: Self.seconds(user.createdAt)))
                 """
             ).run()
             try await self.audit(
@@ -193,6 +193,9 @@ extension SQLStore {
             try await self.audit(
                 db, actor, entity: "user:\(userID)", action: "roles", old: Self.json(AuditedUser(old)),
                 new: Self.json(AuditedUser(new)))
+            if !old.roles.isSubset(of: roles) {
+                try await self.revokeAPITokens(db, of: userID, cause: "roles", by: actor)
+            }
             return new
         }
     }
@@ -202,41 +205,10 @@ extension SQLStore {
             guard try await db.raw("SELECT id FROM users WHERE id = \(bind: userID.rawValue)").first() != nil
             else { throw StorageError.notFound(what: "用户", id: userID.rawValue) }
             try await db.raw(
-                "UPDATE users SET password_hash = \(bind: hash), failed_logins = 0, locked_until = NULL WHERE id = \(bind: userID.rawValue)"
+                "UPDATE users SET password_hash = \(bind: hash) WHERE id = \(bind: userID.rawValue)"
             ).run()
             try await self.audit(db, actor, entity: "user:\(userID)", action: "password", old: nil, new: nil)
-        }
-    }
-
-    public func recordFailedLogin(of userID: UserID, maxAttempts: Int, lockUntil: Date) async throws -> User {
-        try await transaction { db in
-            guard
-                let row = try await db.raw(
-                    "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = \(bind: userID.rawValue) RETURNING failed_logins"
-                ).first()
-            else { throw StorageError.notFound(what: "用户", id: userID.rawValue) }
-            let failures = try row.decode(column: "failed_logins", as: Int.self)
-            if failures >= maxAttempts {
-                try await db.raw(
-                    "UPDATE users SET failed_logins = 0, locked_until = \(bind: Self.seconds(lockUntil)) WHERE id = \(bind: userID.rawValue)"
-                ).run()
-                try await self.audit(
-                    db, AuditActor.system, entity: "user:\(userID)", action: "lock", old: nil,
-                    new: "{\"failedLogins\":\(failures),\"lockedUntil\":\(Self.seconds(lockUntil))}")
-            }
-            guard
-                let user = try await db.raw("SELECT * FROM users WHERE id = \(bind: userID.rawValue)").first().map(
-                    Self.user)
-            else { throw StorageError.notFound(what: "用户", id: userID.rawValue) }
-            return user
-        }
-    }
-
-    public func recordSuccessfulLogin(of userID: UserID) async throws {
-        try await write { db in
-            try await db.raw(
-                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = \(bind: userID.rawValue)"
-            ).run()
+            try await self.revokeAPITokens(db, of: userID, cause: "password", by: actor)
         }
     }
 
@@ -287,6 +259,7 @@ extension SQLStore {
     public func createAPIToken(_ token: APIToken, by actor: AuditActor) async throws {
         try requireText(token.name, field: "令牌名称")
         try await transaction { db in
+            try await db.raw("DELETE FROM api_tokens WHERE expires_at <= \(bind: Self.seconds(token.createdAt))").run()
             try await db.raw(
                 """
                 INSERT INTO api_tokens (token_hash, id, user_id, name, created_at, expires_at) VALUES (\(bind: token.tokenHash),
@@ -304,18 +277,9 @@ extension SQLStore {
 
     public func apiToken(tokenHash: String, now: Date) async throws -> APIToken? {
         try await read { db in
-            guard
-                let row = try await db.raw(
-                    "SELECT * FROM api_tokens WHERE token_hash = \(bind: tokenHash) AND expires_at > \(bind: Self.seconds(now))"
-                ).first()
-            else { return nil }
-            return APIToken(
-                id: APITokenID(try row.decode(column: "id", as: String.self)),
-                tokenHash: try row.decode(column: "token_hash", as: String.self),
-                userID: UserID(try row.decode(column: "user_id", as: String.self)),
-                name: try row.decode(column: "name", as: String.self),
-                createdAt: Self.date(try row.decode(column: "created_at", as: Int.self)),
-                expiresAt: Self.date(try row.decode(column: "expires_at", as: Int.self)))
+            try await db.raw(
+                "SELECT * FROM api_tokens WHERE token_hash = \(bind: tokenHash) AND expires_at > \(bind: Self.seconds(now))"
+            ).first().map(Self.apiToken)
         }
     }
 

@@ -323,8 +323,6 @@ public final class SQLStore: KaoheStore {
             passwordHash: try row.decode(column: "password_hash", as: String.self), roles: roles,
             organizationID: try row.decode(column: "organization_id", as: String?.self).map(OrganizationID.init),
             unitID: try row.decode(column: "unit_id", as: String?.self).map(UnitID.init),
-            failedLogins: try row.decode(column: "failed_logins", as: Int.self),
-            lockedUntil: try row.decode(column: "locked_until", as: Int?.self).map(date),
             createdAt: date(try row.decode(column: "created_at", as: Int.self)))
     }
 

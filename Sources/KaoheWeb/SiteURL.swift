@@ -32,6 +32,10 @@ public enum SiteURL: Sendable {
     case dashboard
     /// `/account/password`
     case password
+    /// `/account/tokens` — the user's own API tokens (without their secrets)
+    case accountTokens
+    /// `/account/tokens/:token/revoke` (POST) — revoke one API token (its owner or an administrator)
+    case tokenRevoke(Parameter<APITokenID>)
     /// `/organizations`
     case organizations
     /// `/units`
@@ -44,6 +48,12 @@ public enum SiteURL: Sendable {
     case userRoles(Parameter<UserID>)
     /// `/users/:id/password` (POST) — an administrator sets a new random password
     case userPasswordReset(Parameter<UserID>)
+    /// `/users/:id/tokens` — a user's API tokens (administrators)
+    case userTokens(Parameter<UserID>)
+    /// `/users/:id/tokens/revoke` (POST) — revoke all of a user's API tokens (administrators)
+    case userTokensRevoke(Parameter<UserID>)
+    /// `/users/:id/unlock` (POST) — lift the login delays of an account (administrators)
+    case userUnlock(Parameter<UserID>)
     /// `/audit` — the audit log, filtered by entity prefix (`?entity=…`)
     case audit
     /// `/schemes` (GET list, POST upload of a scheme file)
@@ -139,12 +149,17 @@ public enum SiteURL: Sendable {
         case .logout: "/logout"
         case .dashboard: "/dashboard"
         case .password: "/account/password"
+        case .accountTokens: "/account/tokens"
+        case .tokenRevoke(let token): "/account/tokens/\(token.segment("token"))/revoke"
         case .organizations: "/organizations"
         case .units: "/units"
         case .unitImport: "/units/import"
         case .users: "/users"
         case .userRoles(let id): "/users/\(id.segment("id"))/roles"
         case .userPasswordReset(let id): "/users/\(id.segment("id"))/password"
+        case .userTokens(let id): "/users/\(id.segment("id"))/tokens"
+        case .userTokensRevoke(let id): "/users/\(id.segment("id"))/tokens/revoke"
+        case .userUnlock(let id): "/users/\(id.segment("id"))/unlock"
         case .audit: "/audit"
         case .schemes: "/schemes"
         case .scheme(let id): "/schemes/\(id.segment("id"))"
@@ -220,8 +235,10 @@ public enum SiteURL: Sendable {
 
 /// The endpoints of the JSON API under `/api/v1`.
 public enum APIURL: Sendable {
-    /// `POST /api/v1/tokens` — exchange username and password for a bearer token.
+    /// `POST /api/v1/tokens` — exchange username and password for a bearer token; `GET` — the caller's tokens.
     case tokens
+    /// `DELETE /api/v1/tokens/:id` — revoke one token (its owner or an administrator)
+    case token(Parameter<APITokenID>)
     /// `GET /api/v1/me`
     case me
     /// `/api/v1/organizations`
@@ -234,6 +251,10 @@ public enum APIURL: Sendable {
     case users
     /// `/api/v1/users/:id/roles` (PUT)
     case userRoles(Parameter<UserID>)
+    /// `/api/v1/users/:id/tokens` (GET list, DELETE revoke all; administrators)
+    case userTokens(Parameter<UserID>)
+    /// `/api/v1/users/:id/unlock` (POST) — lift the login delays of an account (administrators)
+    case userUnlock(Parameter<UserID>)
     /// `/api/v1/schemes` (GET list, POST upload of a scheme file as the body)
     case schemes
     /// `/api/v1/schemes/:id` — one scheme as JSON
@@ -276,12 +297,15 @@ public enum APIURL: Sendable {
     var path: String {
         switch self {
         case .tokens: "/tokens"
+        case .token(let id): "/tokens/\(id.segment("id"))"
         case .me: "/me"
         case .organizations: "/organizations"
         case .units: "/units"
         case .unitImport: "/units/import"
         case .users: "/users"
         case .userRoles(let id): "/users/\(id.segment("id"))/roles"
+        case .userTokens(let id): "/users/\(id.segment("id"))/tokens"
+        case .userUnlock(let id): "/users/\(id.segment("id"))/unlock"
         case .schemes: "/schemes"
         case .scheme(let id): "/schemes/\(id.segment("id"))"
         case .assessments: "/assessments"

@@ -107,30 +107,6 @@ struct SQLStoreTests {
         }
     }
 
-    @Test("Five failed logins lock the account until the given time; success clears the count", arguments: Backend.all)
-    func lockout(_ backend: Backend) async throws {
-        try await withStore(backend) { store in
-            let world = try await World.make(in: store)
-            let until = Date(timeIntervalSince1970: 2_000_000_000)
-            for attempt in 1...4 {
-                let user = try await store.recordFailedLogin(of: world.admin.id, maxAttempts: 5, lockUntil: until)
-                #expect(user.failedLogins == attempt)
-                #expect(user.lockedUntil == nil)
-            }
-            let locked = try await store.recordFailedLogin(of: world.admin.id, maxAttempts: 5, lockUntil: until)
-            #expect(locked.lockedUntil == until)
-            #expect(locked.isLocked(at: until.addingTimeInterval(-1)))
-            #expect(!locked.isLocked(at: until))
-            try await store.recordSuccessfulLogin(of: world.admin.id)
-            let cleared = try await store.user(world.admin.id)
-            #expect(cleared?.failedLogins == 0 && cleared?.lockedUntil == nil)
-            #expect(
-                try await store.auditLog(entityPrefix: "user:\(world.admin.id)", limit: 10).map(\.action) == [
-                    "create", "lock",
-                ])
-        }
-    }
-
     @Test("Sessions expire and can be ended one by one or all but one", arguments: Backend.all)
     func sessions(_ backend: Backend) async throws {
         try await withStore(backend) { store in

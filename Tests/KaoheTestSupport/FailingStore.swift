@@ -36,16 +36,32 @@ public final class FailingStore: KaoheStore, @unchecked Sendable {
         of user: UserID, roles: Set<Role>, organizationID: OrganizationID?, unitID: UnitID?, by actor: AuditActor
     ) async throws -> User { throw fail() }
     public func setPasswordHash(of user: UserID, hash: String, by actor: AuditActor) async throws { throw fail() }
-    public func recordFailedLogin(of user: UserID, maxAttempts: Int, lockUntil: Date) async throws -> User {
+    public func loginThrottle(_ keys: [String]) async throws -> [LoginThrottleState] { throw fail() }
+    public func recordLoginFailure(_ keys: [LoginThrottleKey], at now: Date, policy: LoginThrottlePolicy)
+        async throws -> [LoginThrottleState]
+    { throw fail() }
+    public func clearLoginThrottle(_ keys: [String]) async throws { throw fail() }
+    public func unlockLogin(_ key: LoginThrottleKey, entity: String, by actor: AuditActor) async throws -> Bool {
         throw fail()
     }
-    public func recordSuccessfulLogin(of user: UserID) async throws { throw fail() }
+    public func accountThrottles(since: Date) async throws -> [LoginThrottleState] { throw fail() }
+    public func rememberLoginAddress(of user: UserID, address: String, at now: Date, forgetBefore: Date)
+        async throws
+    { throw fail() }
+    public func isKnownLoginAddress(of user: UserID, address: String, since: Date) async throws -> Bool {
+        throw fail()
+    }
     public func createSession(_ session: Session) async throws { throw fail() }
     public func session(tokenHash: String, now: Date) async throws -> Session? { throw fail() }
     public func deleteSession(tokenHash: String) async throws { throw fail() }
     public func deleteSessions(of user: UserID, keeping: String?) async throws { throw fail() }
     public func createAPIToken(_ token: APIToken, by actor: AuditActor) async throws { throw fail() }
     public func apiToken(tokenHash: String, now: Date) async throws -> APIToken? { throw fail() }
+    public func apiToken(id: APITokenID) async throws -> APIToken? { throw fail() }
+    public func apiTokens(of user: UserID) async throws -> [APIToken] { throw fail() }
+    public func revokeAPIToken(_ id: APITokenID, by actor: AuditActor) async throws { throw fail() }
+    public func revokeAPITokens(of user: UserID, by actor: AuditActor) async throws -> Int { throw fail() }
+    public func recordAPITokenUse(tokenHash: String, at now: Date) async throws { throw fail() }
     public func createAssessment(_ assessment: Assessment, by actor: AuditActor) async throws { throw fail() }
     public func assessment(_ id: AssessmentID) async throws -> Assessment? { throw fail() }
     public func assessments() async throws -> [Assessment] { throw fail() }

@@ -104,7 +104,7 @@ struct APITests {
             let id = try #require(user["id"] as? String)
             let shortPassword = try await api.call(
                 .post, .api(.users), json: #"{"username":"x2","password":"123","roles":[]}"#)
-            #expect(shortPassword.errorMessage == "密码至少需要8个字符")
+            #expect(shortPassword.errorMessage == "密码至少需要10个字符")
             let roles = try await api.call(
                 .put, .api(.userRoles(.value(UserID(id)))), json: #"{"roles":["evaluator","leader"],"reason":"轮岗"}"#)
             #expect(roles.status == .ok)

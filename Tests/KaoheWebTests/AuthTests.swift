@@ -8,7 +8,7 @@ import Testing
 @testable import KaoheApplication
 @testable import KaoheWeb
 
-@Suite("Login, sessions, CSRF, lock-out, password change")
+@Suite("Login, sessions, CSRF, password change")
 struct AuthTests {
     @Test("Login sets an HttpOnly, SameSite=Lax session cookie and leads to the dashboard")
     func login() async throws {
@@ -69,43 +69,6 @@ struct AuthTests {
             let evil = try await browser.post(
                 SiteURL.login.path, [("username", "admin"), ("password", testPassword), ("next", "//evil.example")])
             #expect(evil.headers[.location] == SiteURL.dashboard.path)
-        }
-    }
-
-    @Test(
-        "Wrong passwords: a clear message, lock after 5 failures for 15 minutes, even the right password refused meanwhile"
-    )
-    func lockout() async throws {
-        let fixture = try await Fixture.make()
-        try await fixture.test { client in
-            let browser = Browser(client)
-            try await browser.get(SiteURL.login.path)
-            let unknown = try await browser.post(
-                SiteURL.login.path, [("username", "nobody"), ("password", "whatever1")])
-            #expect(unknown.status == .unauthorized)
-            #expect(unknown.text.contains("用户名或密码错误"))
-            for attempt in 1...4 {
-                let response = try await browser.post(
-                    SiteURL.login.path, [("username", "leader"), ("password", "wrong-password")])
-                #expect(response.status == .unauthorized)
-                #expect(response.text.contains("再失败\(5 - attempt)次将锁定15分钟"))
-            }
-            let fifth = try await browser.post(
-                SiteURL.login.path, [("username", "leader"), ("password", "wrong-password")])
-            #expect(fifth.text.contains("账户已锁定至"))
-            let refused = try await browser.post(
-                SiteURL.login.path, [("username", "leader"), ("password", testPassword)])
-            #expect(refused.status == .unauthorized)
-            #expect(refused.text.contains("已锁定，请于"))
-            #expect(browser.cookies["kaohe_session"] == nil)
-            fixture.clock.advance(14 * 60)
-            #expect(
-                try await browser.post(SiteURL.login.path, [("username", "leader"), ("password", testPassword)]).status
-                    == .unauthorized)
-            fixture.clock.advance(61)
-            let ok = try await browser.post(SiteURL.login.path, [("username", "leader"), ("password", testPassword)])
-            #expect(ok.status == .seeOther)
-            #expect(try await fixture.store.user(username: "leader")?.failedLogins == 0)
         }
     }
 
@@ -194,7 +157,7 @@ struct AuthTests {
             #expect(wrong.text.contains("当前密码不正确"))
             let short = try await browser.post(
                 SiteURL.password.path, [("current", testPassword), ("new", "short"), ("confirm", "short")])
-            #expect(short.text.contains("密码至少需要8个字符"))
+            #expect(short.text.contains("密码至少需要10个字符"))
             let mismatch = try await browser.post(
                 SiteURL.password.path, [("current", testPassword), ("new", "NewPass-123"), ("confirm", "NewPass-124")])
             #expect(mismatch.text.contains("两次输入的新密码不一致"))

@@ -82,6 +82,18 @@ struct AuthorizationMatrixTests {
                 allowed: admins),
             .page(.post, .userRoles(.value(target)), [("roles", "leader")], allowed: admins),
             .page(.post, .userPasswordReset(.value(f.spare.id)), allowed: admins),
+            // API tokens and login delays: anyone sees their own tokens and may revoke a token (someone else's is
+            // "not found" unless they administer users); administrators see and revoke a user's, and unlock.
+            .page(.get, .accountTokens, allowed: everyone),
+            .page(.post, .tokenRevoke(.value(APITokenID("matrix-token"))), allowed: everyone),
+            .page(.get, .userTokens(.value(target)), allowed: admins),
+            .page(.post, .userTokensRevoke(.value(target)), allowed: admins),
+            .page(.post, .userUnlock(.value(target)), allowed: admins),
+            .api(.get, .tokens, allowed: everyone),
+            .api(.delete, .token(.value(APITokenID("matrix-token"))), allowed: everyone),
+            .api(.get, .userTokens(.value(target)), allowed: admins),
+            .api(.delete, .userTokens(.value(target)), allowed: admins),
+            .api(.post, .userUnlock(.value(target)), allowed: admins),
             .page(.get, .audit, allowed: managers),
             .page(.get, .assessments, allowed: everyone),
             .page(

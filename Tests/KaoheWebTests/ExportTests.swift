@@ -4,6 +4,7 @@ import HummingbirdTesting
 import KaoheStorage
 import Testing
 
+@testable import KaoheApplication
 @testable import KaoheWeb
 
 @Suite("Exports: score sheet titles, the XLSX download's page setup and properties")

@@ -42,6 +42,7 @@ struct OpenAPITests {
                     ).replacingOccurrences(of: "/schemes/pingqiao-2022", with: "/schemes/{id}")
                     .replacingOccurrences(of: "/self/5", with: "/self/{item}")
                     .replacingOccurrences(of: "/publications/1", with: "/publications/{version}")
+                    .replacingOccurrences(of: "/tokens/matrix-token", with: "/tokens/{id}")
                 return "\(route.method.rawValue) \(path)"
             }) + ["POST \(SiteURL.api(.tokens).path)"])
         #expect(try Self.documented() == inCode)

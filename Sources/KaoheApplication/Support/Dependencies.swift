@@ -49,10 +49,8 @@ public struct AppDependencies: Sendable {
     public var schemes: @Sendable () -> [SchemeSummary]
     /// How long a browser session lasts.
     public var sessionLifetime: TimeInterval
-    /// Consecutive failed logins before the account is locked.
-    public var maxFailedLogins: Int
-    /// How long a lock lasts.
-    public var lockDuration: TimeInterval
+    /// How failed logins slow further attempts down, per account name and per client address.
+    public var loginThrottle: LoginThrottlePolicy
     /// The evidence files on disk (a fresh temporary folder unless configured: the server passes
     /// ``AppConfig/evidencePath`` and ``AppConfig/maxUploadBytes``).
     public var evidence: EvidenceStore
@@ -65,13 +63,14 @@ public struct AppDependencies: Sendable {
     /// Published versions, parsed, shared by every request of this app.
     let published = PublishedVersions()
 
-    /// Creates the dependencies; defaults: 12-hour sessions, lock after 5 failures for 15 minutes.
+    /// Creates the dependencies; defaults: 12-hour sessions, delays after 5 failures per account name or 20 per
+    /// client address (1 s, doubling, at most 15 minutes).
     public init(
         store: any KaoheStore, now: @escaping @Sendable () -> Date = { Date() }, bcryptCost: UInt8 = 12,
         secureCookies: Bool = false,
         schemes: @escaping @Sendable () -> [SchemeSummary] = { SchemeSummary.builtInSchemes },
         sessionLifetime: TimeInterval = 12 * 3600,
-        maxFailedLogins: Int = 5, lockDuration: TimeInterval = 15 * 60,
+        loginThrottle: LoginThrottlePolicy = .standard,
         evidence: EvidenceStore = .temporary()
     ) {
         self.store = store
@@ -80,8 +79,7 @@ public struct AppDependencies: Sendable {
         self.secureCookies = secureCookies
         self.schemes = schemes
         self.sessionLifetime = sessionLifetime
-        self.maxFailedLogins = maxFailedLogins
-        self.lockDuration = lockDuration
+        self.loginThrottle = loginThrottle
         self.evidence = evidence
     }
 }

@@ -7,7 +7,7 @@ import KaoheStorageSQL
 /// `kaohe user …`: user accounts from the command line.
 public struct UserCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "管理用户账号", subcommands: [UserAddCommand.self])
+        commandName: "user", abstract: "管理用户账号", subcommands: [UserAddCommand.self, UserUnlockCommand.self])
 
     public init() {}
 }
@@ -71,6 +71,52 @@ public struct UserAddCommand: AsyncParsableCommand {
                     by: AuditActor(userID: nil, name: "命令行", reason: "kaohe user add"))
                 print("已创建用户 \(user.username)（\(user.roles.sorted().map(\.displayName).joined(separator: "、"))）")
                 if !passwordFromStdin { print("密码：\(password)") }
+            } catch {
+                await boot.store.shutdown()
+                throw error
+            }
+            await boot.store.shutdown()
+        }
+    }
+}
+
+/// `kaohe user unlock NAME` / `kaohe user unlock --address IP`: lifts the login delays that failed logins put on
+/// an account name or a client address (audited).
+public struct UserUnlockCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "unlock", abstract: "解除账号或客户端地址因登录失败受到的限制（延迟）")
+
+    @OptionGroup var options: ServerOptions
+
+    @Argument(help: "用户名")
+    var username: String?
+
+    @Option(name: .long, help: "客户端地址（IPv4 或 IPv6）")
+    var address: String?
+
+    public init() {}
+
+    public func validate() throws {
+        if (username == nil) == (address == nil) { throw ValidationError("请指定用户名或 --address 地址（二选一）") }
+    }
+
+    public func run() async throws {
+        let config = try options.config()
+        try await reportingErrors {
+            let boot = try await bootstrap(config, createFirstAdmin: false)
+            do {
+                let auth = AuthService(AppDependencies(store: boot.store))
+                let actor = AuditActor(userID: nil, name: "命令行", reason: "kaohe user unlock")
+                if let username {
+                    guard let user = try await boot.store.user(username: username) else {
+                        throw AppError.notFound("用户 \(username)")
+                    }
+                    let lifted = try await auth.unlockLogin(of: user.id, by: actor).lifted
+                    print(lifted ? "已解除用户 \(user.username) 的登录限制" : "用户 \(user.username) 当前没有登录限制")
+                } else if let address {
+                    let lifted = try await auth.unlockLogin(address: address, by: actor)
+                    print(lifted ? "已解除地址 \(address) 的登录限制" : "地址 \(address) 当前没有登录限制")
+                }
             } catch {
                 await boot.store.shutdown()
                 throw error

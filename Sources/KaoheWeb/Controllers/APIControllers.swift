@@ -6,7 +6,6 @@ import KaoheStorage
 /// What the API shows of a user (never the password hash).
 struct APIUser: Codable, Equatable {
     let id: String, username: String, displayName: String, roles: [String], organizationID: String?, unitID: String?
-    let locked: Bool
 
     init(_ user: User, now: Date) {
         id = user.id.rawValue
@@ -15,7 +14,6 @@ struct APIUser: Codable, Equatable {
         roles = user.roles.sorted().map(\.rawValue)
         organizationID = user.organizationID?.rawValue
         unitID = user.unitID?.rawValue
-        locked = user.isLocked(at: now)
     }
 }
 
@@ -23,14 +21,27 @@ struct APIUser: Codable, Equatable {
 struct APIAuthController {
     let deps: AppDependencies
 
-    struct TokenRequest: Decodable { let username: String, password: String, name: String? }
+    struct TokenRequest: Decodable { let username: String, password: String, name: String?, expiresInDays: Int? }
     struct TokenResponse: Encodable { let token: String, tokenID: String, expiresAt: Date, user: APIUser }
 
     func register(on router: Router<AppContext>) {
         router.post(SiteURL.api(.tokens).routerPath) { request, context -> Response in
             let body = try await JSONResponse.decode(TokenRequest.self, from: request, context: context)
-            let user = try await AuthService(deps).login(username: body.username, password: body.password)
-            let (secret, token) = try await AuthService(deps).issueAPIToken(for: user, name: body.name ?? "API")
+            if let days = body.expiresInDays, !(1...AuthService.maximumTokenDays).contains(days) {
+                throw AppError.invalid("expiresInDays 应为1–\(AuthService.maximumTokenDays)的整数（当前\(days)）")
+            }
+            let user: User
+            do {
+                user = try await AuthService(deps).login(
+                    username: body.username, password: body.password, clientAddress: context.loginAddress(for: request))
+            } catch let throttled as LoginThrottled {
+                var response = ErrorAndHeadersMiddleware.response(
+                    for: HTTPError(.tooManyRequests, message: throttled.message), request: request, context: context)
+                response.headers[.retryAfter] = String(throttled.retryAfter)
+                return response
+            }
+            let (secret, token) = try await AuthService(deps).issueAPIToken(
+                for: user, name: body.name ?? "API", days: body.expiresInDays)
             return try JSONResponse.make(
                 TokenResponse(
                     token: secret, tokenID: token.id.rawValue, expiresAt: token.expiresAt,

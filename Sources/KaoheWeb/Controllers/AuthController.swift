@@ -19,12 +19,13 @@ struct AuthController {
         }
         router.post(SiteURL.login.routerPath) { request, context -> Response in
             let username = context.form["username"] ?? ""
-            let next = safeNext(context.form["next"])
+            let next = safeNext(context.form.raw("next"))
             do {
                 guard !username.isEmpty, let password = context.form.raw("password"), !password.isEmpty else {
                     throw AppError.loginFailed("请输入用户名和密码")
                 }
-                let user = try await AuthService(deps).login(username: username, password: password)
+                let user = try await AuthService(deps).login(
+                    username: username, password: password, clientAddress: context.loginAddress(for: request))
                 let (token, _) = try await AuthService(deps).startSession(for: user)
                 var response = Response.redirect(to: next ?? SiteURL.dashboard.path, type: .normal)
                 response.setCookie(deps.cookie(CookieName.session, value: token, maxAge: Int(deps.sessionLifetime)))
@@ -34,6 +35,12 @@ struct AuthController {
                 return try loginPage(
                     request: request, context: context, username: username, next: next, error: message,
                     status: .unauthorized)
+            } catch let throttled as LoginThrottled {
+                var response = try loginPage(
+                    request: request, context: context, username: username, next: next, error: throttled.message,
+                    status: .tooManyRequests)
+                response.headers[.retryAfter] = String(throttled.retryAfter)
+                return response
             }
         }
         router.post(SiteURL.logout.routerPath) { request, context -> Response in
@@ -82,9 +89,23 @@ struct AuthController {
         return response
     }
 
-    /// Only local paths are followed after login (no open redirects).
-    func safeNext(_ next: String?) -> String? {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), !next.contains("\n") else {
+    /// Only same-site paths are followed after login (no open redirects): see ``safeNext(_:)``.
+    func safeNext(_ next: String?) -> String? { Self.safeNext(next) }
+
+    /// `next` when it is a path on this site, else nil (the dashboard): it must start with a single `/` (not
+    /// `//` or `/\`, which browsers read as another host), contain no backslash, whitespace, control or
+    /// invisible formatting character — neither as sent nor once more percent-decoded (browsers drop tabs
+    /// and newlines, so `/\t/evil.example` would become `//evil.example`) — and have no scheme or host.
+    static func safeNext(_ next: String?) -> String? {
+        guard let next, (1...2048).contains(next.utf8.count) else { return nil }
+        for candidate in [next, next.removingPercentEncoding ?? next] {
+            guard candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.contains("\\"),
+                !candidate.unicodeScalars.contains(where: {
+                    $0.properties.isWhitespace || [.control, .format].contains($0.properties.generalCategory)
+                })
+            else { return nil }
+        }
+        guard let components = URLComponents(string: next), components.scheme == nil, components.host == nil else {
             return nil
         }
         return next

@@ -6,7 +6,7 @@ import KaoheStorage
 /// Fixed success messages, shown after a redirect (`?ok=KEY`), so no message text travels in a URL.
 enum Notice: String {
     case organization, unit, imported, user, roles, password, loggedIn, assessment, state, enrolled, assigned,
-        parameters
+        parameters, tokenRevoked, tokensRevoked, unlocked, notThrottled
 
     var message: String {
         switch self {
@@ -22,6 +22,10 @@ enum Notice: String {
         case .enrolled: "单位已加入考核"
         case .assigned: "评分人已分配"
         case .parameters: "考核参数已保存，结果已按新参数计算"
+        case .tokenRevoked: "令牌已撤销"
+        case .tokensRevoked: "该用户的全部令牌已撤销"
+        case .unlocked: "已解除该账号的登录限制"
+        case .notThrottled: "该账号当前没有登录限制"
         }
     }
 

@@ -62,8 +62,14 @@ struct UsersController {
     }
 
     func page(context: AppContext, notice: String?, error: String?) async throws -> HTML {
-        Views.users(
-            .init(users: try await deps.store.users(), units: try await deps.store.units(in: nil), now: deps.now()),
+        let now = deps.now()
+        let throttles = try await deps.store.accountThrottles(
+            since: now.addingTimeInterval(-deps.loginThrottle.forgetAfter))
+        return Views.users(
+            .init(
+                users: try await deps.store.users(), units: try await deps.store.units(in: nil), now: now,
+                throttles: Dictionary(throttles.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }),
+                throttleThreshold: deps.loginThrottle.accountThreshold),
             identity: context.identity!,
             csrf: context.csrfToken, notice: notice, error: error)
     }

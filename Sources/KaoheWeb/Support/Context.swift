@@ -4,9 +4,12 @@ import KaoheApplication
 import KaoheStorage
 import NIOCore
 
-/// The request context of the app: the identity, if any, and the parsed form of a POST.
-public struct AppContext: RequestContext {
+/// The request context of the app: the identity, if any, the parsed form of a POST, the client's address.
+public struct AppContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The address of the connected client (nil in in-process tests). Behind a reverse proxy this is the
+    /// proxy; `X-Forwarded-For` is not read, since any client can send it.
+    public var remoteAddress: SocketAddress?
     /// The logged-in identity, if any.
     public var identity: Identity?
     /// The URL-encoded form of a POST page request, parsed (and CSRF-checked) by the middleware.
@@ -16,6 +19,31 @@ public struct AppContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The client address logins are throttled by: the connection's peer address (IP only, no port).
+    public var clientAddress: String? { remoteAddress?.ipAddress }
+
+    /// The client address for `request`: with `trustProxy` (a reverse proxy in front that appends the address
+    /// it saw to `X-Forwarded-For`) the last entry of that header, otherwise — and when the header is missing
+    /// or empty — the peer address. Entries before the last come from the client and are never used.
+    public func clientAddress(for request: Request, trustProxy: Bool) -> String? {
+        Self.clientAddress(
+            peer: clientAddress, forwardedFor: request.headers[values: .init("X-Forwarded-For")!],
+            trustProxy: trustProxy)
+    }
+
+    /// The address logins from `request` are counted against. `X-Forwarded-For` is not trusted yet: there is no
+    /// trust-proxy setting in this build (when `--trust-proxy` arrives, pass it here instead of `false`).
+    public func loginAddress(for request: Request) -> String? { clientAddress(for: request, trustProxy: false) }
+
+    static func clientAddress(peer: String?, forwardedFor: [String], trustProxy: Bool) -> String? {
+        guard trustProxy,
+            let last = forwardedFor.joined(separator: ",").split(separator: ",").last?
+                .trimmingCharacters(in: .whitespaces), !last.isEmpty
+        else { return peer }
+        return last
     }
 
     /// Uploads (CSV files as text) may be up to 5 MB.

@@ -77,9 +77,10 @@ extension Views {
             content: """
                 <form method="post" action="\(SiteURL.password)" class="card narrow">\(csrfField(csrf))
                 <label>当前密码<input type="password" name="current" autocomplete="current-password" required></label>
-                <label>新密码（至少\(AuthService.minimumPasswordLength)位）<input type="password" name="new" autocomplete="new-password" required></label>
+                <label>新密码（\(PasswordPolicy.summary)）<input type="password" name="new" autocomplete="new-password" minlength="\(PasswordPolicy.minimumLength)" required></label>
                 <label>再次输入新密码<input type="password" name="confirm" autocomplete="new-password" required></label>
                 <button type="submit">保存</button></form>
+                <p class="muted">修改密码后，其他设备上的登录会退出，全部 API 令牌会被撤销。\(link(.accountTokens, "我的 API 令牌"))</p>
                 """)
     }
 
