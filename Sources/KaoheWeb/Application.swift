@@ -7,6 +7,7 @@ import Logging
 /// Builds the router with every controller mounted — the one place where routes are attached.
 public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
+    router.add(middleware: TransportSecurityMiddleware(deps: deps))
     router.add(middleware: ErrorAndHeadersMiddleware())
     router.add(middleware: SessionAndCSRFMiddleware(deps: deps))
     router.add(middleware: BearerMiddleware(deps: deps))
@@ -48,7 +49,7 @@ public struct Bootstrap: Sendable {
     public let firstAdmin: (username: String, password: String)?
 }
 
-/// Opens the configured database (creating `dataDirectory` for SQLite), migrates it, and on first start
+/// Opens the configured database (creating `dataDirectory` for SQLite, mode 0700), migrates it, and on first start
 /// (no users yet, and `createFirstAdmin`) creates the administrator `admin` with a random password.
 public func bootstrap(_ config: WebConfig, createFirstAdmin: Bool = true, logger: Logger = Logger(label: "kaohe"))
     async throws -> Bootstrap
@@ -57,7 +58,7 @@ public func bootstrap(_ config: WebConfig, createFirstAdmin: Bool = true, logger
     if let url = config.databaseURL {
         location = try DatabaseLocation.parse(url)
     } else {
-        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        try PrivateFiles.makeDirectory(config.dataDirectory, tightenExisting: true)
         location = .sqlite(path: config.sqlitePath)
     }
     let store = try SQLStore(location: location, logger: logger)
@@ -89,7 +90,8 @@ public func bootstrap(_ config: WebConfig, createFirstAdmin: Bool = true, logger
 public func buildApplication(_ config: WebConfig, store: any KaoheStore, logger: Logger = Logger(label: "kaohe"))
     -> some ApplicationProtocol
 {
-    let deps = AppDependencies(store: store, secureCookies: config.secureCookies, evidence: config.evidenceStore)
+    var deps = AppDependencies(store: store, secureCookies: config.secureCookies, evidence: config.evidenceStore)
+    deps.trustProxy = config.trustProxy
     return Application(
         router: buildRouter(deps),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kaohe"),
@@ -104,6 +106,7 @@ public func runServer(
     logger: Logger = Logger(label: "kaohe"), onStarted: @escaping @Sendable () async -> Void = {}
 ) async throws {
     var deps = AppDependencies(store: store, secureCookies: config.secureCookies, evidence: config.evidenceStore)
+    deps.trustProxy = config.trustProxy
     if let schemes { deps.schemes = schemes }
     // The evidence directory exists before the first upload; uploads a stopped server left half-written are removed.
     let removed = try deps.evidence.prepare()
