@@ -339,6 +339,38 @@ struct BackupTests {
         #expect(error?.message.contains("备份目录 \(backup) 不是空的") == true, "\(String(describing: error))")
         #expect(FileManager.default.contents(atPath: backup + "/manifest.json") == Data("old".utf8))
 
+        // A missing evidence file: the backup is written (and restorable) but names it and fails.
+        let store = try SQLStore(location: .sqlite(path: data.databasePath))
+        let lost = try await DataDirectory(
+            path: data.path, store: store, org: data.org, unitA: data.unitA, assessment: data.assessment
+        ).addEvidence(pdf(3, size: 1000), name: "丢失.pdf")
+        await store.shutdown()
+        #expect(unlink(try data.evidence.path(for: lost.sha256)) == 0)
+        let partial = temporaryPath("partial")
+        let missingError = await #expect(throws: BackupError.self) {
+            _ = try await BackupRunner.backup(try config(dataDirectory: data.path), to: partial)
+        }
+        #expect(missingError?.message.contains("1个佐证材料文件") == true, "\(String(describing: missingError))")
+        let manifest = try JSONDecoder().decode(
+            BackupManifest.self, from: try #require(FileManager.default.contents(atPath: partial + "/manifest.json")))
+        #expect(manifest.missingEvidence == [lost.sha256] && manifest.counts.evidenceFiles == 0)
+        let summary = try await BackupRunner.restore(
+            from: partial, into: try config(dataDirectory: temporaryPath("partial-restored")))
+        #expect(summary.missingEvidence == [lost.sha256] && summary.audit == .intact(entries: manifest.audit.entries))
+
+        // Not a Kaohe database: refused after the snapshot, and the unfinished backup is removed again.
+        let other = temporaryPath("other") + "/other.sqlite"
+        let foreign = try SQLStore(location: .sqlite(path: other))
+        try await foreign.unsafeExecute("CREATE TABLE notes (text TEXT)")
+        await foreign.shutdown()
+        let unfinished = temporaryPath("unfinished")
+        let foreignError = await #expect(throws: SnapshotError.self) {
+            _ = try await BackupRunner.backup(
+                try config(dataDirectory: data.path, database: "sqlite:" + other), to: unfinished)
+        }
+        #expect(foreignError?.message.contains("不是考核平台的数据库") == true, "\(String(describing: foreignError))")
+        #expect(!FileManager.default.fileExists(atPath: unfinished))
+
         let nowhere = temporaryPath("nowhere")
         await #expect(throws: ExitCode(1)) { try await kaohe(["backup", temporaryPath("b"), "--data-dir", nowhere]) }
         #expect(!FileManager.default.fileExists(atPath: nowhere), "backup must not create a database")
@@ -368,6 +400,105 @@ struct BackupTests {
         await #expect(throws: ExitCode(1)) {
             try await kaohe(["restore", backup, "--database", "postgres://kaohe@db.example/kaohe"])
         }
+    }
+}
+
+/// Runs `command` with `/bin/sh -c`; returns its exit status and what it printed.
+private func shell(_ command: String) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
+@Suite("Backup on PostgreSQL: the printed commands work")
+struct PostgresBackupTests {
+    /// PostgreSQL when `KAOHE_TEST_POSTGRES_URL` is set (as the other PostgreSQL tests).
+    static let servers = Fixture.backends.filter { $0 == "postgres" }
+
+    @Test(
+        "The commands kaohe backup prints for PostgreSQL, run as printed, back up and restore every record and the evidence",
+        arguments: servers)
+    func printedCommandsWork(_ backend: String) async throws {
+        let url = try #require(ProcessInfo.processInfo.environment["KAOHE_TEST_POSTGRES_URL"])
+        let suffix = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        let (source, target) = ("kb_src_\(suffix)", "kb_dst_\(suffix)")
+        func address(_ database: String) throws -> String {
+            var components = try #require(URLComponents(string: url))
+            components.path = "/" + database
+            return try #require(components.string)
+        }
+        let admin = try SQLStore(location: try .parse(url))
+        try await admin.unsafeExecute("CREATE DATABASE \(source)")
+        try await admin.unsafeExecute("CREATE DATABASE \(target)")
+        do {
+            let evidence = EvidenceStore(directory: temporaryPath("pg-evidence"))
+            let store = try SQLStore(location: try .parse(try address(source)))
+            try await store.migrate()
+            let org = Organization(name: "PostgreSQL 备份测试")
+            try await store.createOrganization(org, by: .system)
+            let units = (1...3).map {
+                AssessedUnit(organizationID: org.id, code: "P\($0)", name: "单位\($0)", type: .county)
+            }
+            try await store.createUnits(units, by: .system)
+            let assessment = Assessment(organizationID: org.id, schemeID: "xinbei-sanheyi", year: 2023, title: "备份")
+            try await store.createAssessment(assessment, by: .system)
+            try await store.enrol(units.map(\.id), in: assessment.id, by: .system)
+            let staged = try evidence.stage()
+            try staged.write(pdf(11, size: 3000))
+            try staged.commit()
+            let sha = try #require(staged.sha256)
+            try await store.addEvidence(
+                EvidenceFile(
+                    assessmentID: assessment.id, unitID: units[0].id, itemID: "1", sha256: sha, fileName: "a.pdf",
+                    contentType: "application/pdf", size: 3000, purpose: .selfAssessment, uploadedBy: nil,
+                    uploadedAt: Date()), by: .system)
+            let entries = try await store.verifyAudit()
+            await store.shutdown()
+
+            let directory = temporaryPath("pg-backup")
+            let settings = try WebConfig.resolve(
+                cli: .init(databaseURL: try address(source), evidenceDirectory: evidence.directory), environment: [:])
+            let error = await #expect(throws: BackupError.self) {
+                _ = try await BackupRunner.backup(settings, to: directory)
+            }
+            let lines = (error?.message ?? "").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            let backup = lines.filter { $0.hasPrefix("mkdir ") || $0.hasPrefix("pg_dump ") || $0.hasPrefix("cp -a ") }
+            #expect(backup.count == 3, "\(lines)")
+            for command in backup {
+                let run = try shell(command)
+                #expect(run.status == 0, "\(command): \(run.output)")
+            }
+            let restore = try #require(lines.first { $0.hasPrefix("pg_restore ") })
+            // Restored into the empty database named instead of the original one.
+            let run = try shell(restore.replacingOccurrences(of: try address(source), with: try address(target)))
+            #expect(run.status == 0, "\(restore): \(run.output)")
+            let copied = EvidenceStore(directory: directory + "/evidence")
+            #expect(FileManager.default.contents(atPath: try copied.path(for: sha)) == Data(pdf(11, size: 3000)))
+
+            let restored = try SQLStore(location: try .parse(try address(target)))
+            let audit = try await restored.verifyAudit()
+            let restoredUnits = try await restored.units(in: nil)
+            let hashes = try await restored.evidenceHashes()
+            await restored.shutdown()
+            #expect(audit == entries && audit != .intact(entries: 0))
+            #expect(Set(restoredUnits.map(\.id)) == Set(units.map(\.id)))
+            #expect(hashes == [sha])
+        } catch {
+            try? await admin.unsafeExecute("DROP DATABASE IF EXISTS \(source) WITH (FORCE)")
+            try? await admin.unsafeExecute("DROP DATABASE IF EXISTS \(target) WITH (FORCE)")
+            await admin.shutdown()
+            throw error
+        }
+        try await admin.unsafeExecute("DROP DATABASE IF EXISTS \(source) WITH (FORCE)")
+        try await admin.unsafeExecute("DROP DATABASE IF EXISTS \(target) WITH (FORCE)")
+        await admin.shutdown()
     }
 }
 

@@ -135,8 +135,32 @@ enum BackupRunner {
             throw BackupError(message: "数据库文件 \(databasePath) 不存在，没有可备份的数据（用 --data-dir 或 --database 指定）")
         }
         try requireEmptyOrMissing(directory, what: "备份目录", hint: "请指定一个新的或空的目录")
+        let existed = FileManager.default.fileExists(atPath: directory)
         try PrivateFiles.makeDirectory(directory, tightenExisting: true)
+        let manifest: BackupManifest
+        do {
+            manifest = try await writeBackup(config, databasePath: databasePath, to: directory, now: now)
+        } catch {
+            // The directory was empty or missing: all it holds is this unfinished backup.
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                try? FileManager.default.removeItem(atPath: directory + "/" + name)
+            }
+            if !existed { rmdir(directory) }
+            throw error
+        }
+        guard manifest.missingEvidence.isEmpty else {
+            throw BackupError(
+                message:
+                    "备份已写入 \(directory)，但有\(manifest.missingEvidence.count)个佐证材料文件在 \(manifest.source.evidenceDirectory) 中缺失或已损坏（见 manifest.json 的 missingEvidence）："
+                    + manifest.missingEvidence.prefix(5).joined(separator: "、"))
+        }
+        return manifest
+    }
 
+    /// Writes the snapshot, the evidence files and the manifest (last) into the empty `directory`.
+    private static func writeBackup(_ config: WebConfig, databasePath: String, to directory: String, now: Date)
+        async throws -> BackupManifest
+    {
         let snapshotPath = directory + "/" + BackupManifest.databaseFile
         let store = try SQLStore(location: .sqlite(path: databasePath))
         do {
@@ -189,12 +213,6 @@ enum BackupRunner {
             files: files, missingEvidence: missing)
         try writePrivately(try manifest.encoded(), to: directory + "/" + BackupManifest.fileName)
         try syncDirectory(directory)
-        guard missing.isEmpty else {
-            throw BackupError(
-                message:
-                    "备份已写入 \(directory)，但有\(missing.count)个佐证材料文件在 \(source.directory) 中缺失或已损坏（见 manifest.json 的 missingEvidence）："
-                    + missing.prefix(5).joined(separator: "、"))
-        }
         return manifest
     }
 
