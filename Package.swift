@@ -46,6 +46,8 @@ let package = Package(
             dependencies: [
                 "KaoheFormats", "KaoheApplication", "KaoheWeb", "KaoheStorage", "KaoheStorageSQL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // SHA-256 of the files of a backup.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

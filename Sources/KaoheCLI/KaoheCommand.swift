@@ -8,9 +8,11 @@ public struct KaoheCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kaohe",
         abstract: "考核：政务服务绩效考核平台（评分引擎、方案与命令行）",
+        version: kaoheVersion,
         subcommands: [
             SchemesCommand.self, DescribeCommand.self, ScoreCommand.self, ValidateCommand.self, ServeCommand.self,
             MigrateCommand.self, UserCommand.self, AuditCommand.self, EvidenceCommand.self, DemoCommand.self,
+            BackupCommand.self, RestoreCommand.self,
         ]
     )
     public init() {}

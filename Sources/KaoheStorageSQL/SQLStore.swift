@@ -34,7 +34,8 @@ public final class SQLStore: KaoheStore {
     /// The audit chain head as this store last moved it (a guess that saves a statement; see `audit`).
     let chainHead = ChainHead()
 
-    /// Opens (without migrating) the database at `location`. SQLite files and their folders are created when missing.
+    /// Opens (without migrating) the database at `location`. SQLite files and their folders are created when
+    /// missing, private to the account (folders 0700, the file and its `-wal`/`-shm` 0600; see ``PrivateFiles``).
     ///
     /// - Parameter postgresSchema: on PostgreSQL, a schema to work in (set as `search_path`); tests use one per test.
     public init(
@@ -45,8 +46,8 @@ public final class SQLStore: KaoheStore {
         self.now = now
         switch location {
         case .sqlite(let path):
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try PrivateFiles.makeDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            try PrivateFiles.prepareSQLiteFile(path)
             self.provider = SQLiteProvider(path: path, logger: logger)
         case .postgres(let url):
             self.provider = try PostgresProvider(url: url, logger: logger, searchPath: postgresSchema.map { [$0] })

@@ -7,6 +7,7 @@ import Logging
 /// Builds the router with every controller mounted — the one place where routes are attached.
 public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
+    router.add(middleware: TransportSecurityMiddleware(deps: deps))
     router.add(middleware: ErrorAndHeadersMiddleware())
     router.add(middleware: SessionAndCSRFMiddleware(deps: deps))
     router.add(middleware: BearerMiddleware(deps: deps))
@@ -46,7 +47,8 @@ public func runServer(
     _ config: AppConfig, store: any KaoheStore,
     logger: Logger = Logger(label: "kaohe"), onStarted: @escaping @Sendable () async -> Void = {}
 ) async throws {
-    let deps = AppDependencies(store: store, secureCookies: config.secureCookies, evidence: config.evidenceStore)
+    var deps = AppDependencies(store: store, secureCookies: config.secureCookies, evidence: config.evidenceStore)
+    deps.trustProxy = config.trustProxy
     // The evidence directory exists before the first upload; uploads a stopped server left half-written are removed.
     let removed = try deps.evidence.prepare()
     if removed > 0 { logger.info("已清理 \(removed) 个中断上传留下的临时文件（\(deps.evidence.temporaryDirectory)）") }

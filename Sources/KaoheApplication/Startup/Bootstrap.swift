@@ -20,13 +20,13 @@ public func openStore(_ config: AppConfig, logger: Logger = Logger(label: "kaohe
     if let url = config.databaseURL {
         location = try DatabaseLocation.parse(url)
     } else {
-        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        try PrivateFiles.makeDirectory(config.dataDirectory, tightenExisting: true)
         location = .sqlite(path: config.sqlitePath)
     }
     return try SQLStore(location: location, logger: logger)
 }
 
-/// Opens the configured database (creating `dataDirectory` for SQLite), migrates it, and on first start
+/// Opens the configured database (creating `dataDirectory` for SQLite, mode 0700), migrates it, and on first start
 /// (no users yet, and `createFirstAdmin`) creates the administrator `admin` with a random password.
 public func bootstrap(_ config: AppConfig, createFirstAdmin: Bool = true, logger: Logger = Logger(label: "kaohe"))
     async throws -> Bootstrap

@@ -17,6 +17,8 @@ public struct AppConfig: Sendable, Equatable {
     public var evidenceDirectory: String?
     /// The largest evidence file accepted, in MB (default 50).
     public var maxUploadMB: Int
+    /// Whether `X-Forwarded-Proto` from a reverse proxy is believed (only when every request comes through it).
+    public var trustProxy: Bool = false
 
     /// The defaults: 127.0.0.1:8080, SQLite in ./kaohe-data, cookies without `Secure`.
     public static let defaults = AppConfig(
@@ -55,11 +57,14 @@ public struct AppConfig: Sendable, Equatable {
         public var evidenceDirectory: String?
         /// `--max-upload-mb`
         public var maxUploadMB: Int?
+        /// `--trust-proxy`
+        public var trustProxy: Bool?
 
         /// Creates overrides.
         public init(
             host: String? = nil, port: Int? = nil, databaseURL: String? = nil, dataDirectory: String? = nil,
-            secureCookies: Bool? = nil, evidenceDirectory: String? = nil, maxUploadMB: Int? = nil
+            secureCookies: Bool? = nil, evidenceDirectory: String? = nil, maxUploadMB: Int? = nil,
+            trustProxy: Bool? = nil
         ) {
             self.host = host
             self.port = port
@@ -68,11 +73,21 @@ public struct AppConfig: Sendable, Equatable {
             self.secureCookies = secureCookies
             self.evidenceDirectory = evidenceDirectory
             self.maxUploadMB = maxUploadMB
+            self.trustProxy = trustProxy
+        }
+    }
+
+    /// Parses a boolean environment variable.
+    static func flag(_ text: String, _ name: String) throws -> Bool {
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw AppError.invalid("环境变量 \(name) 的值“\(text)”应为 true 或 false")
         }
     }
 
     /// Layers `cli` over the environment (`KAOHE_HOST`, `KAOHE_PORT`, `KAOHE_DATABASE_URL`, `KAOHE_DATA_DIR`,
-    /// `KAOHE_SECURE_COOKIES`, `KAOHE_EVIDENCE_DIR`, `KAOHE_MAX_UPLOAD_MB`) over ``defaults``. Bad environment values are errors naming the variable.
+    /// `KAOHE_SECURE_COOKIES`, `KAOHE_EVIDENCE_DIR`, `KAOHE_MAX_UPLOAD_MB`, `KAOHE_TRUST_PROXY`) over ``defaults``. Bad environment values are errors naming the variable.
     public static func resolve(cli: Overrides, environment: [String: String]) throws -> AppConfig {
         var config = AppConfig.defaults
         func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -85,13 +100,7 @@ public struct AppConfig: Sendable, Equatable {
         }
         if let url = env("KAOHE_DATABASE_URL") { config.databaseURL = url }
         if let dir = env("KAOHE_DATA_DIR") { config.dataDirectory = dir }
-        if let text = env("KAOHE_SECURE_COOKIES") {
-            switch text.lowercased() {
-            case "1", "true", "yes", "on": config.secureCookies = true
-            case "0", "false", "no", "off": config.secureCookies = false
-            default: throw AppError.invalid("环境变量 KAOHE_SECURE_COOKIES 的值“\(text)”应为 true 或 false")
-            }
-        }
+        if let text = env("KAOHE_SECURE_COOKIES") { config.secureCookies = try flag(text, "KAOHE_SECURE_COOKIES") }
         if let dir = env("KAOHE_EVIDENCE_DIR") { config.evidenceDirectory = dir }
         if let text = env("KAOHE_MAX_UPLOAD_MB") {
             guard let mb = Int(text), (1...maxUploadMBLimit).contains(mb) else {
@@ -99,6 +108,7 @@ public struct AppConfig: Sendable, Equatable {
             }
             config.maxUploadMB = mb
         }
+        if let text = env("KAOHE_TRUST_PROXY") { config.trustProxy = try flag(text, "KAOHE_TRUST_PROXY") }
         if let host = cli.host { config.host = host }
         if let port = cli.port {
             guard (1...65535).contains(port) else { throw AppError.invalid("--port 的值 \(port) 不是有效端口（1–65535）") }
@@ -114,6 +124,7 @@ public struct AppConfig: Sendable, Equatable {
             }
             config.maxUploadMB = mb
         }
+        if let trust = cli.trustProxy { config.trustProxy = trust }
         return config
     }
 

@@ -43,8 +43,10 @@ public struct AppDependencies: Sendable {
     public var now: @Sendable () -> Date
     /// bcrypt cost (12 in production; tests use 4 to stay fast).
     public var bcryptCost: UInt8
-    /// Whether cookies carry `Secure`.
+    /// Whether cookies carry `Secure` (and responses HSTS: the site is served over https only).
     public var secureCookies: Bool
+    /// Whether `X-Forwarded-Proto` of a reverse proxy is believed (see `TransportSecurityMiddleware`).
+    public var trustProxy = false
     /// The schemes to list.
     public var schemes: @Sendable () -> [SchemeSummary]
     /// How long a browser session lasts.

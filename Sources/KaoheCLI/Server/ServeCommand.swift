@@ -24,6 +24,11 @@ public struct ServeCommand: AsyncParsableCommand {
     )
     var secureCookies = false
 
+    @Flag(
+        name: .customLong("trust-proxy"),
+        help: "相信反向代理的 X-Forwarded-Proto（只在所有请求都经过代理时使用；或 KAOHE_TRUST_PROXY=true）")
+    var trustProxy = false
+
     @Option(
         name: .customLong("evidence-dir"),
         help: "佐证材料存放目录（默认：KAOHE_EVIDENCE_DIR 或 数据目录/evidence；多个实例共用 PostgreSQL 时须为同一共享目录）")
@@ -40,7 +45,7 @@ public struct ServeCommand: AsyncParsableCommand {
     public func run() async throws {
         let config = try options.config(
             host: host, port: port, secureCookies: secureCookies ? true : nil, evidenceDirectory: evidenceDirectory,
-            maxUploadMB: maxUploadMB)
+            maxUploadMB: maxUploadMB, trustProxy: trustProxy ? true : nil)
         try await reportingErrors {
             let boot = try await bootstrap(config)
             for name in boot.appliedMigrations { print("数据库迁移：\(name)") }

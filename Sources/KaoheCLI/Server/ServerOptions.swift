@@ -15,13 +15,14 @@ struct ServerOptions: ParsableArguments {
     /// The resolved configuration (host and port only from `serve`'s own options).
     func config(
         host: String? = nil, port: Int? = nil, secureCookies: Bool? = nil, evidenceDirectory: String? = nil,
-        maxUploadMB: Int? = nil
+        maxUploadMB: Int? = nil, trustProxy: Bool? = nil
     ) throws -> AppConfig {
         do {
             return try AppConfig.resolve(
                 cli: .init(
                     host: host, port: port, databaseURL: database, dataDirectory: dataDirectory,
-                    secureCookies: secureCookies, evidenceDirectory: evidenceDirectory, maxUploadMB: maxUploadMB),
+                    secureCookies: secureCookies, evidenceDirectory: evidenceDirectory, maxUploadMB: maxUploadMB,
+                    trustProxy: trustProxy),
                 environment: ProcessInfo.processInfo.environment)
         } catch let error as AppError {
             throw ValidationError(error.message)

@@ -3,7 +3,7 @@ import KaoheApplication
 /// The hand-written stylesheet and script the app serves itself (no CDN, no libraries).
 enum Assets {
     static let css = """
-        :root { --ink: #1f2933; --line: #d9dee3; --accent: #b22222; --muted: #6b7785; --bg: #f7f8fa; }
+        :root { --ink: #1f2933; --line: #d9dee3; --accent: #b22222; --muted: #56616e; --bg: #f7f8fa; }
         * { box-sizing: border-box; }
         body { margin: 0; font: 15px/1.6 "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; color: var(--ink); background: var(--bg); }
         header { display: flex; align-items: center; gap: 1.5em; padding: .6em 1.5em; background: #fff; border-bottom: 3px solid var(--accent); }

@@ -71,7 +71,7 @@ extension Views {
             }
             return """
                 <h2>\(group.name)（\(group.rows.count)个单位）</h2>
-                <table class="results"><thead><tr><th>排名</th><th>编码</th><th>单位</th><th>基础分</th><th>加分</th><th>扣分</th><th>总分</th>\(annualHead)<th>等级</th><th>降档</th><th>待评项目</th><th class="no-print"></th></tr></thead>
+                <table class="results"><thead><tr><th>排名</th><th>编码</th><th>单位</th><th>基础分</th><th>加分</th><th>扣分</th><th>总分</th>\(annualHead)<th>等级</th><th>降档</th><th>待评项目</th><th class="no-print">查看</th></tr></thead>
                 <tbody>\(rows)</tbody></table>
                 """
         }

@@ -67,6 +67,6 @@ extension Views {
     }
 
     static func unitSelect(_ units: [AssessedUnit], selected: UnitID?) -> HTML {
-        "<select name=\"unit_id\">\(option("", "（无）", selected: selected == nil))\(units.map { option($0.id.rawValue, "\($0.code) \($0.name)", selected: $0.id == selected) })</select>"
+        "<select name=\"unit_id\" aria-label=\"所属单位\">\(option("", "（无）", selected: selected == nil))\(units.map { option($0.id.rawValue, "\($0.code) \($0.name)", selected: $0.id == selected) })</select>"
     }
 }

@@ -257,7 +257,7 @@ extension Views {
             content: """
                 <p>今天 \(model.today.description) · 自评截止 \(model.assessment.submissionDeadline?.description ?? "未设定") · 公示异议截止 \(model.assessment.objectionDeadline?.description ?? "未设定")</p>
                 \(counts)
-                <table class="submissions"><thead><tr><th>编码</th><th>单位</th><th>状态</th><th>已填项目</th><th>自评总分</th><th>评分得分</th><th>差额</th><th>最近提交</th><th>截止日期</th><th></th></tr></thead>
+                <table class="submissions"><thead><tr><th>编码</th><th>单位</th><th>状态</th><th>已填项目</th><th>自评总分</th><th>评分得分</th><th>差额</th><th>最近提交</th><th>截止日期</th><th>操作</th></tr></thead>
                 <tbody>\(rows)</tbody></table>
                 \(deadlines)
                 <p class="buttons">\(link(.publications(.value(a)), "公示与异议")) \(link(.assessment(.value(a)), "返回考核"))</p>
@@ -318,7 +318,7 @@ extension Views {
             content: """
                 <p>当前阶段：\(model.assessment.state.displayName) · \(window)</p>
                 <h2>发布版本</h2>
-                \(versions.isEmpty ? "<p class=\"muted\">尚未发布。转为“公示”时自动发布第1版。</p>" as HTML : "<table class=\"versions\"><thead><tr><th>版本</th><th>阶段</th><th>发布时间</th><th>发布人</th><th>说明</th><th></th></tr></thead><tbody>\(versions)</tbody></table>")
+                \(versions.isEmpty ? "<p class=\"muted\">尚未发布。转为“公示”时自动发布第1版。</p>" as HTML : "<table class=\"versions\"><thead><tr><th>版本</th><th>阶段</th><th>发布时间</th><th>发布人</th><th>说明</th><th>对比</th></tr></thead><tbody>\(versions)</tbody></table>")
                 \(publish)
                 <h2>异议（\(model.objections.count)）</h2>
                 \(objections.isEmpty ? "<p class=\"muted\">没有异议。</p>" as HTML : "<table class=\"objections\"><thead><tr><th>单位</th><th>项目</th><th>针对</th><th>异议</th><th>答复</th></tr></thead><tbody>\(objections)</tbody></table>")
@@ -352,13 +352,13 @@ extension Views {
                 <td>\(details.isEmpty ? "" : "<ul>\(details)</ul>" as HTML)</td></tr>
                 """
         }
-        let picker = { (name: String, selected: Int) -> HTML in
-            "<select name=\"\(name)\">\(model.versions.map { option(String($0.version), "第\($0.version)版（\($0.state.displayName)）", selected: $0.version == selected) })</select>"
+        let picker = { (name: String, selected: Int, label: String) -> HTML in
+            "<select name=\"\(name)\" aria-label=\"\(label)\">\(model.versions.map { option(String($0.version), "第\($0.version)版（\($0.state.displayName)）", selected: $0.version == selected) })</select>"
         }
         return layout(
             title: "版本对比：第\(l)版 与 第\(r)版", identity: identity, csrf: csrf,
             content: """
-                <form method="get" action="\(SiteURL.publicationCompare(.value(model.assessment.id)))" class="inline">\(picker("a", l)) 对比 \(picker("b", r)) <button type="submit" class="secondary">对比</button></form>
+                <form method="get" action="\(SiteURL.publicationCompare(.value(model.assessment.id)))" class="inline">\(picker("a", l, "对比的前一版本")) 对比 \(picker("b", r, "对比的后一版本")) <button type="submit" class="secondary">对比</button></form>
                 <p>\(model.assessment.title) · 第\(l)版：\(model.left.note)（\(timeText(model.left.createdAt))） · 第\(r)版：\(model.right.note)（\(timeText(model.right.createdAt))）</p>
                 <p id="changed-count">有变化的单位：\(changedCount)个</p>
                 <table class="compare"><thead><tr><th rowspan="2">编码</th><th rowspan="2">单位</th><th colspan="3">第\(l)版</th><th colspan="3">第\(r)版</th><th rowspan="2">变化的项目</th></tr>
