@@ -4,8 +4,8 @@ import KaoheStorage
 import KaoheStorageSQL
 import Testing
 
-@testable import KaoheCLI
 @testable import KaoheApplication
+@testable import KaoheCLI
 @testable import KaoheWeb
 
 #if canImport(Glibc)

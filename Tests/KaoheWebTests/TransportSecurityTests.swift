@@ -3,8 +3,8 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@testable import KaoheCLI
 @testable import KaoheApplication
+@testable import KaoheCLI
 @testable import KaoheWeb
 
 @Suite("HTTPS: HSTS with --secure-cookies, X-Forwarded-Proto only with --trust-proxy")

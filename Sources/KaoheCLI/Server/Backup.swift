@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
+import KaoheApplication
 import KaoheStorage
 import KaoheStorageSQL
-import KaoheApplication
 
 #if canImport(Glibc)
     import Glibc

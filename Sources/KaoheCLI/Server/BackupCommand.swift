@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import KaoheStorage
 import KaoheApplication
+import KaoheStorage
 
 /// `kaohe backup DIR`: a consistent copy of the SQLite database and the evidence files, with a manifest of
 /// hashes, taken while the server runs. On PostgreSQL it prints the pg_dump commands to run instead.
