@@ -112,10 +112,10 @@ struct PasswordAndRedirectTests {
     func noTruncation() async throws {
         let fixture = try await Fixture.make()
         let auth = AuthService(fixture.deps)
-        #expect(throws: WebError.self) {
+        #expect(throws: AppError.self) {
             try PasswordPolicy.check(Self.mi24 + "RealSecret", username: "mi")
         }
-        await #expect(throws: WebError.self) {
+        await #expect(throws: AppError.self) {
             _ = try await auth.createUser(
                 username: "mi2", displayName: "", password: Self.mi24 + "RealSecret", roles: [.leader],
                 organizationID: nil, unitID: nil, by: .system)

@@ -112,7 +112,7 @@ struct TransportSecurityTests {
         #expect(
             try AppConfig.resolve(cli: .init(trustProxy: false), environment: ["KAOHE_TRUST_PROXY": "1"]).trustProxy
                 == false)
-        #expect(throws: WebError.self) {
+        #expect(throws: AppError.self) {
             try AppConfig.resolve(cli: .init(), environment: ["KAOHE_TRUST_PROXY": "maybe"])
         }
         let command = try #require(
