@@ -12,18 +12,7 @@ import Testing
 struct FactsAPITests {
     /// The fixture's assessment (`xinbei-sanheyi`) opened, with the evaluator assigned to unit A, items 13 and
     /// 24 only.
-    func prepared() async throws -> Fixture {
-        let fixture = try await Fixture.make()
-        _ = try await fixture.store.transition(fixture.assessment.id, to: .open, by: .system)
-        for item in ["13", "24"] {
-            try await fixture.store.assign(
-                EvaluatorAssignment(
-                    assessmentID: fixture.assessment.id, userID: fixture.users[.evaluator]!.id,
-                    unitID: fixture.unitA.id, itemID: item),
-                by: .system)
-        }
-        return fixture
-    }
+    func prepared() async throws -> Fixture { try await Fixture.opened(evaluatorItems: ["13", "24"]) }
 
     @Test("Two evaluators save the same item: the second gets a clear conflict and nothing is lost")
     func conflict() async throws {

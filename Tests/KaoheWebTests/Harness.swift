@@ -88,6 +88,20 @@ struct Fixture {
             assessment: assessment, spare: spare)
     }
 
+    /// A fixture whose assessment is open, with the evaluator assigned to unit A for `items` (nil: every item).
+    static func opened(evaluatorItems items: [String?]) async throws -> Fixture {
+        let fixture = try await Fixture.make()
+        _ = try await fixture.store.transition(fixture.assessment.id, to: .open, by: .system)
+        for item in items {
+            try await fixture.store.assign(
+                EvaluatorAssignment(
+                    assessmentID: fixture.assessment.id, userID: fixture.users[.evaluator]!.id,
+                    unitID: fixture.unitA.id, itemID: item),
+                by: .system)
+        }
+        return fixture
+    }
+
     /// Runs `body` against the real router in process, then closes the store.
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = Application(router: buildRouter(deps))

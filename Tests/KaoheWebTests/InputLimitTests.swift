@@ -13,16 +13,7 @@ import Testing
 @Suite("Input limits: control characters, unknown items, long texts, large bodies")
 struct InputLimitTests {
     /// The fixture's assessment opened, the evaluator assigned to unit A for every item.
-    func prepared() async throws -> Fixture {
-        let fixture = try await Fixture.make()
-        _ = try await fixture.store.transition(fixture.assessment.id, to: .open, by: .system)
-        try await fixture.store.assign(
-            EvaluatorAssignment(
-                assessmentID: fixture.assessment.id, userID: fixture.users[.evaluator]!.id, unitID: fixture.unitA.id,
-                itemID: nil),
-            by: .system)
-        return fixture
-    }
+    func prepared() async throws -> Fixture { try await Fixture.opened(evaluatorItems: [nil]) }
 
     @Test("A NUL or another control character in a finding's item id is refused and the audit chain stays whole")
     func controlCharacters() async throws {
