@@ -281,7 +281,9 @@ struct AuthorizationMatrixTests {
                 }
                 checked += 1
             }
+            // Every case ran for every role and anonymously (the cases' coverage of the router is its own test).
             #expect(checked == (Role.allCases.count + 1) * Self.routes(fixture, tag: "x").count)
+            #expect(checked >= (Role.allCases.count + 1) * Self.coveredRouterRoutes(fixture).covered)
             // Nothing a refused request asked for was created.
             let names = try await fixture.store.organizations().map(\.name)
             #expect(
@@ -307,8 +309,55 @@ struct AuthorizationMatrixTests {
             let browser = Browser(client)
             try await browser.login("reporter")
             let page = try await browser.get(SiteURL.units.path)
+            // Positive control: the page is the reporter's list, with its own unit on it.
+            #expect(page.status == .ok && page.text.contains("A01") && page.text.contains("尖山区"))
             #expect(!page.text.contains("B01") && !page.text.contains("岭东区"))
-            #expect(!(try await browser.get(SiteURL.dashboard.path).text.contains("岭东区")))
+            let dashboard = try await browser.get(SiteURL.dashboard.path)
+            #expect(dashboard.status == .ok && dashboard.text.contains("尖山区"))
+            #expect(!dashboard.text.contains("岭东区"))
         }
+    }
+
+    /// Routes that need no login (and so have no row in the matrix).
+    static let publicRoutes: Set<String> = [
+        "GET /", "GET /login", "POST /login", "POST /logout", "GET /healthz", "GET /static/app.css",
+        "GET /static/app.js", "POST /api/v1/tokens",
+    ]
+
+    /// The router's own routes (method and path) and which of them no matrix case exercises.
+    static func coveredRouterRoutes(_ fixture: Fixture) -> (covered: Int, missing: [String], all: Int) {
+        let cases = routes(fixture, tag: "x")
+        let router = buildRouter(fixture.deps)
+        var missing: [String] = []
+        var covered = 0
+        for route in router.routes {
+            let path = route.path.description
+            let key = "\(route.method) \(path)"
+            if publicRoutes.contains(key) { continue }
+            let pattern =
+                "^"
+                + path.split(separator: "/", omittingEmptySubsequences: false).map {
+                    $0.hasPrefix(":") || $0.hasPrefix("{")
+                        ? "[^/]+" : NSRegularExpression.escapedPattern(for: String($0))
+                }.joined(separator: "/") + "$"
+            let matched = cases.contains {
+                $0.method == route.method && $0.url.path.range(of: pattern, options: .regularExpression) != nil
+            }
+            if matched { covered += 1 } else { missing.append(key) }
+        }
+        return (covered, missing, router.routes.count)
+    }
+
+    @Test("Every route of the router has a row in the matrix (or is public): a new route without one fails")
+    func everyRouteCovered() async throws {
+        let fixture = try await Fixture.make()
+        let (covered, missing, all) = Self.coveredRouterRoutes(fixture)
+        // Positive control: the list comes from the router and is not empty or trivially small.
+        #expect(all > 40 && covered > 40, "router routes: \(all), covered: \(covered)")
+        #expect(missing.isEmpty, "routes without a row in the matrix: \(missing)")
+        // The public list names only routes that exist (no stale exemptions).
+        let keys = Set(buildRouter(fixture.deps).routes.map { "\($0.method) \($0.path.description)" })
+        #expect(Self.publicRoutes.subtracting(keys).isEmpty, "\(Self.publicRoutes.subtracting(keys))")
+        await fixture.store.shutdown()
     }
 }
