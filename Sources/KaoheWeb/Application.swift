@@ -8,7 +8,8 @@ import Logging
 public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     let router = Router(context: AppContext.self)
     router.add(middleware: TransportSecurityMiddleware(deps: deps))
-    router.add(middleware: ErrorAndHeadersMiddleware())
+    let errors = ErrorAndHeadersMiddleware()
+    router.add(middleware: errors)
     router.add(middleware: SessionAndCSRFMiddleware(deps: deps))
     router.add(middleware: BearerMiddleware(deps: deps))
 
@@ -38,6 +39,7 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     APIFactsController(deps: deps).register(on: router)
     APIScoringController(deps: deps).register(on: router)
     APIWorkflowController(deps: deps).register(on: router)
+    errors.routes.load(router)
     return router
 }
 

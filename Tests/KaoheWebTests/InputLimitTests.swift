@@ -129,3 +129,29 @@ struct InputLimitTests {
         }
     }
 }
+
+@Suite("Methods a route does not answer")
+struct MethodNotAllowedTests {
+    @Test("A known path asked with another method gets 405 with Allow; an unknown path stays 404")
+    func methodNotAllowed() async throws {
+        let fixture = try await Fixture.make()
+        try await fixture.test { client in
+            let wrong = try await client.executeRequest(
+                uri: SiteURL.login.path, method: .delete, headers: [:], body: nil)
+            #expect(wrong.status == .methodNotAllowed)
+            #expect(wrong.headers[.allow]?.contains("GET") == true && wrong.headers[.allow]?.contains("POST") == true)
+            let api = try await client.executeRequest(
+                uri: SiteURL.api(.units).path, method: .patch, headers: [:], body: nil)
+            #expect(api.status == .methodNotAllowed && api.errorMessage == "不支持该请求方法")
+            let unit = try await client.executeRequest(
+                uri: SiteURL.api(.assessment(.value(fixture.assessment.id))).path, method: .delete, headers: [:],
+                body: nil)
+            #expect(unit.status == .methodNotAllowed)
+            // Positive and negative controls: the right method is served, an unknown path is not found.
+            let login = try await client.executeRequest(uri: SiteURL.login.path, method: .get, headers: [:], body: nil)
+            #expect(login.status == .ok)
+            let unknown = try await client.executeRequest(uri: "/no-such-page", method: .get, headers: [:], body: nil)
+            #expect(unknown.status == .notFound)
+        }
+    }
+}

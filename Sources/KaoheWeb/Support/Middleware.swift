@@ -19,6 +19,8 @@ func isAPI(_ request: Request) -> Bool { request.uri.path.hasPrefix("/api/") }
 /// the API gets `{"error": {"status": …, "message": …}}`. Also adds security headers to every response.
 struct ErrorAndHeadersMiddleware: RouterMiddleware {
     typealias Context = AppContext
+    /// The router's routes, for 405 on a known path with another method.
+    var routes = RouteTable()
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response)
         async throws -> Response
@@ -26,6 +28,15 @@ struct ErrorAndHeadersMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError
+            where error.status == .notFound && error.body == nil
+            && !routes.methods(for: request.uri.path).isEmpty
+        {
+            // A path the router knows, asked with a method none of its routes answers.
+            response = Self.response(
+                for: HTTPError(.methodNotAllowed, message: Self.defaultMessage(.methodNotAllowed)), request: request,
+                context: context)
+            response.headers[.allow] = routes.methods(for: request.uri.path).map(\.rawValue).joined(separator: ", ")
         } catch {
             response = Self.response(for: error, request: request, context: context)
         }
