@@ -72,6 +72,8 @@ protocol ConnectionProvider: Sendable {
     func withReadConnection<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R)
         async throws -> R
     func shutdown() async
+    /// Whether closing has begun (by ``shutdown()`` or when the provider is dropped) and when it is done.
+    var closing: ShutdownFlag { get }
 }
 
 /// SQLite: one writer connection and a few reader connections on the same file, each statement run on a
@@ -130,22 +132,24 @@ final class SQLiteProvider: ConnectionProvider, @unchecked Sendable {
 
     func shutdown() async {
         guard closing.begin() else { return }
-        await Self.close(writer, readers, threadPool)
+        await Self.close(writer, readers, threadPool, closing)
     }
 
     /// A store dropped without ``shutdown()`` (e.g. after an error) still closes its connections.
     deinit {
         guard closing.begin() else { return }
-        let (writer, readers, threadPool) = (self.writer, self.readers, self.threadPool)
-        Task { await Self.close(writer, readers, threadPool) }
+        let (writer, readers, threadPool, closing) = (self.writer, self.readers, self.threadPool, self.closing)
+        Task { await Self.close(writer, readers, threadPool, closing) }
     }
 
     private static func close(
-        _ writer: SQLiteConnectionSlots, _ readers: SQLiteConnectionSlots, _ threadPool: NIOThreadPool
+        _ writer: SQLiteConnectionSlots, _ readers: SQLiteConnectionSlots, _ threadPool: NIOThreadPool,
+        _ closing: ShutdownFlag
     ) async {
         await writer.close()
         await readers.close()
         try? await threadPool.shutdownGracefully()
+        closing.finish()
     }
 }
 
@@ -169,6 +173,9 @@ final class SQLiteConnectionSlots: @unchecked Sendable {
 
     /// True until a connection was opened successfully.
     var neverOpened: Bool { lock.withLock { !everOpened } }
+
+    /// Connections open now (idle or lent out).
+    var openCount: Int { lock.withLock { opened } }
 
     /// Runs `body` with a connection of its own.
     func with<R>(_ body: (SQLiteConnection) async throws -> R) async throws -> R {
@@ -310,12 +317,14 @@ final class PostgresProvider: ConnectionProvider, @unchecked Sendable {
     func shutdown() async {
         guard closing.begin() else { return }
         try? await pool.shutdownAsync()
+        closing.finish()
     }
 
     /// A store dropped without ``shutdown()`` (e.g. after an error) still closes its connections.
     deinit {
         guard closing.begin() else { return }
-        pool.shutdownGracefully { _ in }
+        let closing = self.closing
+        pool.shutdownGracefully { _ in closing.finish() }
     }
 }
 
@@ -323,6 +332,33 @@ final class PostgresProvider: ConnectionProvider, @unchecked Sendable {
 final class ShutdownFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var started = false
+    private var done = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    /// True once closing has begun.
+    var began: Bool { lock.withLock { started } }
+
+    /// Closing is done: every connection is closed. Wakes those waiting in ``finished()``.
+    func finish() {
+        let waiting = lock.withLock {
+            done = true
+            defer { waiters = [] }
+            return waiters
+        }
+        for waiter in waiting { waiter.resume() }
+    }
+
+    /// Returns once ``finish()`` was called.
+    func finished() async {
+        await withCheckedContinuation { continuation in
+            let already = lock.withLock {
+                if done { return true }
+                waiters.append(continuation)
+                return false
+            }
+            if already { continuation.resume() }
+        }
+    }
 
     /// True the first time only.
     func begin() -> Bool {

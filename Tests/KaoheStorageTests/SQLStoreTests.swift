@@ -1,33 +1,65 @@
 import Foundation
 import KaoheEngine
 import KaoheStorage
-import KaoheStorageSQL
 import KaoheTestSupport
 import Testing
 
+@testable import KaoheStorageSQL
+
 @Suite("SQL store")
 struct SQLStoreTests {
-    @Test("Database addresses parse; bad ones are refused with the address", arguments: [""])
-    func locations(_ unused: String) throws {
-        #expect(try DatabaseLocation.parse("kaohe-data/kaohe.sqlite") == .sqlite(path: "kaohe-data/kaohe.sqlite"))
-        #expect(try DatabaseLocation.parse("sqlite:/tmp/x.db") == .sqlite(path: "/tmp/x.db"))
-        #expect(
-            try DatabaseLocation.parse("postgresql://u:p@127.0.0.1:5432/db")
-                == .postgres(url: "postgres://u:p@127.0.0.1:5432/db"))
-        #expect(try DatabaseLocation.parse("postgres://u:secret@h/db").description == "postgres://u:***@h/db")
-        #expect(throws: SQLStoreError.self) { try DatabaseLocation.parse("mysql://x") }
-        #expect(throws: SQLStoreError.self) { try DatabaseLocation.parse("  ") }
+    @Test(
+        "Database addresses parse",
+        arguments: [
+            ("kaohe-data/kaohe.sqlite", DatabaseLocation.sqlite(path: "kaohe-data/kaohe.sqlite")),
+            ("sqlite:/tmp/x.db", .sqlite(path: "/tmp/x.db")),
+            ("sqlite:///tmp/y.db", .sqlite(path: "/tmp/y.db")),
+            ("  /srv/kaohe.sqlite ", .sqlite(path: "/srv/kaohe.sqlite")),
+            ("postgresql://u:p@127.0.0.1:5432/db", .postgres(url: "postgres://u:p@127.0.0.1:5432/db")),
+            ("postgres://u@h/db", .postgres(url: "postgres://u@h/db")),
+        ])
+    func locations(_ text: String, _ expected: DatabaseLocation) throws {
+        #expect(try DatabaseLocation.parse(text) == expected)
+    }
+
+    @Test(
+        "Bad database addresses are refused with the address named", arguments: ["mysql://x", "http://h/db", "  ", ""])
+    func badLocations(_ text: String) throws {
+        let error = #expect(throws: SQLStoreError.self) { try DatabaseLocation.parse(text) }
+        guard case .badDatabaseURL(let named, _) = error else {
+            Issue.record("expected badDatabaseURL, got \(String(describing: error))")
+            return
+        }
+        #expect(named == text)
+        #expect(error?.description.contains("“\(text)”") == true, "\(String(describing: error))")
+    }
+
+    @Test("A printed PostgreSQL address hides its password")
+    func passwordHidden() throws {
+        let location = try DatabaseLocation.parse("postgres://u:secret@h/db")
+        #expect(location.description == "postgres://u:***@h/db")
+        #expect(try DatabaseLocation.parse("postgres://u@h/db").description == "postgres://u@h/db")
     }
 
     @Test(
         "A store dropped without shutdown (after an error) closes its connections instead of crashing",
-        arguments: Backend.all)
+        .timeLimit(.minutes(1)), arguments: Backend.all)
     func droppedWithoutShutdown(_ backend: Backend) async throws {
+        let closing: ShutdownFlag
+        var sqliteSlots: [SQLiteConnectionSlots] = []
         do {
             let store = try await backend.makeStore()
-            _ = try await store.userCount()
+            #expect(try await store.userCount() == 0)
+            closing = store.provider.closing
+            if let sqlite = store.provider as? SQLiteProvider {
+                sqliteSlots = [sqlite.writer, sqlite.readers]
+                #expect(sqliteSlots.map(\.openCount).reduce(0, +) > 0, "the store opened no connection")
+            }
+            #expect(!closing.began)
         }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(closing.began, "dropping the store must start closing its connections")
+        await closing.finished()
+        #expect(sqliteSlots.map(\.openCount) == sqliteSlots.map { _ in 0 })
     }
 
     @Test("Migrations are numbered, recorded and applied once", arguments: Backend.all)

@@ -16,14 +16,23 @@ func itemSection(_ html: String, _ item: String) -> String {
     return String(rest[..<(rest.range(of: "</section>")?.lowerBound ?? rest.endIndex)])
 }
 
-/// What `kaohe score` prints for a facts document (pretty results JSON).
+/// What `kaohe score --pretty` prints for a facts document: the built command run on a file holding it.
 func cliResults(_ document: String) throws -> [UInt8] {
-    let calendar = try CalendarFile.current()
-    let (scheme, decoded) = try ScoreRun.decode(Array(document.utf8), scheme: nil, calendar: calendar)
-    let results = Engine.score(
-        units: decoded.units, scheme: scheme,
-        context: ScoringContext(calendar: calendar, parameters: decoded.parameters))
-    return ResultsJSON.encode(scheme: scheme, units: decoded.units, results: results, pretty: true)
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("kaohe-facts-\(UUID().uuidString).json")
+    try Data(document.utf8).write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let output = try KaoheBinary.run(["score", "--pretty", file.path])
+    guard output.status == 0, !output.stdout.isEmpty else {
+        throw CLIScoreFailure(status: output.status, message: output.stderr)
+    }
+    return output.stdout
+}
+
+/// `kaohe score` exited with an error or printed nothing.
+struct CLIScoreFailure: Error, CustomStringConvertible {
+    var status: Int32
+    var message: String
+    var description: String { "kaohe score exited \(status): \(message)" }
 }
 
 @Suite("Evaluators per item, audit per unit and item, parameters, ranking groups")

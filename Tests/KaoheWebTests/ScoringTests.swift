@@ -375,9 +375,19 @@ struct ScoringTests {
             #expect(try await reporter.get(f.scoringPath(f.unitA)).status == .ok)
             #expect(try await reporter.get(f.scoringPath(f.unitB)).status == .notFound)
             #expect(try await reporter.get(SiteURL.unitSheet(.value(f.a), .value(f.unitB.id)).path).status == .notFound)
-            let results = try await reporter.get(SiteURL.results(.value(f.a)).path).text
-            #expect(results.contains("尖山区") && !results.contains("岭东区") && !results.contains("B01"))
-            #expect(!(try await reporter.get(SiteURL.resultsCSV(.value(f.a)).path).text.contains("岭东区")))
+            let results = try await reporter.get(SiteURL.results(.value(f.a)).path)
+            #expect(results.status == .ok)
+            #expect(
+                results.text.contains("尖山区") && !results.text.contains("岭东区") && !results.text.contains("B01"))
+            let csv = try await reporter.get(SiteURL.resultsCSV(.value(f.a)).path)
+            #expect(csv.status == .ok)
+            #expect(csv.text.contains("尖山区") && csv.text.contains("A01"), "\(csv.text)")
+            #expect(!csv.text.contains("岭东区") && !csv.text.contains("B01"), "\(csv.text)")
+            // Positive control: the organizer's CSV of the same assessment does list unit B.
+            let organizer = Browser(client)
+            try await organizer.login("organizer")
+            let all = try await organizer.get(SiteURL.resultsCSV(.value(f.a)).path)
+            #expect(all.status == .ok && all.text.contains("岭东区") && all.text.contains("B01"), "\(all.text)")
             let reporterAPI = try await APIClient.login(client, "reporter")
             let json = try await reporterAPI.call(.get, .api(.results(.value(f.a)))).text
             #expect(json.contains("A01") && !json.contains("B01"))

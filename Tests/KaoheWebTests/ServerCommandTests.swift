@@ -86,6 +86,13 @@ struct ServerCommandTests {
     @Test("A bad database address is refused with the address named")
     func badDatabase() async throws {
         await #expect(throws: ExitCode(1)) { try await run(["migrate", "--database", "mysql://x/y"]) }
+        let refused = try KaoheBinary.run(["migrate", "--database", "mysql://x/y"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("数据库地址“mysql://x/y”无效"), "\(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
+        // The same message names a different address: the address comes from the argument, not a fixed text.
+        let other = try KaoheBinary.run(["migrate", "--database", "ftp://elsewhere/db"])
+        #expect(other.status == 1 && other.stderr.contains("“ftp://elsewhere/db”"), "\(other.stderr)")
     }
 }
 
