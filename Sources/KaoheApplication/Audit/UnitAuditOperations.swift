@@ -78,12 +78,70 @@ extension Operations {
         try await store.auditLog(scope: UnitAudit.scope(assessment, unit), limit: limit)
     }
 
+    /// The entries of a unit that `user` may see, by the rules of the pages they come from: `evidence:`
+    /// entries only for files the user may download (``EvidenceScope/maySee(_:)``), ids and hashes of other
+    /// hidden files blanked out of the remaining entries' values; for leaders (results only) no
+    /// self-assessment, submission, review, objection or evidence entries.
+    func visibleAuditEntries(_ entries: [AuditEntry], _ assessment: Assessment, _ unit: AssessedUnit, for user: User)
+        async throws -> [AuditEntry]
+    {
+        let scope = try await EvidenceScope.of(assessment, unit, for: user, store: store)
+        let seesSelfAssessment = !(user.has(.leader) && !user.can(.review) && !actsFor(unit, user: user))
+        let files = try await store.evidence(assessment: assessment.id, unit: unit.id)
+        let byID = Dictionary(files.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { a, _ in a })
+        let visible = files.filter { scope?.maySee($0) ?? false }
+        let visibleHashes = Set(visible.map(\.sha256))
+        let visibleIDs = Set(visible.map(\.id.rawValue))
+        var marks = Set<String>()
+        for file in files where !visibleIDs.contains(file.id.rawValue) {
+            marks.insert(file.id.rawValue)
+            if !visibleHashes.contains(file.sha256) { marks.insert(file.sha256) }
+        }
+        let hiddenKinds: Set<String> = ["self", "submission", "review", "objection", "evidence"]
+        return entries.compactMap { entry in
+            let kind = entry.entity.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            if !seesSelfAssessment && hiddenKinds.contains(kind) { return nil }
+            if kind == "evidence" {
+                guard let scope, let id = Self.evidenceID(in: entry), let file = byID[id], scope.maySee(file) else {
+                    return nil
+                }
+                return entry
+            }
+            guard !marks.isEmpty else { return entry }
+            var entry = entry
+            entry.oldValue = entry.oldValue.map { Self.blank(marks, in: $0) }
+            entry.newValue = entry.newValue.map { Self.blank(marks, in: $0) }
+            entry.reason = entry.reason.map { Self.blank(marks, in: $0) }
+            return entry
+        }
+    }
+
+    /// The evidence id an `evidence:` entry is about (its old or new record's `id`).
+    static func evidenceID(in entry: AuditEntry) -> String? {
+        for text in [entry.newValue, entry.oldValue].compactMap({ $0 }) {
+            if let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                let id = object["id"] as? String
+            {
+                return id
+            }
+        }
+        return nil
+    }
+
+    /// `text` with every one of `marks` replaced by `（已隐藏）`.
+    static func blank(_ marks: Set<String>, in text: String) -> String {
+        marks.reduce(text) { $0.replacingOccurrences(of: $1, with: "（已隐藏）") }
+    }
+
     /// The change history of a unit for its audit page. Whoever may open the unit's scoring page may see it
-    /// (reporters: their own unit only; a unit not taking part is not found).
+    /// (reporters: their own unit only; a unit not taking part is not found), filtered by
+    /// ``visibleAuditEntries(_:_:_:for:)``.
     public func unitAudit(_ id: String, unit unitText: String, for user: User) async throws -> UnitAudit {
         let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
         let scheme = try await self.scheme(of: assessment)
-        let entries = try await unitAuditEntries(assessment.id, unit.id, limit: Self.unitAuditLimit + 1)
+        let entries = try await visibleAuditEntries(
+            try await unitAuditEntries(assessment.id, unit.id, limit: Self.unitAuditLimit + 1), assessment, unit,
+            for: user)
         return UnitAudit(
             assessment: assessment, unit: unit, scheme: scheme, entries: Array(entries.suffix(Self.unitAuditLimit)),
             truncated: entries.count > Self.unitAuditLimit)

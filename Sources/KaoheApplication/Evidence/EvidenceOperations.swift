@@ -32,6 +32,36 @@ public struct EvidenceScope: Sendable {
     }
 }
 
+extension EvidenceScope {
+    /// How `user` relates to a unit's evidence, or nil when the user may see none of it (leaders, other
+    /// units' reporters, evaluators without an assignment for the unit). The one rule for downloading and
+    /// for listing evidence anywhere (pages, API, audit entries, item histories).
+    static func access(of user: User, to unit: UnitID, in assessment: AssessmentID, store: any KaoheStore)
+        async throws -> EvidenceAccess?
+    {
+        guard user.can(.selfAssess) || user.can(.review) else { return nil }
+        if user.has(.admin) || user.has(.organizer) { return .manager }
+        if user.can(.selfAssess), user.unitID == unit { return .unitReporter }
+        if user.can(.review),
+            try await store.assignments(of: assessment).contains(where: {
+                $0.userID == user.id && ($0.unitID == nil || $0.unitID == unit)
+            })
+        {
+            return .reviewer
+        }
+        return nil
+    }
+
+    /// The scope of a unit already read (enrolled, visible) for `user`, or nil when the user may see none
+    /// of its evidence.
+    static func of(_ assessment: Assessment, _ unit: AssessedUnit, for user: User, store: any KaoheStore)
+        async throws -> EvidenceScope?
+    {
+        guard let access = try await access(of: user, to: unit.id, in: assessment.id, store: store) else { return nil }
+        return EvidenceScope(assessment: assessment, unit: unit, access: access)
+    }
+}
+
 /// An uploaded file, checked and staged in the evidence store's temporary folder but not yet stored: pass it
 /// to ``EvidenceOperations/record(_:scope:item:purpose:by:)`` (or ``EvidenceOperations/storeObjectionEvidence(_:assessment:unit:item:by:)``).
 /// Dropped without being recorded, its temporary file is removed.
@@ -152,18 +182,7 @@ public struct EvidenceOperations: Sendable {
         let hidden = AppError.notFound("考核 \(id) 中的单位 \(unitText)")
         guard let assessment = try await store.assessment(AssessmentID(id)) else { throw AppError.notFound("考核 \(id)") }
         let unitID = UnitID(unitText)
-        let access: EvidenceAccess
-        if user.has(.admin) || user.has(.organizer) {
-            access = .manager
-        } else if user.can(.selfAssess), user.unitID == unitID {
-            access = .unitReporter
-        } else if user.can(.review),
-            try await store.assignments(of: assessment.id).contains(where: {
-                $0.userID == user.id && ($0.unitID == nil || $0.unitID == unitID)
-            })
-        {
-            access = .reviewer
-        } else {
+        guard let access = try await EvidenceScope.access(of: user, to: unitID, in: assessment.id, store: store) else {
             throw hidden
         }
         guard try await store.enrolments(of: assessment.id).contains(where: { $0.unitID == unitID }),

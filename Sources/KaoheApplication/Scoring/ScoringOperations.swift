@@ -88,7 +88,9 @@ extension Operations {
         }
         let users = try await store.users()
         let history = UnitAudit.byItem(
-            try await unitAuditEntries(assessment.id, unit.id), scope: UnitAudit.scope(assessment.id, unit.id))
+            try await visibleAuditEntries(
+                try await unitAuditEntries(assessment.id, unit.id), assessment, unit, for: user),
+            scope: UnitAudit.scope(assessment.id, unit.id))
         var scoring = UnitScoring(
             assessment: assessment, unit: unit, scheme: scheme, unitType: unitType, groups: groups, facts: facts,
             records: Dictionary(records.map { ($0.itemID, $0) }, uniquingKeysWith: { a, _ in a }),

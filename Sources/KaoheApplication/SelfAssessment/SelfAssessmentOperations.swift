@@ -74,14 +74,20 @@ extension Operations {
             actsForUnit: actsFor(unit, user: user))
     }
 
-    /// The self-assessment page model of one unit. Reporters see their own unit only; evaluators, organizers
-    /// and leaders see every enrolled unit (the page is read-only for them unless they may review).
+    /// The self-assessment page model of one unit. Reporters see their own unit only; evaluators and
+    /// organizers see every enrolled unit (read-only unless they may review); leaders none (results only).
+    /// Evidence is listed as ``EvidenceOperations/file(_:for:)`` serves it: evaluators not assigned to the
+    /// unit see its self-assessment but none of its files, reporters no finding evidence before 公示.
     public func unitWorkflow(_ id: String, unit unitText: String, for user: User) async throws -> UnitWorkflow {
         let standing = try await standing(id, unit: unitText, for: user)
         let (assessment, unit, scheme) = (standing.assessment, standing.unit, standing.scheme)
         let entries = Dictionary(standing.entries.map { ($0.itemID, $0) }, uniquingKeysWith: { a, _ in a })
-        let evidence = Dictionary(
-            grouping: try await store.evidence(assessment: assessment.id, unit: unit.id), by: \.itemID)
+        // Listed as downloaded: only the files the user may download (none for evaluators not assigned to the unit).
+        var listed: [EvidenceFile] = []
+        if let scope = try await EvidenceScope.of(assessment, unit, for: user, store: store) {
+            listed = try await store.evidence(assessment: assessment.id, unit: unit.id).filter(scope.maySee)
+        }
+        let evidence = Dictionary(grouping: listed, by: \.itemID)
         let reviewsByItem = Dictionary(grouping: standing.reviews, by: \.itemID)
         let canReview = try await mayReview(assessment, unit: unit.id, item: nil, user: user)
         // Scores: the evaluators' current ones for reviewers, the published ones for everybody once published.
