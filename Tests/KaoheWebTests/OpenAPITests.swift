@@ -29,23 +29,28 @@ struct OpenAPITests {
         return result
     }
 
-    @Test("Every API route of the authorization matrix is documented, and nothing else")
+    /// The router's own API routes as `METHOD /api/v1/…/{param}` (so a new route without documentation fails).
+    static func routed(_ fixture: Fixture) -> Set<String> {
+        Set(
+            buildRouter(fixture.deps).routes.map { route in
+                let path = route.path.description.split(separator: "/", omittingEmptySubsequences: false).map {
+                    $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0)
+                }.joined(separator: "/")
+                return "\(route.method.rawValue) \(path)"
+            }.filter { $0.contains(" /api/") })
+    }
+
+    @Test("Every API route of the router is documented, and nothing else")
     func sameRoutes() async throws {
         let fixture = try await Fixture.make()
         await fixture.store.shutdown()
-        let inCode = Set(
-            (AuthorizationMatrixTests.routes(fixture, tag: "x").filter(\.isAPI).map { route in
-                let path = route.url.path.replacingOccurrences(of: fixture.users[.leader]!.id.rawValue, with: "{id}")
-                    .replacingOccurrences(of: fixture.assessment.id.rawValue, with: "{id}")
-                    .replacingOccurrences(of: fixture.unitA.id.rawValue, with: "{unit}").replacingOccurrences(
-                        of: "/facts/5", with: "/facts/{item}"
-                    ).replacingOccurrences(of: "/schemes/pingqiao-2022", with: "/schemes/{id}")
-                    .replacingOccurrences(of: "/self/5", with: "/self/{item}")
-                    .replacingOccurrences(of: "/publications/1", with: "/publications/{version}")
-                    .replacingOccurrences(of: "/tokens/matrix-token", with: "/tokens/{id}")
-                return "\(route.method.rawValue) \(path)"
-            }) + ["POST \(SiteURL.api(.tokens).path)"])
-        #expect(try Self.documented() == inCode)
+        let inRouter = Self.routed(fixture)
+        // Positive control: the router's list is real (tokens, assessments, facts …).
+        #expect(inRouter.count >= 20 && inRouter.contains("POST \(SiteURL.api(.tokens).path)"))
+        let documented = try Self.documented()
+        #expect(
+            inRouter.subtracting(documented).isEmpty, "not documented: \(inRouter.subtracting(documented).sorted())")
+        #expect(documented.subtracting(inRouter).isEmpty, "not routed: \(documented.subtracting(inRouter).sorted())")
     }
 
     @Test("Every documented operation exists in the router")
