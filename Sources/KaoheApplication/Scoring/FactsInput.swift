@@ -1,4 +1,7 @@
+import Foundation
 import KaoheEngine
+import KaoheFormats
+import KaoheStorage
 
 /// A fact value that is not valid, naming the fact.
 public struct FactInputProblem: Error, Sendable, Equatable {
@@ -39,7 +42,27 @@ public enum FactsInput: Sendable {
             }
             return values.filter { !skip.contains($0.key) }
         case .parse(let parse): return try parse(specs, skip)
-        case .document: preconditionFailure("decode a facts document with its scheme first (Operations.decoded)")
+        case .document: preconditionFailure("a facts document is decoded with its scheme first (Operations.decoded)")
         }
+    }
+}
+
+extension Operations {
+    /// `facts` with a facts document decoded by the scheme (its problems named with the item).
+    func decoded(_ facts: FactsInput, item: String, scheme: Scheme, title: String) throws -> FactsInput {
+        guard case .document(let text) = facts else { return facts }
+        let root: JSONNode
+        do { root = try JSONParser.parse(text) } catch {
+            throw AppError.invalid("考核项目“\(title)”的自报事实不是有效的 JSON：\(error.description)")
+        }
+        guard case .object = root.value else { throw AppError.invalid("考核项目“\(title)”的自报事实应为事实对象") }
+        let record = FactsRecord(
+            assessmentID: AssessmentID(""), unitID: UnitID(""), itemID: item, json: FactsAssembly.text(root),
+            version: 1, updatedBy: nil, updatedAt: Date())
+        let assembled = FactsAssembly.assemble(records: [record], findings: [], scheme: scheme)
+        if let problems = assembled.problems[item], !problems.isEmpty {
+            throw AppError.invalid("考核项目“\(item)”的自报事实：" + problems.joined(separator: "；"))
+        }
+        return .values(assembled.values[item] ?? [:])
     }
 }

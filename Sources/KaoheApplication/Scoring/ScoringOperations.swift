@@ -140,9 +140,10 @@ extension Operations {
         for finding in findings {
             if let fact = FactsAssembly.countFact(of: finding, in: scheme) { counted[fact, default: 0] += 1 }
         }
+        let facts = try decoded(input.facts, item: group, scheme: scheme, title: title)
         var values: [String: FactValue]
         do {
-            values = try input.facts.values(specs: specs, skip: Set(counted.keys))
+            values = try facts.values(specs: specs, skip: Set(counted.keys))
         } catch {
             let label = specs.first { $0.name == error.fact }.map { "\($0.label)（\($0.name)）" } ?? error.fact
             throw AppError.invalid("考核项“\(title)” 事实“\(label)”：\(error.message)")

@@ -284,22 +284,4 @@ extension Operations {
         try await store.submit(submission, by: .user(user))
         return submission
     }
-
-    /// `facts` with a facts document decoded by the scheme (its problems named with the item).
-    func decoded(_ facts: FactsInput, item: String, scheme: Scheme, title: String) throws -> FactsInput {
-        guard case .document(let text) = facts else { return facts }
-        let root: JSONNode
-        do { root = try JSONParser.parse(text) } catch {
-            throw AppError.invalid("考核项目“\(title)”的自报事实不是有效的 JSON：\(error.description)")
-        }
-        guard case .object = root.value else { throw AppError.invalid("考核项目“\(title)”的自报事实应为事实对象") }
-        let record = FactsRecord(
-            assessmentID: AssessmentID(""), unitID: UnitID(""), itemID: item, json: FactsAssembly.text(root),
-            version: 1, updatedBy: nil, updatedAt: Date())
-        let assembled = FactsAssembly.assemble(records: [record], findings: [], scheme: scheme)
-        if let problems = assembled.problems[item], !problems.isEmpty {
-            throw AppError.invalid("考核项目“\(item)”的自报事实：" + problems.joined(separator: "；"))
-        }
-        return .values(assembled.values[item] ?? [:])
-    }
 }
