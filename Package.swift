@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "KaoheFormatsTests", dependencies: ["KaoheFormats"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KaoheCLITests", dependencies: ["KaoheCLI", "KaoheFormats"], swiftSettings: swiftSettings),
+            name: "KaoheCLITests", dependencies: ["KaoheCLI", "KaoheFormats", "KaoheTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheStorageTests", dependencies: ["KaoheStorage", "KaoheStorageSQL", "KaoheTestSupport", "KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(

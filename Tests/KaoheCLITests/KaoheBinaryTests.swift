@@ -1,48 +1,7 @@
 import Foundation
 import KaoheFormats
+import KaoheTestSupport
 import Testing
-
-/// Runs the built `kaohe` binary, as a user would.
-struct KaoheBinary {
-    /// The `kaohe` executable next to the test bundle (override with KAOHE_BIN).
-    static let path: String = {
-        if let path = ProcessInfo.processInfo.environment["KAOHE_BIN"] { return path }
-        let exe =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if directory.lastPathComponent == "MacOS" || directory.pathExtension == "xctest" {
-            directory = directory.deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("kaohe").path
-    }()
-
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
-    }
-}
 
 /// The shared spec's worked examples, beside this repository.
 let examplesDirectory: URL = {

@@ -1,4 +1,5 @@
 import Foundation
+import KaoheTestSupport
 import Testing
 
 @Suite("kaohe user add: the password rules apply to the command line")

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import KaoheEngine
 import KaoheFormats
 import KaoheStorage
+import KaoheTestSupport
 import Testing
 
 @testable import KaoheApplication
@@ -22,10 +23,10 @@ func cliResults(_ document: String) throws -> [UInt8] {
     try Data(document.utf8).write(to: file)
     defer { try? FileManager.default.removeItem(at: file) }
     let output = try KaoheBinary.run(["score", "--pretty", file.path])
-    guard output.status == 0, !output.stdout.isEmpty else {
+    guard output.status == 0, !output.stdoutBytes.isEmpty else {
         throw CLIScoreFailure(status: output.status, message: output.stderr)
     }
-    return output.stdout
+    return output.stdoutBytes
 }
 
 /// `kaohe score` exited with an error or printed nothing.

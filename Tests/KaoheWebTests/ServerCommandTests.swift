@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KaoheStorage
 import KaoheStorageSQL
+import KaoheTestSupport
 import Testing
 
 @testable import KaoheApplication
