@@ -186,16 +186,36 @@ public struct SelfAssessmentInput: Sendable {
 
 /// Where a unit's self-assessment stands, read without scoring: what saves, answers and submissions check.
 struct SelfAssessmentStanding: Sendable {
-    var assessment: Assessment
-    var unit: AssessedUnit
-    var scheme: Scheme
-    var entries: [SelfAssessmentEntry]
-    var reviews: [ReviewAction]
-    var submissions: [Submission]
-    var deadline: Day?
-    var deadlineExtension: DeadlineExtension?
-    var today: Day
-    var actsForUnit: Bool
+    let assessment: Assessment
+    let unit: AssessedUnit
+    let scheme: Scheme
+    let entries: [SelfAssessmentEntry]
+    let reviews: [ReviewAction]
+    let submissions: [Submission]
+    let deadline: Day?
+    let deadlineExtension: DeadlineExtension?
+    let today: Day
+    let actsForUnit: Bool
+    /// The review steps by item, oldest first (grouped once: every item's state is asked for).
+    let reviewsByItem: [String: [ReviewAction]]
+
+    init(
+        assessment: Assessment, unit: AssessedUnit, scheme: Scheme, entries: [SelfAssessmentEntry],
+        reviews: [ReviewAction], submissions: [Submission], deadline: Day?, deadlineExtension: DeadlineExtension?,
+        today: Day, actsForUnit: Bool
+    ) {
+        self.assessment = assessment
+        self.unit = unit
+        self.scheme = scheme
+        self.entries = entries
+        self.reviews = reviews
+        self.submissions = submissions
+        self.deadline = deadline
+        self.deadlineExtension = deadlineExtension
+        self.today = today
+        self.actsForUnit = actsForUnit
+        self.reviewsByItem = Dictionary(grouping: reviews, by: \.itemID)
+    }
 
     /// The status from entries, submissions and review steps.
     var status: SubmissionStatus {
@@ -209,7 +229,7 @@ struct SelfAssessmentStanding: Sendable {
     var objectionWindowOpen: Bool { assessment.objectionDeadline.map { today <= $0 } ?? true }
 
     /// The review state of one item.
-    func review(of item: String) -> ItemReviewState { ItemReviewState(reviews.filter { $0.itemID == item }) }
+    func review(of item: String) -> ItemReviewState { ItemReviewState(reviewsByItem[item] ?? []) }
 
     /// Whether the viewer may edit the item now: the unit's side, while open, before the deadline until the
     /// first submission and afterwards only items returned for correction.

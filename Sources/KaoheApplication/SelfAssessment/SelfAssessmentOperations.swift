@@ -88,7 +88,6 @@ extension Operations {
             listed = try await store.evidence(assessment: assessment.id, unit: unit.id).filter(scope.maySee)
         }
         let evidence = Dictionary(grouping: listed, by: \.itemID)
-        let reviewsByItem = Dictionary(grouping: standing.reviews, by: \.itemID)
         let canReview = try await mayReview(assessment, unit: unit.id, item: nil, user: user)
         // Scores: the evaluators' current ones for reviewers, the published ones for everybody once published.
         let versions = try await store.publications(of: assessment.id)
@@ -117,7 +116,7 @@ extension Operations {
                     updatedBy: nil, updatedAt: Date())
                 claimed = FactsAssembly.assemble(records: [record], findings: [], scheme: scheme).values[item.id] ?? [:]
             }
-            let itemReviews = reviewsByItem[item.id] ?? []
+            let itemReviews = standing.reviewsByItem[item.id] ?? []
             var evaluatorScore: ExactDecimal?
             var evaluatorText: String?
             if let result = evaluatorResult?.items.first(where: { $0.itemID == item.id }) {
