@@ -124,8 +124,17 @@ struct SchemeReader {
             fail(node, "\(what)应为文本")
             return nil
         }
+        // YAML reads these unquoted words as null or a bool, not as text (quote them to mean the word).
+        if scalar.style == .plain, Self.nonTextWords.contains(scalar.string) {
+            fail(node, "\(what)应为文本，未加引号的“\(scalar.string)”在 YAML 中是空值或真假值；如确为文本请加引号")
+            return nil
+        }
         return scalar.string
     }
+
+    static let nonTextWords: Set<String> = [
+        "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+    ]
 
     mutating func decimal(_ node: Node?, _ what: String) -> ExactDecimal? {
         guard let node else { return nil }

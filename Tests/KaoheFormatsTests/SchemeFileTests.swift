@@ -1,3 +1,4 @@
+import Foundation
 import KaoheEngine
 import KaoheFormats
 import Testing
@@ -50,6 +51,22 @@ import Testing
                 facts: "          n: {type: integer, label: 次数}", rule: "          deduct: [{count: n, per: 2}]"))
         #expect(problems.first?.line == 12)
         #expect(problems.first?.message.contains("integer") == true)
+    }
+
+    @Test("An unquoted null or bool where text belongs is refused on its line; quoted, it is text")
+    func nullAndBoolAreNotText() throws {
+        let facts = "          ok: {type: bool, label: 完成}"
+        let plain = Self.scheme(facts: facts, rule: "          pass: ok").replacingOccurrences(
+            of: "id: test", with: "id: null")
+        let problems = schemeProblems(plain)
+        #expect(problems.first?.line == 1)
+        #expect(problems.first?.message.contains("“null”在 YAML 中是空值或真假值") == true)
+        let named = Self.scheme(facts: facts, rule: "          pass: ok").replacingOccurrences(
+            of: "name: 类别", with: "name: false")
+        #expect(schemeProblems(named).first?.line == 6)
+        let quoted = Self.scheme(facts: facts, rule: "          pass: ok").replacingOccurrences(
+            of: "name: 类别", with: "name: \"false\"")
+        #expect(try SchemeFile.load(yaml: quoted, file: "ok.yaml").categories.first?.name == "false")
     }
 
     @Test func maximaMustAddUpToTheTotal() {

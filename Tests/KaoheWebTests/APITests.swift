@@ -84,6 +84,17 @@ struct APITests {
             let units = try #require(
                 try await api.call(.get, .api(.units), query: "?organization=\(orgID)").json() as? [[String: Any]])
             #expect(units.compactMap { $0["code"] as? String }.sorted() == ["Q1", "Q2", "Q2-1"])
+
+            // Enrolment by id refuses an empty id (with its position) instead of skipping it; nothing is enrolled.
+            let assessment = fixture.assessment.id
+            let empty = try await api.call(
+                .post, .api(.assessmentEnrolments(.value(assessment))),
+                json: #"{"unitIDs":["\#(fixture.unitA.id)",""]}"#)
+            #expect(empty.status == .badRequest && empty.errorMessage == "unitIDs 的第2个单位编号为空")
+            let enrolled = try await api.call(
+                .post, .api(.assessmentEnrolments(.value(assessment))), json: #"{"unitIDs":["\#(fixture.unitA.id)"]}"#)
+            let count = try enrolled.json() as? [String: Any]
+            #expect(enrolled.status == .ok && count?["enrolled"] as? Int == 1)
         }
     }
 

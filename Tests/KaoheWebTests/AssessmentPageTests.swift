@@ -18,8 +18,8 @@ struct AssessmentPageTests {
             let badScheme = try await browser.post(
                 SiteURL.assessments.path,
                 [("organization_id", fixture.org.id.rawValue), ("scheme_id", "nope"), ("year", "2022")])
-            #expect(badScheme.status == .badRequest)
-            #expect(badScheme.text.contains("未知的考核方案“nope”"))
+            #expect(badScheme.status == .notFound)
+            #expect(badScheme.text.contains("考核方案“nope”，可用：pingqiao-2022"))
             let badYear = try await browser.post(
                 SiteURL.assessments.path,
                 [("organization_id", fixture.org.id.rawValue), ("scheme_id", "pingqiao-2022"), ("year", "22")])

@@ -147,6 +147,13 @@ struct MethodNotAllowedTests {
                 uri: SiteURL.api(.assessment(.value(fixture.assessment.id))).path, method: .delete, headers: [:],
                 body: nil)
             #expect(unit.status == .methodNotAllowed)
+            // A literal segment hides a parameter one, as in the router: `PUT …/self/{item}` does not serve
+            // `…/self/submit`, so Allow names POST only.
+            let submit = try await client.executeRequest(
+                uri: SiteURL.api(
+                    .selfAssessmentSubmit(.value(fixture.assessment.id), .value(fixture.unitA.id))
+                ).path, method: .options, headers: [:], body: nil)
+            #expect(submit.status == .methodNotAllowed && submit.headers[.allow] == "POST")
             // Positive and negative controls: the right method is served, an unknown path is not found.
             let login = try await client.executeRequest(uri: SiteURL.login.path, method: .get, headers: [:], body: nil)
             #expect(login.status == .ok)

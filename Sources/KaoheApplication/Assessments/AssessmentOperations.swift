@@ -24,7 +24,7 @@ extension Operations {
         guard !organizationID.isEmpty else { throw AppError.invalid("请选择“组织”") }
         let schemes = try await SchemeCatalog(deps).summaries()
         guard schemes.contains(where: { $0.id == schemeID }) else {
-            throw AppError.invalid("未知的考核方案“\(schemeID)”，可用：\(schemes.map(\.id).joined(separator: "、"))")
+            throw AppError.notFound("考核方案“\(schemeID)”，可用：\(schemes.map(\.id).joined(separator: "、"))")
         }
         guard let year = Int(yearText.trimmingCharacters(in: .whitespaces)), (2000...2100).contains(year) else {
             throw AppError.invalid("考核年度“\(yearText)”无效，应为2000–2100之间的年份")

@@ -165,6 +165,9 @@ struct APIAssessmentsController {
         router.post(SiteURL.api(.assessmentEnrolments(.key)).routerPath) { request, context -> Response in
             let user = try context.require(.manageAssessments)
             let body = try await JSONResponse.decode(EnrolRequest.self, from: request, context: context)
+            if let index = body.unitIDs?.firstIndex(where: \.isEmpty) {
+                throw AppError.invalid("unitIDs 的第\(index + 1)个单位编号为空")
+            }
             let count = try await Operations(deps).enrol(
                 try context.parameters.require("id"), unitIDs: body.unitIDs ?? [], unitType: body.unitType, by: user)
             return try JSONResponse.make(EnrolResponse(enrolled: count))

@@ -13,15 +13,33 @@ final class RouteTable: @unchecked Sendable {
         }
     }
 
-    /// The methods routes of `path` answer (empty when no route has that path).
+    /// The methods routes of `path` answer (empty when no route has that path). Like the router's trie, a
+    /// literal segment wins over a parameter: `POST …/self/submit` hides `PUT …/self/{item}` for that path.
     func methods(for path: String) -> [HTTPRequest.Method] {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        var best: [Bool] = []
         var methods: [HTTPRequest.Method] = []
-        for route in routes where route.segments.count == parts.count && !methods.contains(route.method) {
-            let matches = zip(route.segments, parts).allSatisfy { pattern, part in
-                pattern.hasPrefix(":") || pattern.hasPrefix("{") || pattern == part
+        for route in routes where route.segments.count == parts.count {
+            var literals: [Bool] = []
+            literals.reserveCapacity(parts.count)
+            var matches = true
+            for (pattern, part) in zip(route.segments, parts) {
+                if pattern.hasPrefix(":") || pattern.hasPrefix("{") {
+                    literals.append(false)
+                } else if pattern == part {
+                    literals.append(true)
+                } else {
+                    matches = false
+                    break
+                }
             }
-            if matches { methods.append(route.method) }
+            guard matches else { continue }
+            if methods.isEmpty || literals.lexicographicallyPrecedes(best, by: { $0 && !$1 }) {
+                best = literals
+                methods = [route.method]
+            } else if literals == best, !methods.contains(route.method) {
+                methods.append(route.method)
+            }
         }
         return methods
     }
