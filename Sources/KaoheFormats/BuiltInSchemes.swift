@@ -38,7 +38,9 @@ public enum BuiltInSchemes {
         scheme: Scheme, derivations: [Derivation]
     ) {
         if let loaded = try loadWithDerivations(idOrPath) { return loaded }
-        if FileManager.default.fileExists(atPath: idOrPath) { return try SchemeFile.loadWithDerivations(path: idOrPath) }
+        if FileManager.default.fileExists(atPath: idOrPath) {
+            return try SchemeFile.loadWithDerivations(path: idOrPath)
+        }
         return (try resolve(idOrPath), [])
     }
 

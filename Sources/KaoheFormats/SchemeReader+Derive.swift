@@ -142,7 +142,11 @@ extension SchemeReader {
     /// `late`, or a list such as `[late, overdue]`.
     mutating func statuses(_ node: Node, _ what: String) -> Set<DeadlineStatus>? {
         let names: [String]
-        if case .sequence = node { names = strings(node, "status") ?? [] } else { names = text(node, "status").map { [$0] } ?? [] }
+        if case .sequence = node {
+            names = strings(node, "status") ?? []
+        } else {
+            names = text(node, "status").map { [$0] } ?? []
+        }
         var result: Set<DeadlineStatus> = []
         for name in names {
             guard let status = DeadlineStatus(rawValue: name), status != .open else {

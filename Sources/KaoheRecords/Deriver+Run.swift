@@ -176,7 +176,8 @@ struct Run {
                 let row32 = Int32(row)
                 switch plans[index].derivation.measure {
                 case .count:
-                    if let except = plans[index].exceptPlan, let other = select(plans[except], columns, row, event: event),
+                    if let except = plans[index].exceptPlan,
+                        let other = select(plans[except], columns, row, event: event),
                         other == 0 || plans[except].condition.statusMask & other != 0
                     {
                         continue
@@ -278,7 +279,8 @@ struct Run {
                 let nextMonth = Day(year: month == 12 ? year + 1 : year, month: month % 12 + 1, day: 1)
             else { return count }
             let lastDay = nextMonth.adding(days: -1)
-            let due = lastDay <= window.asOf && firstDay <= window.period.upperBound
+            let due =
+                lastDay <= window.asOf && firstDay <= window.period.upperBound
                 && lastDay >= window.period.lowerBound
             return due ? count : max(count, minimum)
         }

@@ -29,6 +29,8 @@ public struct UnitFacts: Sendable, Equatable {
 public struct DerivationResult: Sendable {
     public var units: [UnitFacts]
 
+    public init(units: [UnitFacts]) { self.units = units }
+
     /// The facts of a unit.
     public func unit(_ code: String) -> UnitFacts? { units.first { $0.unit == code } }
 }

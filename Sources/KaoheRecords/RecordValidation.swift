@@ -178,7 +178,8 @@ public struct RecordImport: Sendable {
                 guard day >= firstDay && day <= lastDay else {
                     throw fail(
                         field.id,
-                        "\(field.label) \(Day(daysSinceEpoch: day)) 不在工作日历的年份内（\(years.lowerBound)—\(years.upperBound)年）")
+                        "\(field.label) \(Day(daysSinceEpoch: day)) 不在工作日历的年份内（\(years.lowerBound)—\(years.upperBound)年）"
+                    )
                 }
                 values[target] = day
             case .bool:

@@ -32,7 +32,9 @@ public struct WorkingDayIndex: Sendable {
 
     /// The `n`-th working day after `day` (counting starts the day after; `n` = 0 is `day` itself),
     /// as rule 6 of reference-schemes.md reads "within n working days".
-    public func deadline(_ n: Int, after day: Day) -> Day { Day(daysSinceEpoch: deadline(n, after: day.daysSinceEpoch)) }
+    public func deadline(_ n: Int, after day: Day) -> Day {
+        Day(daysSinceEpoch: deadline(n, after: day.daysSinceEpoch))
+    }
 
     func deadline(_ n: Int, after day: Int32) -> Int32 {
         if n <= 0 { return day }

@@ -52,7 +52,10 @@ func fact(_ document: FactsDocument, _ scheme: Scheme, unit: String, _ item: Str
         #expect(value("u1", "25", "late_complaints") == .count(2))
         #expect(
             value("u1", "21", "consultations")
-                == .dates([[day("2020-07-01"), nil], [day("2020-09-25"), day("2020-09-29")], [day("2020-09-30"), day("2020-10-13")]]))
+                == .dates([
+                    [day("2020-07-01"), nil], [day("2020-09-25"), day("2020-09-29")],
+                    [day("2020-09-30"), day("2020-10-13")],
+                ]))
         // u2: c12 due 3 Feb after the Spring Festival, finished 4 Feb; c13 finished on Sunday 19 Jan, a working day.
         #expect(value("u2", "23", "over_promised") == .count(1))
         #expect(value("u2", "23", "over_legal") == .count(0))
@@ -141,7 +144,8 @@ func fact(_ document: FactsDocument, _ scheme: Scheme, unit: String, _ item: Str
         let gongkai = try #require(try BuiltInSchemes.load("changbai-2020-gongkai"))
         let mid = try deriveAndScore(files, scheme: "changbai-2020-gongkai", asOf: "2020-06-15")
         // Jan 2, Mar 1, Jun 1 (not yet due), Jul–Dec not yet due: never short; Feb, Apr, May short.
-        #expect(fact(mid.document, gongkai, unit: "u", "5", "monthly") == .counts([2, 0, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1]))
+        #expect(
+            fact(mid.document, gongkai, unit: "u", "5", "monthly") == .counts([2, 0, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1]))
         #expect(mid.results[0].score("5") == 9)
         let annual = try deriveAndScore(files, scheme: "changbai-2020-gongkai")
         #expect(
@@ -178,7 +182,9 @@ func fact(_ document: FactsDocument, _ scheme: Scheme, unit: String, _ item: Str
         } catch {
             #expect(error.description.contains("--period"))
         }
-        let bad = try writeFiles([("case.csv", XinbeiRecords.cases.replacingOccurrences(of: "2020-04-10", with: "2020-04-31"))])
+        let bad = try writeFiles([
+            ("case.csv", XinbeiRecords.cases.replacingOccurrences(of: "2020-04-10", with: "2020-04-31"))
+        ])
         do {
             _ = try DeriveRun.run(
                 files: bad, scheme: "xinbei-sanheyi", period: DeriveRun.period("2020-01-01..2020-12-31"),

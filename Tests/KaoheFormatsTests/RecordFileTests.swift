@@ -121,7 +121,8 @@ let caseHeader = "id,unit,channel,accepted,finished,promised_days,legal_days\n"
         }
         #expect(failure("\n{\"type\":\"visit\",\"id\":\"v\",\"unit\":\"u\"}")?.row == 2)
         #expect(failure("{\"id\":\"v\",\"unit\":\"u\"}")?.column == "type")
-        #expect(failure("{\"type\":\"consultation\",\"id\":\"q\",\"unit\":\"u\",\"received\":[1]}")?.column == "received")
+        #expect(
+            failure("{\"type\":\"consultation\",\"id\":\"q\",\"unit\":\"u\",\"received\":[1]}")?.column == "received")
         #expect(failure("{\"type\":\"consultation\",")?.row == 1)
     }
 

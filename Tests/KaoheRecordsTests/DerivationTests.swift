@@ -23,12 +23,30 @@ func derive(_ set: RecordSet, _ derivations: [Derivation], asOf: Day = day("2020
     @Test func countWithFilterTracesItsRecords() throws {
         let set = try records([
             .case: [
-                ["id": "c1", "unit": "u1", "channel": "offline", "accepted": "2020-02-03", "promised_days": "1", "legal_days": "1"],
-                ["id": "c2", "unit": "u1", "channel": "online", "accepted": "2020-02-04", "promised_days": "1", "legal_days": "1"],
-                ["id": "c3", "unit": "u1", "channel": "offline", "accepted": "2020-12-31", "promised_days": "1", "legal_days": "1"],
-                ["id": "c4", "unit": "u1", "channel": "offline", "accepted": "2021-01-04", "promised_days": "1", "legal_days": "1"],
-                ["id": "c5", "unit": "u2", "channel": "offline", "accepted": "2019-12-31", "promised_days": "1", "legal_days": "1"],
-                ["id": "c6", "unit": "u1", "channel": "offline", "accepted": "2020-06-01", "promised_days": "1", "legal_days": "1"],
+                [
+                    "id": "c1", "unit": "u1", "channel": "offline", "accepted": "2020-02-03", "promised_days": "1",
+                    "legal_days": "1",
+                ],
+                [
+                    "id": "c2", "unit": "u1", "channel": "online", "accepted": "2020-02-04", "promised_days": "1",
+                    "legal_days": "1",
+                ],
+                [
+                    "id": "c3", "unit": "u1", "channel": "offline", "accepted": "2020-12-31", "promised_days": "1",
+                    "legal_days": "1",
+                ],
+                [
+                    "id": "c4", "unit": "u1", "channel": "offline", "accepted": "2021-01-04", "promised_days": "1",
+                    "legal_days": "1",
+                ],
+                [
+                    "id": "c5", "unit": "u2", "channel": "offline", "accepted": "2019-12-31", "promised_days": "1",
+                    "legal_days": "1",
+                ],
+                [
+                    "id": "c6", "unit": "u1", "channel": "offline", "accepted": "2020-06-01", "promised_days": "1",
+                    "legal_days": "1",
+                ],
             ]
         ])
         let offline = Derivation(
@@ -52,11 +70,20 @@ func derive(_ set: RecordSet, _ derivations: [Derivation], asOf: Day = day("2020
         let set = try records([
             .case: [
                 // Past both terms (promised = legal): legal only.
-                ["id": "a", "unit": "u", "accepted": "2020-03-02", "finished": "2020-03-10", "promised_days": "2", "legal_days": "2"],
+                [
+                    "id": "a", "unit": "u", "accepted": "2020-03-02", "finished": "2020-03-10", "promised_days": "2",
+                    "legal_days": "2",
+                ],
                 // Past the promised term only.
-                ["id": "b", "unit": "u", "accepted": "2020-03-02", "finished": "2020-03-05", "promised_days": "2", "legal_days": "5"],
+                [
+                    "id": "b", "unit": "u", "accepted": "2020-03-02", "finished": "2020-03-05", "promised_days": "2",
+                    "legal_days": "5",
+                ],
                 // On time.
-                ["id": "c", "unit": "u", "accepted": "2020-03-02", "finished": "2020-03-04", "promised_days": "2", "legal_days": "5"],
+                [
+                    "id": "c", "unit": "u", "accepted": "2020-03-02", "finished": "2020-03-04", "promised_days": "2",
+                    "legal_days": "5",
+                ],
             ]
         ])
         let late: Set<DeadlineStatus> = [.late, .overdue]
@@ -127,7 +154,12 @@ func derive(_ set: RecordSet, _ derivations: [Derivation], asOf: Day = day("2020
                 ["id": "l3", "unit": "u", "date": "2020-03-03"],
                 ["id": "l4", "unit": "u", "date": "2019-03-03"],
             ],
-            .case: [["id": "c1", "unit": "u", "channel": "online", "accepted": "2020-03-02", "promised_days": "1", "legal_days": "1"]],
+            .case: [
+                [
+                    "id": "c1", "unit": "u", "channel": "online", "accepted": "2020-03-02", "promised_days": "1",
+                    "legal_days": "1",
+                ]
+            ],
         ])
         let checks = Derivation(item: "22", fact: "checks", source: .monitorLogin, measure: .distinctDates)
         let lastYear = Derivation(

@@ -79,7 +79,9 @@ func with(_ base: [String: String], _ changes: [String: String]) -> [String: Str
         #expect(rowError(with(goodCase, ["id": ""]))?.column == "id")
         let reply = ["id": "q1", "unit": "u1", "received": "2020-05-06", "replied": "2020-05-05"]
         #expect(rowError(reply, .consultation)?.column == "replied")
-        #expect(rowError(["id": "i1", "unit": "u1", "matter": "M1", "date": "2020-01-06"], .inspection)?.column == "correct")
+        #expect(
+            rowError(["id": "i1", "unit": "u1", "matter": "M1", "date": "2020-01-06"], .inspection)?.column == "correct"
+        )
     }
 
     @Test func duplicateInOneBatchReplaceAcrossBatches() throws {
