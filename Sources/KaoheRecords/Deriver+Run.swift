@@ -70,7 +70,9 @@ struct Run {
                     derivation: derivation, table: type.ordinal,
                     condition: ResolvedCondition(derivation.condition, table: table), deadlineKind: kind,
                     deadlineDays: days, deadlineColumn: column, doneColumn: done, exceptPlan: nil,
-                    numerator: numerator, previous: derivation.window == .previousYear,
+                    numerator: numerator, previous: derivation.window == .previousYear, isCatalog: type.isCatalog,
+                    isMatter: type == .matter, kind: Self.kind(derivation.measure),
+                    coverageBy: { if case .coverage(let by, _, _) = derivation.measure { by.ordinal } else { -1 } }(),
                     counts: Array(repeating: 0, count: unitCount), numerators: Array(repeating: 0, count: unitCount),
                     rows: Array(repeating: [], count: trace ? unitCount : 0),
                     numeratorRows: Array(repeating: [], count: trace ? unitCount : 0),
@@ -84,6 +86,17 @@ struct Run {
             plans[index].exceptPlan = plans.firstIndex {
                 $0.derivation.item == item && $0.derivation.fact == except
             }
+        }
+    }
+
+    static func kind(_ measure: DerivedMeasure) -> Int {
+        switch measure {
+        case .count: 0
+        case .distinctDates: 1
+        case .rate: 2
+        case .pairs: 3
+        case .monthly: 4
+        case .coverage: 5
         }
     }
 
@@ -120,9 +133,8 @@ struct Run {
     /// (outside the window, filtered out, open).
     @inline(__always)
     func select(_ plan: Plan, _ columns: [[Int32]], _ row: Int, event: Int32) -> UInt8? {
-        let type = plan.derivation.source
-        if type.isCatalog {
-            if !inCatalog(type, columns, row) { return nil }
+        if plan.isCatalog {
+            if plan.isMatter && !inCatalog(columns, row) { return nil }
         } else if plan.previous {
             if event < previousFirst || event > previousLast { return nil }
         } else if event < first || event > last {
@@ -146,8 +158,7 @@ struct Run {
 
     /// A catalog record is in the catalog on A when `listed` is empty or ≤ A and `removed` empty or later than A.
     @inline(__always)
-    func inCatalog(_ type: RecordType, _ columns: [[Int32]], _ row: Int) -> Bool {
-        guard type == .matter else { return true }
+    func inCatalog(_ columns: [[Int32]], _ row: Int) -> Bool {
         let listed = columns[1][row]
         let removed = columns[2][row]
         if listed != RecordTable.absent && listed > asOf { return false }
@@ -174,8 +185,8 @@ struct Run {
                     continue
                 }
                 let row32 = Int32(row)
-                switch plans[index].derivation.measure {
-                case .count:
+                switch plans[index].kind {
+                case 0:
                     if let except = plans[index].exceptPlan,
                         let other = select(plans[except], columns, row, event: event),
                         other == 0 || plans[except].condition.statusMask & other != 0
@@ -184,14 +195,14 @@ struct Run {
                     }
                     plans[index].counts[out] += 1
                     if trace { plans[index].rows[out].append(row32) }
-                case .distinctDates:
+                case 1:
                     if trace { plans[index].rows[out].append(row32) }
                     let slot = out * span + Int(event - first)
                     if !plans[index].days[slot] {
                         plans[index].days[slot] = true
                         plans[index].counts[out] += 1
                     }
-                case .rate:
+                case 2:
                     plans[index].counts[out] += 1
                     if trace { plans[index].rows[out].append(row32) }
                     if let numerator = plans[index].numerator, numerator.matches(columns, row),
@@ -200,21 +211,20 @@ struct Run {
                         plans[index].numerators[out] += 1
                         if trace { plans[index].numeratorRows[out].append(row32) }
                     }
-                case .pairs:
+                case 3:
                     let done = columns[plans[index].doneColumn][row]
                     let shown = bit == ResolvedCondition.bit(.overdue) ? RecordTable.absent : done
                     plans[index].pairs[out].append((event, shown, row32))
                     if trace { plans[index].rows[out].append(row32) }
-                case .monthly:
+                case 4:
                     let month = Day(daysSinceEpoch: event).components.month
                     plans[index].months[out * 12 + month - 1] += 1
                     plans[index].counts[out] += 1
                     if trace { plans[index].rows[out].append(row32) }
-                case .coverage:
+                default:
                     plans[index].counts[out] += 1
                     if trace { plans[index].rows[out].append(row32) }
-                    guard case .coverage(let by, _, _) = plans[index].derivation.measure,
-                        let code = records[by].textCode(table.ids[row]),
+                    guard let code = records.tables[plans[index].coverageBy].textCode(table.ids[row]),
                         covered[index]?.contains(Int64(unit) << 32 | Int64(code)) == true
                     else { continue }
                     plans[index].numerators[out] += 1

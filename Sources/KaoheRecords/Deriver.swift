@@ -152,6 +152,13 @@ struct Plan {
     var exceptPlan: Int?
     var numerator: ResolvedCondition?
     let previous: Bool
+    /// The source is a catalog (`matter` checks listed/removed).
+    let isCatalog: Bool
+    let isMatter: Bool
+    /// 0 count, 1 distinct dates, 2 rate, 3 pairs, 4 monthly, 5 coverage.
+    let kind: Int
+    /// For a coverage: the covering table's ordinal.
+    let coverageBy: Int
     var anyInWindow = false
     // Accumulators, by output unit.
     var counts: [Int]

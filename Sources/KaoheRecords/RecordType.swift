@@ -33,7 +33,20 @@ public enum RecordType: String, CaseIterable, Sendable, Hashable {
     public var fields: [RecordField] { RecordSchema.fields[ordinal] }
 
     /// Position of this type in `allCases`.
-    public var ordinal: Int { RecordSchema.ordinals[self] ?? 0 }
+    public var ordinal: Int {
+        switch self {
+        case .case: 0
+        case .consultation: 1
+        case .complaint: 2
+        case .supervision: 3
+        case .monitorLogin: 4
+        case .report: 5
+        case .interpretation: 6
+        case .inspection: 7
+        case .matter: 8
+        case .power: 9
+        }
+    }
 
     /// Index (in `fields`) of the event date that places a record in the window; nil for catalog types.
     public var eventField: Int? { RecordSchema.eventFields[ordinal] }
@@ -91,9 +104,6 @@ public struct RecordField: Sendable, Equatable {
 
 /// The field tables of records.md.
 enum RecordSchema {
-    static let ordinals: [RecordType: Int] = Dictionary(
-        uniqueKeysWithValues: RecordType.allCases.enumerated().map { ($1, $0) })
-
     /// Labels accepted for the two fields every record has.
     static let idLabels = ["id", "编号"]
     static let unitLabels = ["unit", "单位", "单位编码"]

@@ -34,6 +34,12 @@ public struct RecordLayout: Sendable {
     /// Per column: a field index, `idColumn` or `unitColumn`.
     let targets: [Int]
     public let headers: [String]
+    let fields: [RecordField]
+    /// `promised_days` and `legal_days` of a case (−1 otherwise).
+    let promised: Int
+    let legal: Int
+    /// (later, earlier) field indices: the later date may not precede the earlier one.
+    let ordered: [(later: Int, earlier: Int)]
 
     /// Maps headers (field ids or Chinese labels) to fields; unknown, repeated or missing required columns are
     /// refused, naming `row` (the header's row).
@@ -68,6 +74,13 @@ public struct RecordLayout: Sendable {
             throw RecordError(row: row, column: field.id, message: "缺少必填列“\(field.id)”（\(field.label)）")
         }
         self.targets = targets
+        fields = type.fields
+        promised = type == .case ? type.fieldIndex("promised_days") ?? -1 : -1
+        legal = type == .case ? type.fieldIndex("legal_days") ?? -1 : -1
+        ordered = RecordSchema.completionChecks(type).compactMap { later, earlier in
+            guard let l = type.fieldIndex(later), let e = type.fieldIndex(earlier) else { return nil }
+            return (l, e)
+        }
     }
 }
 
@@ -141,7 +154,7 @@ public struct RecordImport: Sendable {
         cells bytes: UnsafeBufferPointer<UInt8>, bounds: [Int], cellCount: Int, layout: RecordLayout, row: Int?
     ) throws(RecordError) -> RecordTable.Outcome {
         let type = layout.type
-        let fields = type.fields
+        let fields = layout.fields
         func fail(_ column: String?, _ message: String) -> RecordError {
             RecordError(file: file, row: row, column: column, message: message)
         }
@@ -215,7 +228,7 @@ public struct RecordImport: Sendable {
         for (index, field) in fields.enumerated() where field.isRequired && values[index] == RecordTable.absent {
             throw fail(field.id, "缺少必填字段 \(field.id)（\(field.label)）")
         }
-        try check(type, fail)
+        try check(layout, fail)
         let outcome = values.withUnsafeBufferPointer {
             records.store(type: type, id: id, unit: unit, values: $0, batch: batch)
         }
@@ -228,16 +241,16 @@ public struct RecordImport: Sendable {
     }
 
     /// Cross-field rules: promised ≤ legal, no completion before its event.
-    private func check(_ type: RecordType, _ fail: (String?, String) -> RecordError) throws(RecordError) {
-        let fields = type.fields
-        if type == .case, let promised = type.fieldIndex("promised_days"), let legal = type.fieldIndex("legal_days"),
-            values[promised] != RecordTable.absent, values[legal] != RecordTable.absent,
-            values[promised] > values[legal]
-        {
-            throw fail("promised_days", "承诺时限\(values[promised])个工作日超过法定时限\(values[legal])个工作日")
+    private func check(_ layout: RecordLayout, _ fail: (String?, String) -> RecordError) throws(RecordError) {
+        let fields = layout.fields
+        if layout.promised >= 0 && layout.legal >= 0 {
+            let promised = values[layout.promised]
+            let legal = values[layout.legal]
+            if promised != RecordTable.absent && legal != RecordTable.absent && promised > legal {
+                throw fail("promised_days", "承诺时限\(promised)个工作日超过法定时限\(legal)个工作日")
+            }
         }
-        for (later, earlier) in RecordSchema.completionChecks(type) {
-            guard let l = type.fieldIndex(later), let e = type.fieldIndex(earlier) else { continue }
+        for (l, e) in layout.ordered {
             let end = values[l]
             let start = values[e]
             if end != RecordTable.absent && start != RecordTable.absent && end < start {
