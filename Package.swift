@@ -33,10 +33,14 @@ let package = Package(
     targets: [
         // Pure scoring engine: value types, exact decimals, no I/O, no Foundation.
         .target(name: "KaoheEngine", swiftSettings: swiftSettings),
-        // Scheme files (YAML), facts documents (JSON), result encoding, calendar data, built-in schemes.
+        // Platform records (issue 10): record types, validation, working-day deadlines, derivation of facts.
+        // Pure: value types, no I/O, no Foundation.
+        .target(name: "KaoheRecords", dependencies: ["KaoheEngine"], swiftSettings: swiftSettings),
+        // Scheme files (YAML, with derive: sections), facts documents (JSON), result encoding, calendar data,
+        // built-in schemes, record files (CSV, JSON Lines) and DeriveRun.
         .target(
             name: "KaoheFormats",
-            dependencies: ["KaoheEngine", .product(name: "Yams", package: "Yams")],
+            dependencies: ["KaoheEngine", "KaoheRecords", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Resources/schemes"), .copy("Resources/calendar")],
             swiftSettings: swiftSettings
         ),
@@ -44,7 +48,7 @@ let package = Package(
         .target(
             name: "KaoheCLI",
             dependencies: [
-                "KaoheFormats", "KaoheApplication", "KaoheWeb", "KaoheStorage", "KaoheStorageSQL",
+                "KaoheFormats", "KaoheRecords", "KaoheApplication", "KaoheWeb", "KaoheStorage", "KaoheStorageSQL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // SHA-256 of the files of a backup.
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -54,7 +58,7 @@ let package = Package(
         .executableTarget(name: "kaohe", dependencies: ["KaoheCLI"], swiftSettings: swiftSettings),
         // Benchmarks: print figures, never fail on a slow machine.
         .executableTarget(
-            name: "kaohe-bench", dependencies: ["KaoheFormats"], path: "Benchmarks/kaohe-bench",
+            name: "kaohe-bench", dependencies: ["KaoheFormats", "KaoheRecords"], path: "Benchmarks/kaohe-bench",
             swiftSettings: swiftSettings),
 
         // Web platform (issue 3): storage interface and models, SQL storage (SQLite + PostgreSQL), Hummingbird app.
@@ -107,7 +111,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "KaoheEngineTests", dependencies: ["KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KaoheFormatsTests", dependencies: ["KaoheFormats"], swiftSettings: swiftSettings),
+            name: "KaoheFormatsTests", dependencies: ["KaoheFormats", "KaoheRecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KaoheRecordsTests", dependencies: ["KaoheRecords", "KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheCLITests", dependencies: ["KaoheCLI", "KaoheFormats", "KaoheTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

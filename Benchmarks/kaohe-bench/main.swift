@@ -1,9 +1,15 @@
 // Engine and end-to-end benchmark for `xinbei-sanheyi` (prints figures; never fails on a slow machine).
 //
 //   swift build -c release --product kaohe && swift run -c release kaohe-bench [units]
+//   swift run -c release kaohe-bench --derive     (records: derivation of 1,300,000 records, DeriveBenchmark.swift)
 import Foundation
 import KaoheEngine
 import KaoheFormats
+
+if CommandLine.arguments.contains("--derive") {
+    try runDeriveBenchmark()
+    exit(0)
+}
 
 let unitCount = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 10_000
 /// `--engine-only`: score repeatedly and stop (for profiling the engine).

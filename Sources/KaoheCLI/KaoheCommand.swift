@@ -10,9 +10,9 @@ public struct KaoheCommand: AsyncParsableCommand {
         abstract: "考核：政务服务绩效考核平台（评分引擎、方案与命令行）",
         version: kaoheVersion,
         subcommands: [
-            SchemesCommand.self, DescribeCommand.self, ScoreCommand.self, ValidateCommand.self, ServeCommand.self,
-            MigrateCommand.self, UserCommand.self, AuditCommand.self, EvidenceCommand.self, DemoCommand.self,
-            BackupCommand.self, RestoreCommand.self,
+            SchemesCommand.self, DescribeCommand.self, ScoreCommand.self, DeriveCommand.self, ValidateCommand.self,
+            ServeCommand.self, MigrateCommand.self, UserCommand.self, AuditCommand.self, EvidenceCommand.self,
+            DemoCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
     public init() {}

@@ -1,5 +1,6 @@
 import Foundation
 import KaoheEngine
+import KaoheRecords
 
 /// The schemes shipped with the program: the four source documents.
 public enum BuiltInSchemes {
@@ -22,6 +23,25 @@ public enum BuiltInSchemes {
     public static func load(_ id: String) throws(SchemeFileError) -> Scheme? {
         guard let text = yaml(id) else { return nil }
         return try SchemeFile.load(yaml: text, file: "\(id).yaml")
+    }
+
+    /// Loads a built-in scheme with its derivations; nil when there is none with this id.
+    public static func loadWithDerivations(_ id: String) throws(SchemeFileError) -> (
+        scheme: Scheme, derivations: [Derivation]
+    )? {
+        guard let text = yaml(id) else { return nil }
+        return try SchemeFile.loadWithDerivations(yaml: text, file: "\(id).yaml")
+    }
+
+    /// A built-in scheme by id, or a scheme file by path, with its derivations.
+    public static func resolveWithDerivations(_ idOrPath: String) throws(SchemeFileError) -> (
+        scheme: Scheme, derivations: [Derivation]
+    ) {
+        if let loaded = try loadWithDerivations(idOrPath) { return loaded }
+        if FileManager.default.fileExists(atPath: idOrPath) {
+            return try SchemeFile.loadWithDerivations(path: idOrPath)
+        }
+        return (try resolve(idOrPath), [])
     }
 
     /// A built-in scheme by id, or a scheme file by path.

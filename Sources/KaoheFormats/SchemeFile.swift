@@ -1,5 +1,6 @@
 import Foundation
 import KaoheEngine
+import KaoheRecords
 import Yams
 
 /// A problem in a scheme file, with its line.
@@ -24,6 +25,13 @@ public struct SchemeFileError: Error, Sendable, CustomStringConvertible {
 public enum SchemeFile {
     /// Loads and validates a scheme from YAML text; `file` names it in errors.
     public static func load(yaml: String, file: String) throws(SchemeFileError) -> Scheme {
+        try loadWithDerivations(yaml: yaml, file: file).scheme
+    }
+
+    /// Loads and validates a scheme and the derivations its items declare (`derive:`, see records.md).
+    public static func loadWithDerivations(yaml: String, file: String) throws(SchemeFileError) -> (
+        scheme: Scheme, derivations: [Derivation]
+    ) {
         var reader = SchemeReader(file: file)
         let root: Node
         do {
@@ -45,18 +53,25 @@ public enum SchemeFile {
         guard let scheme else {
             throw SchemeFileError(file: file, problems: [SchemeFileProblem(line: nil, message: "无法读取方案")])
         }
-        return scheme
+        return (scheme, reader.derived)
     }
 
     /// Loads a scheme file from disk.
     public static func load(path: String) throws(SchemeFileError) -> Scheme {
+        try loadWithDerivations(path: path).scheme
+    }
+
+    /// Loads a scheme file and its derivations from disk.
+    public static func loadWithDerivations(path: String) throws(SchemeFileError) -> (
+        scheme: Scheme, derivations: [Derivation]
+    ) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SchemeFileError(file: path, problems: [SchemeFileProblem(line: nil, message: "无法读取文件")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SchemeFileError(file: path, problems: [SchemeFileProblem(line: nil, message: "文件不是 UTF-8 编码")])
         }
-        return try load(yaml: text, file: path)
+        return try loadWithDerivations(yaml: text, file: path)
     }
 
     static func yamlProblem(_ error: YamlError) -> SchemeFileProblem {
@@ -79,6 +94,8 @@ struct SchemeReader {
     let file: String
     var problems: [SchemeFileProblem] = []
     var lines: [SchemeLocation: Int] = [:]
+    /// Derivations declared by the items (`derive:`).
+    var derived: [Derivation] = []
 
     init(file: String) { self.file = file }
 
@@ -322,7 +339,7 @@ struct SchemeReader {
     mutating func item(_ node: Node) -> Item? {
         let allowed = [
             "id", "name", "max", "content", "standard", "evidence", "note", "for", "may_exceed_max", "facts",
-            "constraints", "rule",
+            "constraints", "rule", "derive",
         ]
         guard let f = fields(node, "考核项", allowed: allowed) else { return nil }
         guard let id = text(required(f, "id", in: node, "考核项"), "考核项 id") else { return nil }
@@ -343,6 +360,7 @@ struct SchemeReader {
         guard let ruleNode = required(f, "rule", in: node, what), let rule = rule(ruleNode, item: id) else {
             return nil
         }
+        if let deriveNode = field(f, "derive") { derivations(deriveNode, item: id, facts: factSpecs, rule: rule) }
         return Item(
             id: id, name: name, content: text(field(f, "content"), "content") ?? "",
             standard: text(field(f, "standard"), "standard") ?? "",
