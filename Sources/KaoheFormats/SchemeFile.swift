@@ -136,14 +136,20 @@ struct SchemeReader {
     }
 
     mutating func text(_ node: Node?, _ what: String) -> String? {
+        guard let node, let string = scalarText(node, what), case .scalar(let scalar) = node else { return nil }
+        // YAML reads these unquoted words as null or a bool, not as text (quote them to mean the word).
+        if scalar.style == .plain, Self.nonTextWords.contains(scalar.string) {
+            fail(node, "\(what)应为文本，未加引号的“\(string)”在 YAML 中是空值或真假值；如确为文本请加引号")
+            return nil
+        }
+        return string
+    }
+
+    /// A scalar as written, where a bool is a value too (a derivation's filter `correct: true`).
+    mutating func scalarText(_ node: Node?, _ what: String) -> String? {
         guard let node else { return nil }
         guard case .scalar(let scalar) = node else {
             fail(node, "\(what)应为文本")
-            return nil
-        }
-        // YAML reads these unquoted words as null or a bool, not as text (quote them to mean the word).
-        if scalar.style == .plain, Self.nonTextWords.contains(scalar.string) {
-            fail(node, "\(what)应为文本，未加引号的“\(scalar.string)”在 YAML 中是空值或真假值；如确为文本请加引号")
             return nil
         }
         return scalar.string

@@ -133,7 +133,7 @@ extension SchemeReader {
         }
         var filters: [FieldFilter] = []
         for (key, value) in mapping {
-            guard let field = text(key, "字段名"), let wanted = text(value, "字段“\(field)”的值") else { continue }
+            guard let field = text(key, "字段名"), let wanted = scalarText(value, "字段“\(field)”的值") else { continue }
             filters.append(FieldFilter(field, wanted))
         }
         return filters
