@@ -307,4 +307,78 @@ public let allMigrations: [Migration] = [
             "ALTER TABLE api_tokens ADD COLUMN last_used_at BIGINT",
             "CREATE INDEX api_tokens_user ON api_tokens (user_id)",
         ]),
+    // Platform records (shared/spec/records.md) per organization, their imports and remembered header
+    // mappings; evaluators' overrides of derived facts; published monthly bulletins.
+    Migration(
+        id: 6, name: "records_and_bulletins",
+        statements: [
+            """
+            CREATE TABLE platform_records (
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                record_type TEXT NOT NULL,
+                record_id TEXT NOT NULL,
+                unit_code TEXT NOT NULL,
+                fields TEXT NOT NULL,
+                import_id TEXT NOT NULL,
+                PRIMARY KEY (organization_id, record_type, record_id)
+            )
+            """,
+            """
+            CREATE TABLE record_imports (
+                id TEXT PRIMARY KEY,
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                file_name TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                record_types TEXT NOT NULL,
+                new_count BIGINT NOT NULL,
+                changed_count BIGINT NOT NULL,
+                unchanged_count BIGINT NOT NULL,
+                touched_units TEXT NOT NULL,
+                user_id TEXT REFERENCES users(id),
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX record_imports_organization ON record_imports (organization_id, created_at)",
+            """
+            CREATE TABLE record_versions (
+                organization_id TEXT PRIMARY KEY REFERENCES organizations(id),
+                version BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE record_header_mappings (
+                organization_id TEXT NOT NULL REFERENCES organizations(id),
+                record_type TEXT NOT NULL,
+                header TEXT NOT NULL,
+                field_id TEXT NOT NULL,
+                PRIMARY KEY (organization_id, record_type, header)
+            )
+            """,
+            """
+            CREATE TABLE fact_overrides (
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                item_id TEXT NOT NULL,
+                fact_name TEXT NOT NULL,
+                value_json TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                user_id TEXT REFERENCES users(id),
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (assessment_id, unit_id, item_id, fact_name)
+            )
+            """,
+            """
+            CREATE TABLE bulletins (
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                number BIGINT NOT NULL,
+                title TEXT NOT NULL,
+                period TEXT NOT NULL,
+                as_of TEXT NOT NULL,
+                body TEXT NOT NULL,
+                published_by TEXT REFERENCES users(id),
+                published_at BIGINT NOT NULL,
+                PRIMARY KEY (assessment_id, number)
+            )
+            """,
+        ]),
 ]

@@ -105,4 +105,35 @@ public final class FailingStore: KaoheStore, @unchecked Sendable {
     public func enrolledUnit(_ unit: UnitID, in assessment: AssessmentID) async throws -> AssessedUnit? {
         throw fail()
     }
+
+    public func writeRecords(
+        _ records: [StoredRecord], organization: OrganizationID, importID: String, by actor: AuditActor
+    ) async throws -> RecordWriteCounts { throw fail() }
+    public func finishRecordImport(_ log: RecordImportLog, by actor: AuditActor) async throws { throw fail() }
+    public func recordImports(organization: OrganizationID, limit: Int) async throws -> [RecordImportLog] {
+        throw fail()
+    }
+    public func forEachRecordPage(
+        organization: OrganizationID, type: String, pageSize: Int, _ body: @Sendable ([StoredRecord]) throws -> Void
+    ) async throws { throw fail() }
+    public func records(organization: OrganizationID, type: String, ids: [String]) async throws -> [StoredRecord] {
+        throw fail()
+    }
+    public func recordCounts(organization: OrganizationID) async throws -> [String: Int] { throw fail() }
+    public func recordsVersion(organization: OrganizationID) async throws -> Int { throw fail() }
+    public func headerMappings(organization: OrganizationID, type: String) async throws -> [String: String] {
+        throw fail()
+    }
+    public func saveHeaderMappings(
+        _ mappings: [String: String], organization: OrganizationID, type: String, by actor: AuditActor
+    ) async throws { throw fail() }
+    public func factOverrides(assessment: AssessmentID) async throws -> [FactOverride] { throw fail() }
+    public func setFactOverride(
+        assessment: AssessmentID, unit: UnitID, item: String, fact: String, valueJSON: String?, reason: String,
+        by actor: AuditActor
+    ) async throws { throw fail() }
+    public func publishBulletin(_ bulletin: StoredBulletin, by actor: AuditActor) async throws -> StoredBulletin {
+        throw fail()
+    }
+    public func bulletins(assessment: AssessmentID) async throws -> [StoredBulletin] { throw fail() }
 }
