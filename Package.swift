@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "KaoheApplication",
             dependencies: [
-                "KaoheStorage", "KaoheStorageSQL", "KaoheFormats", "KaoheEngine", "KaoheExport",
+                "KaoheStorage", "KaoheStorageSQL", "KaoheFormats", "KaoheEngine", "KaoheExport", "KaoheRecords",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),

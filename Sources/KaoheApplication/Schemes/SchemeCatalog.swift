@@ -1,6 +1,7 @@
 import Foundation
 import KaoheEngine
 import KaoheFormats
+import KaoheRecords
 import KaoheStorage
 
 /// All schemes the platform knows: the built-in ones (``AppDependencies/schemes``) and those uploaded by
@@ -23,20 +24,33 @@ public struct SchemeCatalog: Sendable {
 
     /// The scheme with `id`, built-in or uploaded, with its summary; ``AppError/notFound(_:)`` when there is none.
     public func scheme(_ id: String) async throws -> (scheme: Scheme, summary: SchemeSummary) {
+        let found = try await withDerivations(id)
+        return (found.scheme, found.summary)
+    }
+
+    /// The scheme with `id` as ``scheme(_:)``, with the facts its items derive from platform records.
+    public func withDerivations(_ id: String) async throws -> (
+        scheme: Scheme, summary: SchemeSummary, derivations: [Derivation]
+    ) {
         if let cached = deps.schemeCache.scheme(id) { return cached }
-        let found: (Scheme, SchemeSummary)
+        let found: (Scheme, SchemeSummary, [Derivation])
         if let summary = deps.schemes().first(where: { $0.id == id }) {
             do {
-                guard let scheme = try BuiltInSchemes.load(id) else { throw AppError.notFound("内置考核方案 \(id)") }
-                found = (scheme, summary)
+                guard let loaded = try BuiltInSchemes.loadWithDerivations(id) else {
+                    throw AppError.notFound("内置考核方案 \(id)")
+                }
+                found = (loaded.scheme, summary, loaded.derivations)
             } catch let error as SchemeFileError {
                 throw AppError.invalid("内置考核方案 \(id) 无法加载：\(error.description)")
             }
         } else {
             guard let stored = try await deps.store.uploadedScheme(id) else { throw AppError.notFound("考核方案 \(id)") }
             do {
-                let scheme = try SchemeFile.load(yaml: stored.yaml, file: stored.fileName)
-                found = (scheme, SchemeSummary(id: stored.id, title: stored.title, source: "上传：\(stored.fileName)"))
+                let loaded = try SchemeFile.loadWithDerivations(yaml: stored.yaml, file: stored.fileName)
+                found = (
+                    loaded.scheme, SchemeSummary(id: stored.id, title: stored.title, source: "上传：\(stored.fileName)"),
+                    loaded.derivations
+                )
             } catch {
                 throw AppError.invalid("考核方案 \(id) 无法加载：\(error.description)")
             }
@@ -101,12 +115,16 @@ public struct SchemeCatalog: Sendable {
 /// What the ``SchemeCatalog`` of one app has parsed: schemes by id and the calendar.
 final class SchemeCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var schemes: [String: (Scheme, SchemeSummary)] = [:]
+    private var schemes: [String: (Scheme, SchemeSummary, [Derivation])] = [:]
     private var loadedCalendar: WorkCalendar?
 
-    func scheme(_ id: String) -> (scheme: Scheme, summary: SchemeSummary)? { lock.withLock { schemes[id] } }
+    func scheme(_ id: String) -> (scheme: Scheme, summary: SchemeSummary, derivations: [Derivation])? {
+        lock.withLock { schemes[id] }
+    }
 
-    func remember(_ scheme: (Scheme, SchemeSummary), id: String) { lock.withLock { schemes[id] = scheme } }
+    func remember(_ scheme: (Scheme, SchemeSummary, [Derivation]), id: String) {
+        lock.withLock { schemes[id] = scheme }
+    }
 
     func calendar(_ load: () throws -> WorkCalendar) throws -> WorkCalendar {
         if let calendar = lock.withLock({ loadedCalendar }) { return calendar }

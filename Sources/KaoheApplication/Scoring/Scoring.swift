@@ -89,6 +89,8 @@ public struct AssembledFacts: Sendable {
     public var problems: [String: [String]]
     /// Findings counted per group and fact.
     public var findingCounts: [String: [String: Int]]
+    /// Facts derived from platform records, per group and fact (their values are in ``sheet``).
+    public var derived: [String: [String: DerivedMark]] = [:]
 }
 
 /// Turns stored facts and findings into the engine's input.
@@ -256,7 +258,8 @@ enum ScoreDependency: Equatable {
 
     /// Kinds of writes that never change a score (their effect on facts is audited as `facts:` on its own).
     static let unrelated: Set<Substring> = [
-        "self", "evidence", "review", "objection", "submission", "workflow", "publication", "user",
+        "self", "evidence", "review", "objection", "submission", "workflow", "publication", "user", "record-headers",
+        "bulletin",
     ]
 
     static func of(_ entity: String, in assessment: AssessmentID) -> ScoreDependency {
@@ -289,6 +292,10 @@ extension Operations {
         let units = try await store.units(in: assessment.organizationID).filter { enrolled.contains($0.id) }
         let records = Dictionary(grouping: try await store.facts(assessment: assessment.id), by: \.unitID)
         let findings = Dictionary(grouping: try await store.findings(assessment: assessment.id), by: \.unitID)
+        let derivations = try await derivations(of: assessment)
+        let overrides =
+            derivations == nil
+            ? [:] : Dictionary(grouping: try await store.factOverrides(assessment: assessment.id), by: \.unitID)
         var inputs: [UnitInput] = []
         var byCode: [String: (AssessedUnit, [String: [String]])] = [:]
         var unscorable: [AssessedUnit] = []
@@ -298,8 +305,13 @@ extension Operations {
                 unscorable.append(unit)
                 continue
             }
-            let assembled = FactsAssembly.assemble(
+            var assembled = FactsAssembly.assemble(
                 records: records[unit.id] ?? [], findings: findings[unit.id] ?? [], scheme: scheme)
+            if let derivations {
+                assembled.derived = FactsAssembly.applyDerived(
+                    &assembled, unit: derivations.facts(of: unit.code), overrides: overrides[unit.id] ?? [],
+                    scheme: scheme, derivations: derivations)
+            }
             inputs.append(UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: assembled.sheet))
             byCode[unit.code] = (unit, assembled.problems)
         }

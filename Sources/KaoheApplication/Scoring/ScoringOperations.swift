@@ -113,7 +113,13 @@ extension Operations {
         }
         let records = try await store.facts(assessment: assessment.id, unit: unit.id)
         let findings = try await store.findings(assessment: assessment.id, unit: unit.id, item: nil)
-        let facts = FactsAssembly.assemble(records: records, findings: findings, scheme: scheme)
+        var facts = FactsAssembly.assemble(records: records, findings: findings, scheme: scheme)
+        if let derivations = try await derivations(of: assessment) {
+            let overrides = try await store.factOverrides(assessment: assessment.id).filter { $0.unitID == unit.id }
+            facts.derived = FactsAssembly.applyDerived(
+                &facts, unit: derivations.facts(of: unit.code), overrides: overrides, scheme: scheme,
+                derivations: derivations)
+        }
         let input = UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: facts.sheet)
         let context = try context(of: assessment, scheme: scheme)
         return (records, findings, facts, input, Engine.score(units: [input], scheme: scheme, context: context)[0])

@@ -64,6 +64,8 @@ public struct AppDependencies: Sendable {
     package let results = ResultsCache()
     /// Published versions, parsed, shared by every request of this app.
     let published = PublishedVersions()
+    /// Platform records and the facts derived from them, per organization and records version.
+    package let records = RecordLibrary()
 
     /// Creates the dependencies; defaults: 12-hour sessions, delays after 5 failures per account name or 20 per
     /// client address (1 s, doubling, at most 15 minutes).
