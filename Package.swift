@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "KaoheWeb",
             dependencies: [
-                "KaoheApplication", "KaoheStorage", "KaoheFormats", "KaoheExport",
+                "KaoheApplication", "KaoheStorage", "KaoheFormats", "KaoheExport", "KaoheRecords",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -122,7 +122,7 @@ let package = Package(
             name: "KaoheWebTests",
             dependencies: [
                 "KaoheWeb", "KaoheApplication", "KaoheStorage", "KaoheStorageSQL", "KaoheCLI", "KaoheFormats",
-                "KaoheEngine", "KaoheTestSupport",
+                "KaoheEngine", "KaoheTestSupport", "KaoheRecords",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
