@@ -58,7 +58,9 @@ let package = Package(
         .executableTarget(name: "kaohe", dependencies: ["KaoheCLI"], swiftSettings: swiftSettings),
         // Benchmarks: print figures, never fail on a slow machine.
         .executableTarget(
-            name: "kaohe-bench", dependencies: ["KaoheFormats", "KaoheRecords"], path: "Benchmarks/kaohe-bench",
+            name: "kaohe-bench",
+            dependencies: ["KaoheFormats", "KaoheRecords", "KaoheApplication", "KaoheStorage", "KaoheStorageSQL"],
+            path: "Benchmarks/kaohe-bench",
             swiftSettings: swiftSettings),
 
         // Web platform (issue 3): storage interface and models, SQL storage (SQLite + PostgreSQL), Hummingbird app.
