@@ -43,14 +43,13 @@ extension SVGChart {
 
         var svg = open(width: width, height: height, title: title)
         svg += #"<g class="legend">"# + "\n" + legend + "</g>\n"
-        var tick = axisLow
-        while tick <= axisHigh + step / 2 {
+        for index in 0...Int(((axisHigh - axisLow) / step).rounded()) {
+            let tick = axisLow + Double(index) * step
             svg +=
                 #"<line class="grid" x1="\#(n(left))" y1="\#(n(y(tick)))" x2="\#(n(left + plotW))" y2="\#(n(y(tick)))" stroke="\#(gridColor)"/>"#
             svg +=
                 #"<text class="y-tick" x="\#(n(left - 6))" y="\#(n(y(tick) + 4))" text-anchor="end">\#(n(tick))</text>"#
                 + "\n"
-            tick += step
         }
         svg +=
             #"<line class="axis" x1="\#(n(left))" y1="\#(n(top))" x2="\#(n(left))" y2="\#(n(top + plotH))" stroke="\#(ink)"/>"#

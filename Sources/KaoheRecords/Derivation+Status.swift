@@ -22,7 +22,8 @@ extension Derivation {
         case .workingDaysField(let name):
             guard let column = table.type.fieldIndex(name) else { return nil }
             let n = columns[column][row]
-            due = workingDays.deadline(n == RecordTable.absent ? 0 : Int(n), after: Day(daysSinceEpoch: event))
+            due =
+                workingDays.deadline(n == RecordTable.absent ? 0 : Int(n), after: Day(daysSinceEpoch: event))
                 .daysSinceEpoch
         case .dateField(let name):
             guard let column = table.type.fieldIndex(name), columns[column][row] != RecordTable.absent else {

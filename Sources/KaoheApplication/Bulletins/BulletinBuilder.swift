@@ -193,7 +193,11 @@ enum BulletinBuilder {
             }
         }
         guard !found.isEmpty else { return nil }
-        found.sort { ($0.type.ordinal, ytd.records[$0.type].ids[Int($0.row)]) < ($1.type.ordinal, ytd.records[$1.type].ids[Int($1.row)]) }
+        found.sort {
+            ($0.type.ordinal, ytd.records[$0.type].ids[Int($0.row)]) < (
+                $1.type.ordinal, ytd.records[$1.type].ids[Int($1.row)]
+            )
+        }
         var byType: [(RecordType, Int)] = []
         for entry in found {
             if let last = byType.last, last.0 == entry.type {

@@ -66,7 +66,10 @@ extension Operations {
         stored: StoredBulletin, document: BulletinDocument
     ) {
         let detail = try await assessmentDetail(id, for: user)
-        guard let stored = try await store.bulletins(assessment: detail.assessment.id).first(where: { $0.number == number })
+        guard
+            let stored = try await store.bulletins(assessment: detail.assessment.id).first(where: {
+                $0.number == number
+            })
         else { throw AppError.notFound("考核 \(id) 的第\(number)期通报") }
         let document = try BulletinDocument.read(stored.body)
         return (stored, document.visible(ownUnit: user.unitID?.rawValue, seesOwnUnitOnly: user.seesOwnUnitOnly))
@@ -103,12 +106,16 @@ extension Operations {
         }
         var liveMonth: Int?
         let (todayYear, todayMonth, _) = today().components
-        if user.can(.manageAssessments), todayYear == assessment.year, let period = BulletinPeriod.month(todayYear, todayMonth) {
+        if user.can(.manageAssessments), todayYear == assessment.year,
+            let period = BulletinPeriod.month(todayYear, todayMonth)
+        {
             liveMonth = todayMonth
             let scores = try await scores(of: assessment, asOf: period.last)
             for group in scores.groups {
                 for row in group.rows {
-                    add(code: row.unit.code, name: row.unit.name, month: todayMonth, total: row.result.total.description)
+                    add(
+                        code: row.unit.code, name: row.unit.name, month: todayMonth, total: row.result.total.description
+                    )
                 }
             }
         }

@@ -170,7 +170,8 @@ extension Views {
             }
             let pending: HTML =
                 unit.pending.isEmpty
-                ? "" : "<br><small class=\"muted\" title=\"\(unit.pending.joined(separator: "、"))\">待评\(unit.pending.count)项</small>"
+                ? ""
+                : "<br><small class=\"muted\" title=\"\(unit.pending.joined(separator: "、"))\">待评\(unit.pending.count)项</small>"
             let details: HTML
             if unit.detailsHidden {
                 details =
