@@ -223,6 +223,18 @@ struct AuthorizationMatrixTests {
                 .post, .objectionAnswer(.value(a), .value(ObjectionID("matrix-objection"))),
                 [("decision", "rejected"), ("answer", "不成立")], allowed: managers),
             .page(.get, .publicationCompare(.value(a)), allowed: everyone),
+            // Bulletins: managers make drafts and publish; whoever opens the assessment reads the published ones.
+            .page(.get, .bulletins(.value(a)), allowed: everyone),
+            .page(.get, .bulletinDraft(.value(a)), allowed: managers),
+            .page(.get, .bulletinDraftPrint(.value(a)), allowed: managers),
+            .page(.get, .bulletinDraftXLSX(.value(a)), allowed: managers),
+            .page(.post, .bulletins(.value(a)), [("period", "2023-01")], allowed: managers),
+            .page(.get, .bulletinTrend(.value(a)), allowed: everyone),
+            .page(.get, .bulletin(.value(a), .value(1)), allowed: everyone),
+            .page(.get, .bulletinPrint(.value(a), .value(1)), allowed: everyone),
+            .page(.get, .bulletinXLSX(.value(a), .value(1)), allowed: everyone),
+            .api(.get, .bulletins(.value(a)), allowed: everyone),
+            .api(.get, .bulletin(.value(a), .value(1)), allowed: everyone),
             .api(.get, .selfAssessment(.value(a), .value(f.unitA.id)), allowed: unitViewers),
             .api(
                 .put, .selfAssessmentItem(.value(a), .value(f.unitA.id), .value("5")),

@@ -297,15 +297,17 @@ extension Operations {
         ScoringRules.context(of: assessment, scheme: scheme, calendar: try SchemeCatalog(deps).calendar())
     }
 
-    /// Scores every enrolled unit of an assessment from the stored facts and findings.
-    public func scores(of assessment: Assessment) async throws -> AssessmentScores {
+    /// Scores every enrolled unit of an assessment from the stored facts and findings, with the facts derived
+    /// from platform records as of `asOf` (default: the period's end; a bulletin's provisional score takes the
+    /// month's end) over them.
+    public func scores(of assessment: Assessment, asOf: Day? = nil) async throws -> AssessmentScores {
         let scheme = try await self.scheme(of: assessment)
         let context = try context(of: assessment, scheme: scheme)
         let enrolled = Set(try await store.enrolments(of: assessment.id).map(\.unitID))
         let units = try await store.units(in: assessment.organizationID).filter { enrolled.contains($0.id) }
         let records = Dictionary(grouping: try await store.facts(assessment: assessment.id), by: \.unitID)
         let findings = Dictionary(grouping: try await store.findings(assessment: assessment.id), by: \.unitID)
-        let derivations = try await derivations(of: assessment)
+        let derivations = try await derivations(of: assessment, asOf: asOf)
         let overrides =
             derivations == nil
             ? [:] : Dictionary(grouping: try await store.factOverrides(assessment: assessment.id), by: \.unitID)
