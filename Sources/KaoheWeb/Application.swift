@@ -27,6 +27,7 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     ResultsController(deps: deps).register(on: router)
     WorkflowController(deps: deps).register(on: router)
     EvidenceController(deps: deps).register(on: router)
+    RecordsController(deps: deps, jobs: RecordImportJobs()).register(on: router)
 
     APIAuthController(deps: deps).register(on: router)
     APIOrganizationsController(deps: deps).register(on: router)
