@@ -118,7 +118,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "KaoheEngineTests", dependencies: ["KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KaoheFormatsTests", dependencies: ["KaoheFormats", "KaoheRecords"], swiftSettings: swiftSettings),
+            name: "KaoheFormatsTests",
+            dependencies: [
+                "KaoheFormats", "KaoheRecords", "KaoheExport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheRecordsTests", dependencies: ["KaoheRecords", "KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(

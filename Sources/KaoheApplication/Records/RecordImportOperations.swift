@@ -296,6 +296,18 @@ extension Operations {
             let known = RecordType.allCases.map(\.rawValue).joined(separator: "、")
             throw RecordError(row: row, column: "type", message: "未知记录类型“\(typeName)”（可用：\(known)）")
         }
+        // The API's ids and unit codes are ids as everywhere in the API: strings, no controls, no spaces at the ends.
+        for key in ["id", "unit"] {
+            guard let value = item[key]?.value else { continue }
+            guard case .string(let text) = value else {
+                throw RecordError(row: row, column: key, message: "\(key) 应为字符串（当前为\(value.typeName)）")
+            }
+            do { try InputRules.id(text, field: key) } catch let error as AppError {
+                throw RecordError(row: row, column: key, message: error.message)
+            } catch {
+                throw RecordError(row: row, column: key, message: "\(error)")
+            }
+        }
         var fields: [String: String] = [:]
         for (key, value) in members where key != "type" {
             switch value.value {
@@ -406,8 +418,9 @@ struct HashingChunks: ByteChunks {
     var base: FileChunks
     let state = State()
 
+    /// Small chunks (16 KB) keep the estimate of the rows from the bytes read close.
     init?(path: String) {
-        guard let base = FileChunks(path: path) else { return nil }
+        guard let base = FileChunks(path: path, chunkSize: 16 << 10) else { return nil }
         self.base = base
     }
 
