@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // multipart/form-data (evidence uploads), parsed as the body streams in.
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        // XLSX import (issue 10): the ZIP container is read with ZIPFoundation, the sheet XML with XMLParser.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Pure scoring engine: value types, exact decimals, no I/O, no Foundation.
@@ -40,7 +42,10 @@ let package = Package(
         // built-in schemes, record files (CSV, JSON Lines) and DeriveRun.
         .target(
             name: "KaoheFormats",
-            dependencies: ["KaoheEngine", "KaoheRecords", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "KaoheEngine", "KaoheRecords", .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             resources: [.copy("Resources/schemes"), .copy("Resources/calendar")],
             swiftSettings: swiftSettings
         ),
@@ -105,15 +110,20 @@ let package = Package(
         ),
 
         // Exports (issue 3): ZIP, XLSX, CSV with BOM, SVG charts; Foundation and zlib's crc32 (no NIO).
-        .target(name: "KaoheExport", dependencies: ["CZlib"], swiftSettings: swiftSettings),
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .target(name: "KaoheExport", dependencies: ["CKaoheZlib"], swiftSettings: swiftSettings),
+        // Named apart from ZIPFoundation's own `CZlib` module (clang refuses two modules of one name).
+        .systemLibrary(
+            name: "CKaoheZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         // Test doubles and helpers shared by the test targets (never linked into the product).
         .target(name: "KaoheTestSupport", dependencies: ["KaoheStorage", "KaoheEngine"], path: "Tests/KaoheTestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "KaoheEngineTests", dependencies: ["KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KaoheFormatsTests", dependencies: ["KaoheFormats", "KaoheRecords"], swiftSettings: swiftSettings),
+            name: "KaoheFormatsTests",
+            dependencies: [
+                "KaoheFormats", "KaoheRecords", "KaoheExport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheRecordsTests", dependencies: ["KaoheRecords", "KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(

@@ -12,7 +12,7 @@ public struct KaoheCommand: AsyncParsableCommand {
         subcommands: [
             SchemesCommand.self, DescribeCommand.self, ScoreCommand.self, DeriveCommand.self, ValidateCommand.self,
             ServeCommand.self, MigrateCommand.self, UserCommand.self, AuditCommand.self, EvidenceCommand.self,
-            DemoCommand.self, BackupCommand.self, RestoreCommand.self,
+            DemoCommand.self, BackupCommand.self, RestoreCommand.self, RecordsCommand.self,
         ]
     )
     public init() {}

@@ -1,4 +1,4 @@
-internal import CZlib
+internal import CKaoheZlib
 import Foundation
 
 /// CRC-32 (IEEE 802.3, the checksum ZIP uses), computed by zlib's `crc32`.

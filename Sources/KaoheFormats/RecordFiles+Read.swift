@@ -9,6 +9,8 @@ public enum RecordFiles {
     public enum Format: Sendable, Equatable {
         case csv
         case jsonLines
+        /// An Excel workbook: the first sheet, one type (see ``readXLSX(path:type:file:into:options:)``).
+        case xlsx
     }
 
     /// The record type named by a file's stem (`case.csv`, `monitor_login.csv`, `办件.csv`).
@@ -18,13 +20,17 @@ public enum RecordFiles {
         return RecordType(rawValue: stem) ?? RecordType.allCases.first { $0.label == stem }
     }
 
-    /// `.jsonl`/`.ndjson` are JSON Lines, `.csv` is CSV; otherwise a file whose first byte is `{` is JSON Lines.
+    /// `.jsonl`/`.ndjson` are JSON Lines, `.csv` is CSV, `.xlsx` is XLSX; otherwise a file that starts as a ZIP
+    /// archive (`PK`) is XLSX and one whose first byte is `{` is JSON Lines.
     public static func format(ofFile path: String) -> Format {
         let lower = path.lowercased()
         if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return .jsonLines }
         if lower.hasSuffix(".csv") { return .csv }
+        if lower.hasSuffix(".xlsx") { return .xlsx }
         var chunks = FileChunks(path: path, chunkSize: 64)
-        let first = chunks?.next()?.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+        let head = chunks?.next() ?? []
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .xlsx }
+        let first = head.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
         return first == UInt8(ascii: "{") ? .jsonLines : .csv
     }
 
@@ -37,14 +43,19 @@ public enum RecordFiles {
         guard var probe = FileChunks(path: path) else { throw RecordError(file: name, message: "无法读取文件") }
         let encoding = RecordFileEncoding.detect(&probe)
         guard let chunks = FileChunks(path: path) else { throw RecordError(file: name, message: "无法读取文件") }
-        switch format(ofFile: path) {
-        case .jsonLines:
+        let format = format(ofFile: path)
+        if format == .jsonLines {
             try readJSONLines(chunks, encoding: encoding, file: name, into: &importer)
-        case .csv:
-            guard let recordType = type ?? Self.type(forFile: path) else {
-                let known = RecordType.allCases.map(\.rawValue).joined(separator: "、")
-                throw RecordError(file: name, message: "无法从文件名判断记录类型，请用 --type 指定（可用：\(known)）")
-            }
+            return
+        }
+        guard let recordType = type ?? Self.type(forFile: path) else {
+            let known = RecordType.allCases.map(\.rawValue).joined(separator: "、")
+            throw RecordError(file: name, message: "无法从文件名判断记录类型，请用 --type 指定（可用：\(known)）")
+        }
+        if format == .xlsx {
+            var options = RecordReadOptions()
+            try readXLSX(path: path, type: recordType, file: name, into: &importer, options: &options)
+        } else {
             try readCSV(chunks, type: recordType, encoding: encoding, file: name, into: &importer)
         }
     }
@@ -54,44 +65,68 @@ public enum RecordFiles {
         _ source: some ByteChunks, type: RecordType, encoding: RecordFileEncoding = .utf8, file: String?,
         into importer: inout RecordImport
     ) throws(RecordError) {
+        var options = RecordReadOptions()
+        try readCSV(source, type: type, encoding: encoding, file: file, into: &importer, options: &options)
+    }
+
+    /// Reads CSV text of one record type with header mappings, bad rows collected in `options` (up to its
+    /// limit, then reading stops) and progress calls. Header and file errors are thrown.
+    public static func readCSV(
+        _ source: some ByteChunks, type: RecordType, encoding: RecordFileEncoding = .utf8, file: String?,
+        into importer: inout RecordImport, options: inout RecordReadOptions
+    ) throws(RecordError) {
         importer.beginFile(file)
         var chunks = UTF8Chunks(source: source, encoding: encoding)
         var tokenizer = CSVTokenizer()
         var layout: RecordLayout? = nil
         var row = 0
         var first = true
-        func emit(_ tokenizer: inout CSVTokenizer, _ importer: inout RecordImport) throws(RecordError) {
+        func emit(
+            _ tokenizer: inout CSVTokenizer, _ importer: inout RecordImport, _ options: inout RecordReadOptions
+        ) throws(RecordError) {
             row += 1
             if tokenizer.isBlankRow { return }
             guard let known = layout else {
-                do { layout = try RecordLayout(type: type, headers: tokenizer.strings(), row: row) } catch {
+                do {
+                    layout = try RecordLayout(
+                        type: type, headers: tokenizer.strings(), row: row, mapping: options.headerMapping)
+                } catch {
                     var error = error
                     error.file = file
                     throw error
                 }
                 return
             }
-            try tokenizer.bytes.withUnsafeBufferPointer { buffer throws(RecordError) in
-                _ = try importer.add(
-                    cells: buffer, bounds: tokenizer.bounds, cellCount: tokenizer.cellCount, layout: known, row: row)
+            do {
+                try tokenizer.bytes.withUnsafeBufferPointer { buffer throws(RecordError) in
+                    _ = try importer.add(
+                        cells: buffer, bounds: tokenizer.bounds, cellCount: tokenizer.cellCount, layout: known,
+                        row: row)
+                }
+            } catch {
+                try options.collect(error)
             }
+            options.rowDone()
         }
         do throws(RecordError) {
-            while var chunk = try chunks.next() {
+            reading: while var chunk = try chunks.next() {
                 if first {
                     first = false
                     if chunk.starts(with: [0xEF, 0xBB, 0xBF]) { chunk.removeFirst(3) }
                 }
                 var start = 0
                 while let end = tokenizer.feed(chunk, from: start) {
-                    try emit(&tokenizer, &importer)
+                    try emit(&tokenizer, &importer, &options)
+                    if options.stopped { break reading }
                     tokenizer.startRow()
                     start = end
                 }
             }
-            let last = tokenizer.finish()
-            if tokenizer.inQuotes { throw RecordError(row: row + 1, message: "引号未闭合") }
-            if last { try emit(&tokenizer, &importer) }
+            if !options.stopped {
+                let last = tokenizer.finish()
+                if tokenizer.inQuotes { throw RecordError(row: row + 1, message: "引号未闭合") }
+                if last { try emit(&tokenizer, &importer, &options) }
+            }
         } catch {
             var error = error
             if error.file == nil { error.file = file }
@@ -105,6 +140,15 @@ public enum RecordFiles {
     public static func readJSONLines(
         _ source: some ByteChunks, encoding: RecordFileEncoding = .utf8, file: String?,
         into importer: inout RecordImport
+    ) throws(RecordError) {
+        var options = RecordReadOptions()
+        try readJSONLines(source, encoding: encoding, file: file, into: &importer, options: &options)
+    }
+
+    /// Reads JSON Lines with bad lines collected in `options` (up to its limit) and progress calls.
+    public static func readJSONLines(
+        _ source: some ByteChunks, encoding: RecordFileEncoding = .utf8, file: String?,
+        into importer: inout RecordImport, options: inout RecordReadOptions
     ) throws(RecordError) {
         importer.beginFile(file)
         var chunks = UTF8Chunks(source: source, encoding: encoding)
@@ -142,17 +186,58 @@ public enum RecordFiles {
             }
             try importer.add(row, type: type, row: number)
         }
-        while let chunk = try chunks.next() {
+        func collecting(_ line: [UInt8], _ importer: inout RecordImport, _ options: inout RecordReadOptions)
+            throws(RecordError)
+        {
+            do { try handle(line, &importer) } catch { try options.collect(error) }
+            options.rowDone()
+        }
+        reading: while let chunk = try chunks.next() {
             var start = 0
             while let newline = chunk[start...].firstIndex(of: 0x0A) {
                 line.append(contentsOf: chunk[start..<newline])
-                try handle(line, &importer)
+                try collecting(line, &importer, &options)
+                if options.stopped { break reading }
                 line.removeAll(keepingCapacity: true)
                 start = newline + 1
             }
             line.append(contentsOf: chunk[start...])
         }
-        if !line.isEmpty { try handle(line, &importer) }
+        if !line.isEmpty && !options.stopped { try collecting(line, &importer, &options) }
+    }
+}
+
+/// How a record file is read beyond its bytes: header mappings, how many bad rows are collected before reading
+/// stops, and a progress call every few thousand rows.
+public struct RecordReadOptions {
+    /// Header as written → field id, `id`, `unit`, or `""` to ignore the column (CSV and XLSX).
+    public var headerMapping: [String: String] = [:]
+    /// Bad rows collected before reading stops; 0: the first bad row is thrown.
+    public var errorLimit = 0
+    /// The bad rows collected so far (when `errorLimit` > 0).
+    public private(set) var errors: [RecordError] = []
+    /// True once `errorLimit` bad rows were collected: the rest of the file was not read.
+    public private(set) var stopped = false
+    /// Data rows read so far (good and bad, blank lines and the header not counted).
+    public private(set) var rows = 0
+    /// Called with `rows` every `progressInterval` rows.
+    public var progress: ((Int) -> Void)?
+    /// How often `progress` is called.
+    public var progressInterval = 5000
+
+    /// Default options: no mappings, the first bad row is thrown.
+    public init() {}
+
+    /// Keeps a bad row's error, or throws it when errors are not collected.
+    mutating func collect(_ error: RecordError) throws(RecordError) {
+        guard errorLimit > 0 else { throw error }
+        errors.append(error)
+        if errors.count >= errorLimit { stopped = true }
+    }
+
+    mutating func rowDone() {
+        rows += 1
+        if rows % progressInterval == 0 { progress?(rows) }
     }
 }
 

@@ -29,6 +29,8 @@ public struct RecordError: Error, Sendable, Equatable, CustomStringConvertible {
 public struct RecordLayout: Sendable {
     static let idColumn = -2
     static let unitColumn = -1
+    /// A column mapped to “ignore”: its cells are not read.
+    static let ignoredColumn = -3
 
     public let type: RecordType
     /// Per column: a field index, `idColumn` or `unitColumn`.
@@ -43,13 +45,22 @@ public struct RecordLayout: Sendable {
 
     /// Maps headers (field ids or Chinese labels) to fields; unknown, repeated or missing required columns are
     /// refused, naming `row` (the header's row).
-    public init(type: RecordType, headers: [String], row: Int? = 1) throws(RecordError) {
+    /// - Parameter mapping: header as written (or trimmed) → field id, `id`, `unit`, or `""` to ignore the
+    ///   column; consulted before the header's own name.
+    public init(type: RecordType, headers: [String], row: Int? = 1, mapping: [String: String] = [:])
+        throws(RecordError)
+    {
         self.type = type
         self.headers = headers
         var targets: [Int] = []
         var seen: Set<Int> = []
         for header in headers {
-            let key = RecordField.normalized(header)
+            let mapped = mapping[header] ?? mapping[RecordField.normalized(header)]
+            if mapped == "" {
+                targets.append(Self.ignoredColumn)
+                continue
+            }
+            let key = RecordField.normalized(mapped ?? header)
             let target: Int
             if RecordSchema.idLabels.contains(key) {
                 target = Self.idColumn
@@ -81,6 +92,20 @@ public struct RecordLayout: Sendable {
             guard let l = type.fieldIndex(later), let e = type.fieldIndex(earlier) else { return nil }
             return (l, e)
         }
+    }
+
+    /// Whether a header names a field of `type` by itself (a field id, a Chinese label, `id`/`编号`,
+    /// `unit`/`单位`); other headers need a mapping.
+    public static func recognizes(_ header: String, type: RecordType) -> Bool {
+        let key = RecordField.normalized(header)
+        return RecordSchema.idLabels.contains(key) || RecordSchema.unitLabels.contains(key)
+            || type.fieldIndex(key) != nil
+    }
+
+    /// Whether column `column` holds a date field (XLSX date serial numbers are converted there).
+    public func isDateColumn(_ column: Int) -> Bool {
+        guard column >= 0, column < targets.count, targets[column] >= 0 else { return false }
+        return fields[targets[column]].kind == .date
     }
 }
 
@@ -167,6 +192,7 @@ public struct RecordImport: Sendable {
         var unit = ""
         for column in 0..<layout.targets.count {
             let target = layout.targets[column]
+            if target == RecordLayout.ignoredColumn { continue }
             let cell: UnsafeBufferPointer<UInt8>
             if column < cellCount {
                 cell = Self.trimmed(UnsafeBufferPointer(rebasing: bytes[bounds[2 * column]..<bounds[2 * column + 1]]))

@@ -38,6 +38,14 @@ public enum SiteURL: Sendable {
     case tokenRevoke(Parameter<APITokenID>)
     /// `/organizations`
     case organizations
+    /// `/organizations/:id/records` (GET the records page, POST upload files to import, multipart)
+    case organizationRecords(Parameter<OrganizationID>)
+    /// `/organizations/:id/records/jobs/:job` — one import's progress and outcome
+    case recordImportJob(Parameter<OrganizationID>, Parameter<String>)
+    /// `/organizations/:id/records/jobs/:job/status` — the same as JSON, polled by the page's script
+    case recordImportStatus(Parameter<OrganizationID>, Parameter<String>)
+    /// `/organizations/:id/records/jobs/:job/mapping` (POST) — map unknown headers and run the import again
+    case recordImportMapping(Parameter<OrganizationID>, Parameter<String>)
     /// `/units`
     case units
     /// `/units/import`
@@ -179,6 +187,12 @@ public enum SiteURL: Sendable {
         case .accountTokens: "/account/tokens"
         case .tokenRevoke(let token): "/account/tokens/\(token.segment("token"))/revoke"
         case .organizations: "/organizations"
+        case .organizationRecords(let id): "/organizations/\(id.segment("id"))/records"
+        case .recordImportJob(let id, let job): "/organizations/\(id.segment("id"))/records/jobs/\(job.segment("job"))"
+        case .recordImportStatus(let id, let job):
+            "/organizations/\(id.segment("id"))/records/jobs/\(job.segment("job"))/status"
+        case .recordImportMapping(let id, let job):
+            "/organizations/\(id.segment("id"))/records/jobs/\(job.segment("job"))/mapping"
         case .units: "/units"
         case .unitImport: "/units/import"
         case .users: "/users"
@@ -288,6 +302,8 @@ public enum APIURL: Sendable {
     case me
     /// `/api/v1/organizations`
     case organizations
+    /// `/api/v1/organizations/:id/records` (POST) — import a batch of records, all or nothing
+    case organizationRecords(Parameter<OrganizationID>)
     /// `/api/v1/units`
     case units
     /// `/api/v1/units/import`
@@ -349,6 +365,7 @@ public enum APIURL: Sendable {
         case .token(let id): "/tokens/\(id.segment("id"))"
         case .me: "/me"
         case .organizations: "/organizations"
+        case .organizationRecords(let id): "/organizations/\(id.segment("id"))/records"
         case .units: "/units"
         case .unitImport: "/units/import"
         case .users: "/users"

@@ -185,6 +185,19 @@ struct AuthorizationMatrixTests {
             // Evidence of unit A: its reporter, the evaluator (assigned above), organizers and administrators;
             // leaders none. The upload is posted url-encoded here, so allowed roles get 400 (a multipart form is
             // needed) after the access checks; the evidence id does not exist, so allowed roles get 404.
+            // Platform records: organizers and administrators. The page upload is posted url-encoded here, so
+            // allowed roles get 400 (a multipart form is needed); the job does not exist, so they get 404.
+            .page(.get, .organizationRecords(.value(f.org.id)), allowed: managers),
+            .page(.post, .organizationRecords(.value(f.org.id)), allowed: managers),
+            .page(.get, .recordImportJob(.value(f.org.id), .value("matrix-job")), allowed: managers),
+            .page(.get, .recordImportStatus(.value(f.org.id), .value("matrix-job")), allowed: managers),
+            .page(
+                .post, .recordImportMapping(.value(f.org.id), .value("matrix-job")), [("field_0_0", "id")],
+                allowed: managers),
+            .api(
+                .post, .organizationRecords(.value(f.org.id)),
+                json: #"{"records":[{"type":"case","id":"m-\#(tag)","unit":"A01","accepted":"2023-03-01","promised_days":3,"legal_days":5}]}"#,
+                allowed: managers),
             .page(.get, .evidenceIndex(.value(a), .value(f.unitA.id)), allowed: evidenceUsers),
             .page(.get, .evidencePackage(.value(a), .value(f.unitA.id)), allowed: evidenceUsers),
             .page(.post, .evidenceUpload(.value(a), .value(f.unitA.id), .value("5")), allowed: evidenceUsers),

@@ -25,6 +25,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case selfAssess
     /// Review self-assessments: accept or return items (evaluators only where assigned).
     case review
+    /// Import an organization's platform records (办件、咨询…) and see its import history.
+    case manageRecords
 }
 
 extension Role {
@@ -35,7 +37,7 @@ extension Role {
         case .organizer:
             [
                 .useSite, .viewOrganizations, .viewUnits, .manageUnits, .viewAssessments, .manageAssessments,
-                .recordFacts, .viewAudit, .review,
+                .recordFacts, .viewAudit, .review, .manageRecords,
             ]
         case .evaluator: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments, .recordFacts, .review]
         case .leader: [.useSite, .viewOrganizations, .viewUnits, .viewAssessments]
@@ -67,6 +69,7 @@ extension Permission {
         case .viewAudit: "查看审计日志（需考核组织者或管理员角色）"
         case .selfAssess: "填报本单位自评（需单位填报人角色）"
         case .review: "审核自评（需评分人、考核组织者或管理员角色）"
+        case .manageRecords: "导入平台记录（需考核组织者或管理员角色）"
         }
     }
 }

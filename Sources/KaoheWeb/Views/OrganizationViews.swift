@@ -7,13 +7,17 @@ extension Views {
         _ organizations: [Organization], canManage: Bool, identity: Identity, csrf: String, notice: String? = nil,
         error: String? = nil
     ) -> HTML {
+        let records = identity.user.can(.manageRecords)
         let rows: [HTML] = treeOrder(organizations, id: \.id, parent: \.parentID).map { org, depth in
-            "<tr><td class=\"d\(min(Int(depth), 6))\">\(org.name)</td><td><code>\(org.id)</code></td></tr>"
+            let link: HTML =
+                records ? "<td><a href=\"\(SiteURL.organizationRecords(.value(org.id)))\">平台记录</a></td>" : ""
+            return "<tr><td class=\"d\(min(Int(depth), 6))\">\(org.name)</td><td><code>\(org.id)</code></td>\(link)</tr>"
         }
+        let recordsHeader: HTML = records ? "<th>记录</th>" : ""
         let table: HTML =
             rows.isEmpty
             ? "<p class=\"muted\">还没有组织。</p>"
-            : "<table><thead><tr><th>名称</th><th>编号</th></tr></thead><tbody>\(rows)</tbody></table>"
+            : "<table><thead><tr><th>名称</th><th>编号</th>\(recordsHeader)</tr></thead><tbody>\(rows)</tbody></table>"
         let form: HTML =
             canManage
             ? """
