@@ -15,7 +15,10 @@ public enum InputRules {
     @discardableResult
     public static func id(_ text: String, field: String) throws -> String {
         guard !text.isEmpty else { throw AppError.invalid("请填写“\(field)”") }
-        guard text.count <= maxIDLength else { throw AppError.invalid("“\(field)”不能超过\(maxIDLength)个字符") }
+        // Counted in code points, as JSON Schema's maxLength counts (an emoji with a modifier is two).
+        guard text.unicodeScalars.count <= maxIDLength else {
+            throw AppError.invalid("“\(field)”不能超过\(maxIDLength)个字符")
+        }
         if let bad = text.unicodeScalars.first(where: isControl) {
             throw AppError.invalid("“\(field)”含有不允许的控制字符（\(describe(bad))）")
         }
@@ -28,7 +31,7 @@ public enum InputRules {
     /// `text` as a one-line name: at most `limit` characters, no control characters.
     @discardableResult
     public static func name(_ text: String, field: String, limit: Int = maxNameLength) throws -> String {
-        guard text.count <= limit else { throw AppError.invalid("“\(field)”不能超过\(limit)个字") }
+        guard text.unicodeScalars.count <= limit else { throw AppError.invalid("“\(field)”不能超过\(limit)个字") }
         if let bad = text.unicodeScalars.first(where: isControl) {
             throw AppError.invalid("“\(field)”含有不允许的控制字符（\(describe(bad))）")
         }
@@ -38,7 +41,9 @@ public enum InputRules {
     /// `text` as a note that may have lines and tabs: at most `limit` characters, no other control characters.
     @discardableResult
     public static func note(_ text: String, field: String, limit: Int = maxNoteLength) throws -> String {
-        guard text.count <= limit else { throw AppError.invalid("“\(field)”不能超过\(limit)个字（现为\(text.count)个）") }
+        guard text.unicodeScalars.count <= limit else {
+            throw AppError.invalid("“\(field)”不能超过\(limit)个字（现为\(text.unicodeScalars.count)个）")
+        }
         if let bad = text.unicodeScalars.first(where: { isControl($0) && !["\n", "\r", "\t"].contains($0) }) {
             throw AppError.invalid("“\(field)”含有不允许的控制字符（\(describe(bad))）")
         }

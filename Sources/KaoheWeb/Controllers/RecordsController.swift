@@ -91,7 +91,7 @@ struct RecordsController {
                     organizationID: id, json: Array(buffer: body), by: .user(user))
                 return try JSONResponse.make(APIImportResult(report))
             } catch let failure as RecordImportFailure {
-                return try JSONResponse.make(APIImportRefusal(failure), status: .unprocessableContent)
+                return try JSONResponse.make(APIImportRefusal(failure), status: .badRequest)
             }
         }
     }
@@ -185,6 +185,6 @@ struct APIImportRefusal: Encodable {
         }
         let lines: [LineError] =
             if case .lineErrors(let lines) = failure.appError { lines } else { [] }
-        error = Inner(status: 422, message: failure.message, details: lines, records: bad)
+        error = Inner(status: 400, message: failure.message, details: lines, records: bad)
     }
 }
