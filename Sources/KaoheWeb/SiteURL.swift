@@ -74,6 +74,16 @@ public enum SiteURL: Sendable {
     case unitScoring(Parameter<AssessmentID>, Parameter<UnitID>)
     /// `/assessments/:id/units/:unit/items/:item` (POST) — save one item's facts from its form
     case itemForm(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>)
+    /// `/assessments/:id/units/:unit/derived/:item/:fact` — the platform records behind a derived fact
+    /// (`?status=`, `?q=`; `.csv` / `.xlsx` below)
+    case recordsBehind(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>, Parameter<String>)
+    /// `/assessments/:id/units/:unit/derived/:item/:fact/records.csv`
+    case recordsBehindCSV(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>, Parameter<String>)
+    /// `/assessments/:id/units/:unit/derived/:item/:fact/records.xlsx`
+    case recordsBehindXLSX(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>, Parameter<String>)
+    /// `/assessments/:id/units/:unit/derived/:item/:fact/override` (POST) — an evaluator's value with a reason,
+    /// or back to the derived value
+    case derivedOverride(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>, Parameter<String>)
     /// `/assessments/:id/units/:unit/findings` (POST) — record one finding
     case unitFindings(Parameter<AssessmentID>, Parameter<UnitID>)
     /// `/assessments/:id/units/:unit/sheet` — the unit's printable score sheet (评分表)
@@ -188,6 +198,14 @@ public enum SiteURL: Sendable {
         case .unitScoring(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))"
         case .itemForm(let id, let unit, let item):
             "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/items/\(item.segment("item"))"
+        case .recordsBehind(let id, let unit, let item, let fact):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/derived/\(item.segment("item"))/\(fact.segment("fact"))"
+        case .recordsBehindCSV(let id, let unit, let item, let fact):
+            SiteURL.recordsBehind(id, unit, item, fact).path + "/records.csv"
+        case .recordsBehindXLSX(let id, let unit, let item, let fact):
+            SiteURL.recordsBehind(id, unit, item, fact).path + "/records.xlsx"
+        case .derivedOverride(let id, let unit, let item, let fact):
+            SiteURL.recordsBehind(id, unit, item, fact).path + "/override"
         case .unitFindings(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/findings"
         case .unitSheet(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/sheet"
         case .unitAudit(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/audit"

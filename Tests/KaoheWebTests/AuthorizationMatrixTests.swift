@@ -114,6 +114,19 @@ struct AuthorizationMatrixTests {
                 [("item", "4"), ("fact", "missed_trainings"), ("date", "2023-03-01"), ("note", "未参加培训")],
                 allowed: recorders),
             .page(.get, .unitSheet(.value(a), .value(f.unitA.id)), allowed: everyone),
+            // Derived facts (none here: the fixture has no records, so allowed roles get 404, not 403).
+            .page(
+                .get, .recordsBehind(.value(a), .value(f.unitA.id), .value("13"), .value("offline_cases")),
+                allowed: everyone),
+            .page(
+                .get, .recordsBehindCSV(.value(a), .value(f.unitA.id), .value("13"), .value("offline_cases")),
+                allowed: everyone),
+            .page(
+                .get, .recordsBehindXLSX(.value(a), .value(f.unitA.id), .value("13"), .value("offline_cases")),
+                allowed: everyone),
+            .page(
+                .post, .derivedOverride(.value(a), .value(f.unitA.id), .value("13"), .value("offline_cases")),
+                [("f.offline_cases", "1"), ("reason", "核实")], allowed: recorders),
             .page(.get, .factsImport(.value(a)), allowed: recorders),
             .page(
                 .post, .factsImport(.value(a)),
