@@ -205,6 +205,7 @@ public struct BulletinDocument: Sendable, Equatable, Codable {
     public var periodLabel: String
     /// The window of the period's own figures: [first day, last day] (`YYYY-MM-DD`).
     public var periodStart: String
+    /// The last day of that window (also the end of the year-to-date window).
     public var periodEnd: String
     /// The start of the year-to-date window (the assessment's period start).
     public var yearStart: String
@@ -231,17 +232,25 @@ public struct BulletinDocument: Sendable, Equatable, Codable {
 
 /// The assessment a bulletin belongs to.
 public struct BulletinAssessment: Sendable, Equatable, Codable {
+    /// The assessment's id.
     public var id: String
+    /// Its title.
     public var title: String
+    /// Its year.
     public var year: Int
+    /// The scheme's id and title.
     public var schemeID: String
+    /// The scheme's title.
     public var schemeTitle: String
 }
 
 /// A published bulletin referred to.
 public struct BulletinReference: Sendable, Equatable, Codable {
+    /// Its number.
     public var number: Int
+    /// Its title.
     public var title: String
+    /// Its period (`2023-02`).
     public var period: String
 }
 
@@ -263,20 +272,27 @@ public struct BulletinIndicator: Sendable, Equatable, Codable {
 public struct BulletinUnit: Sendable, Equatable, Codable {
     /// The unit's id and code.
     public var id: String
+    /// The unit's code.
     public var code: String
+    /// The unit's name.
     public var name: String
     /// The scheme unit type it is ranked in (nil: one ranking of all units) and its name.
     public var group: String?
+    /// The group's name (全部单位 when there is one group).
     public var groupName: String
     /// The provisional rank (1, 1, 3 on ties) within the group.
     public var rank: Int
     /// The rank in the previous bulletin, and `previousRank − rank` (above 0: moved up).
     public var previousRank: Int?
+    /// `previousRank − rank`.
     public var rankChange: Int?
     /// The provisional score: base + bonus − penalty, pending items counted 0.
     public var total: String
+    /// The base score (pending items counted 0).
     public var base: String
+    /// The points added.
     public var bonus: String
+    /// The points taken off by penalty items.
     public var penalty: String
     /// Items without the facts they need yet.
     public var pending: [String]
@@ -292,7 +308,9 @@ public struct BulletinUnit: Sendable, Equatable, Codable {
 
 /// One indicator of one unit: the period's own figure and the year-to-date figure (nil: not derived).
 public struct BulletinFigures: Sendable, Equatable, Codable {
+    /// Over the month (or quarter) only.
     public var current: BulletinFigure?
+    /// Over the year to date.
     public var ytd: BulletinFigure?
 }
 
@@ -308,8 +326,11 @@ public struct BulletinFigure: Sendable, Equatable, Codable {
 
 /// Points one item lost.
 public struct BulletinDeduction: Sendable, Equatable, Codable {
+    /// The item id.
     public var item: String
+    /// The item's name.
     public var name: String
+    /// The points lost.
     public var points: String
 }
 
