@@ -6,7 +6,8 @@ import Testing
 @Suite struct RecordsImportBinaryTests {
     @Test("Imports, re-imports unchanged, refuses a bad file naming file/row/column, maps a header")
     func importThroughTheBinary() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kaohe-records-cli-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kaohe-records-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data").path
@@ -35,7 +36,8 @@ import Testing
         #expect(again.stdout.contains("新增0，更新0，未变2000"), "\(again.stdout)")
         #expect(again.stderr.isEmpty)
 
-        let bad = try write("bad.csv", "id,unit,accepted,promised_days,legal_days\nb1,xb01,2023-02-30,3,5\nb2,nope,2023-03-01,3,5\n")
+        let bad = try write(
+            "bad.csv", "id,unit,accepted,promised_days,legal_days\nb1,xb01,2023-02-30,3,5\nb2,nope,2023-03-01,3,5\n")
         let refused = try KaoheBinary.run(["records", "import", bad, "--type", "case", "--quiet"] + org)
         #expect(refused.status != 0)
         #expect(refused.stdout.isEmpty)

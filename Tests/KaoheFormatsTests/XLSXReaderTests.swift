@@ -152,7 +152,8 @@ func readWorkbook(_ path: String, type: RecordType = .case, units: Set<String>? 
         }
         // A sheet whose XML stops in the middle of row 2 (the header row before it is fine).
         let broken = try handmadeWorkbook(
-            sheet: #"<sheetData><row r="1"><c t="s"><v>0</v></c><c t="s"><v>1</v></c></row><row r="2"><c t="inlineStr"><is><t>c1"#,
+            sheet:
+                #"<sheetData><row r="1"><c t="s"><v>0</v></c><c t="s"><v>1</v></c></row><row r="2"><c t="inlineStr"><is><t>c1"#,
             sharedStrings: ["id", "unit"])
         do {
             _ = try readWorkbook(broken, type: .matter)

@@ -183,7 +183,8 @@ struct AuthorizationMatrixTests {
                 allowed: managers),
             .api(
                 .post, .organizationRecords(.value(f.org.id)),
-                json: #"{"records":[{"type":"case","id":"m-\#(tag)","unit":"A01","accepted":"2023-03-01","promised_days":3,"legal_days":5}]}"#,
+                json:
+                    #"{"records":[{"type":"case","id":"m-\#(tag)","unit":"A01","accepted":"2023-03-01","promised_days":3,"legal_days":5}]}"#,
                 allowed: managers),
             .page(.get, .evidenceIndex(.value(a), .value(f.unitA.id)), allowed: evidenceUsers),
             .page(.get, .evidencePackage(.value(a), .value(f.unitA.id)), allowed: evidenceUsers),

@@ -67,7 +67,9 @@ struct RecordImportTests {
         // GBK: 编号,单位,办理渠道,受理日期,promised_days,legal_days / c1,A01,网下,… / c2,<unit>,网下,….
         func gbkFile(secondUnit: String) -> [UInt8] {
             var gbk: [UInt8] = [0xB1, 0xE0, 0xBA, 0xC5, 0x2C, 0xB5, 0xA5, 0xCE, 0xBB, 0x2C]
-            gbk += [0xB0, 0xEC, 0xC0, 0xED, 0xC7, 0xFE, 0xB5, 0xC0, 0x2C, 0xCA, 0xDC, 0xC0, 0xED, 0xC8, 0xD5, 0xC6, 0xDA]
+            gbk += [
+                0xB0, 0xEC, 0xC0, 0xED, 0xC7, 0xFE, 0xB5, 0xC0, 0x2C, 0xCA, 0xDC, 0xC0, 0xED, 0xC8, 0xD5, 0xC6, 0xDA,
+            ]
             gbk += Array(",promised_days,legal_days\r\nc1,A01,".utf8) + [0xCD, 0xF8, 0xCF, 0xC2]
             gbk += Array(",2023-09-25,3,5\r\nc2,\(secondUnit),".utf8) + [0xCD, 0xF8, 0xCF, 0xC2]
             return gbk + Array(",2023-09-26,3,5\r\n".utf8)
@@ -81,17 +83,26 @@ struct RecordImportTests {
         let date = Date(timeIntervalSince1970: 1_700_000_000)
         let xlsx = Array(try book.data(properties: XLSXProperties(title: "t", created: date, modified: date)))
         let cases: [(name: String, bytes: [UInt8], row: Int?, column: String?, fragment: String)] = [
-            ("case.csv", Array((caseCSVHeader + good + "c1,A01,online,2023-02-30,,3,5\n").utf8), 3, "accepted", "2023-02-30"),
+            (
+                "case.csv", Array((caseCSVHeader + good + "c1,A01,online,2023-02-30,,3,5\n").utf8), 3, "accepted",
+                "2023-02-30"
+            ),
             ("case.csv", Array((caseCSVHeader + good + "c1,Z99,online,2023-03-01,,3,5\n").utf8), 3, "unit", "Z99"),
             ("case.csv", Array((caseCSVHeader + good + "g1,B01,online,2023-03-01,,3,5\n").utf8), 3, "id", "重复"),
-            ("case.csv", Array((caseCSVHeader + good + "c1,A01,online,2023-03-01,,6,5\n").utf8), 3, "promised_days", "超过法定时限"),
+            (
+                "case.csv", Array((caseCSVHeader + good + "c1,A01,online,2023-03-01,,6,5\n").utf8), 3, "promised_days",
+                "超过法定时限"
+            ),
             ("办件.csv", gbk, 3, "unit", "Z99"),
             ("case.xlsx", Array(xlsx.prefix(xlsx.count - 40)), nil, nil, "不完整"),
         ]
         for item in cases {
             // Each bad file goes with a good one: the whole upload is refused.
             let errors = try await refusal(
-                fixture, files: [("complaint.csv", Array("id,unit,received\nk1,B01,2023-04-03\n".utf8)), (item.name, item.bytes)])
+                fixture,
+                files: [
+                    ("complaint.csv", Array("id,unit,received\nk1,B01,2023-04-03\n".utf8)), (item.name, item.bytes),
+                ])
             let error = try #require(errors?.first, "\(item.name) was accepted")
             #expect(errors?.count == 1)
             #expect(error.file == item.name)
@@ -106,7 +117,9 @@ struct RecordImportTests {
         #expect(stored.first?.fields.contains("offline") == true)
     }
 
-    @Test("Importing again counts new, then unchanged, then changed; audited with file name and SHA-256", arguments: backends)
+    @Test(
+        "Importing again counts new, then unchanged, then changed; audited with file name and SHA-256",
+        arguments: backends)
     func idempotentAndAudited(_ backend: String) async throws {
         let fixture = try await Fixture.make(backend: backend)
         defer { Task { await fixture.store.shutdown() } }
@@ -115,7 +128,8 @@ struct RecordImportTests {
         #expect(first.counts == RecordWriteCounts(new: 2, changed: 0, unchanged: 0))
         let again = try await importCSV(fixture, "case.csv", text)
         #expect(again.counts == RecordWriteCounts(new: 0, changed: 0, unchanged: 2))
-        let edited = text.replacingOccurrences(of: "c2,B01,offline,2023-03-01,,", with: "c2,B01,offline,2023-03-01,2023-03-09,")
+        let edited =
+            text.replacingOccurrences(of: "c2,B01,offline,2023-03-01,,", with: "c2,B01,offline,2023-03-01,2023-03-09,")
             + "c3,A01,online,2023-04-01,,1,1\n"
         let third = try await importCSV(fixture, "case.csv", edited)
         #expect(third.counts == RecordWriteCounts(new: 1, changed: 1, unchanged: 1))
@@ -150,8 +164,12 @@ struct RecordImportTests {
         }
         let mapped = try await importCSV(fixture, "case.csv", text, mappings: ["case": ["业务编号": "id", "经办人": ""]])
         #expect(mapped.counts.new == 1)
-        #expect(try await fixture.store.headerMappings(organization: fixture.org.id, type: "case") == ["业务编号": "id", "经办人": ""])
-        let next = try await importCSV(fixture, "办件2.csv", text.replacingOccurrences(of: "c1,", with: "c2,"), type: "办件")
+        #expect(
+            try await fixture.store.headerMappings(organization: fixture.org.id, type: "case") == [
+                "业务编号": "id", "经办人": "",
+            ])
+        let next = try await importCSV(
+            fixture, "办件2.csv", text.replacingOccurrences(of: "c1,", with: "c2,"), type: "办件")
         #expect(next.counts.new == 1)
         // Another type does not inherit the case mapping.
         do {

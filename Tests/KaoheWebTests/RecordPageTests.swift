@@ -103,7 +103,8 @@ struct RecordPageTests {
             #expect(after.last?["state"] as? String == "done", "\(after)")
             let stored = try await fixture.store.records(organization: fixture.org.id, type: "case", ids: ["m1"])
             #expect(stored.first?.fields.contains("offline") == true)
-            #expect(try await fixture.store.headerMappings(organization: fixture.org.id, type: "case") == ["渠道": "channel"])
+            #expect(
+                try await fixture.store.headerMappings(organization: fixture.org.id, type: "case") == ["渠道": "channel"])
             // Next time the same header needs no mapping.
             let next = try await upload(
                 browser, fixture, files: [("case.csv", text.replacingOccurrences(of: "m1,", with: "m2,"))])
@@ -167,7 +168,8 @@ struct RecordPageTests {
             #expect(try await api.call(.post, url, json: #"{"rows":1}"#).status == .badRequest)
             let reporter = try await APIClient.login(client, "reporter")
             #expect(try await reporter.call(.post, url, json: body).status == .forbidden)
-            let unknown = try await api.call(.post, .api(.organizationRecords(.value(OrganizationID("nope")))), json: body)
+            let unknown = try await api.call(
+                .post, .api(.organizationRecords(.value(OrganizationID("nope")))), json: body)
             #expect(unknown.status == .notFound)
         }
     }

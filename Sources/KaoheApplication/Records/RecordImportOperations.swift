@@ -41,7 +41,8 @@ extension Operations {
             if format != .jsonLines {
                 guard let type = file.type ?? defaultType ?? RecordFiles.type(forFile: file.name) else {
                     let known = RecordType.allCases.map { "\($0.rawValue)（\($0.label)）" }.joined(separator: "、")
-                    throw AppError.invalid("无法从文件名“\(file.name)”判断记录类型：请把文件命名为类型名（如 case.csv、办件.xlsx）或选择记录类型（可用：\(known)）")
+                    throw AppError.invalid(
+                        "无法从文件名“\(file.name)”判断记录类型：请把文件命名为类型名（如 case.csv、办件.xlsx）或选择记录类型（可用：\(known)）")
                 }
                 if remembered[type] == nil {
                     remembered[type] = try await store.headerMappings(
@@ -58,7 +59,9 @@ extension Operations {
                     !RecordLayout.recognizes(header, type: type) && mapping[header] == nil
                         && mapping[header.trimmingCharacters(in: .whitespaces)] == nil
                 }
-                if !unknown.isEmpty { unmapped.append(UnmappedHeaders(file: file.name, type: type.rawValue, headers: unknown)) }
+                if !unknown.isEmpty {
+                    unmapped.append(UnmappedHeaders(file: file.name, type: type.rawValue, headers: unknown))
+                }
                 plan.type = type
                 plan.mapping = mapping
             }
@@ -261,7 +264,8 @@ extension Operations {
         for (typeName, mapping) in given {
             guard let type = try recordType(typeName) else { continue }
             for (header, target) in mapping {
-                let ok = target.isEmpty || target == "id" || target == "unit" || type.fields.contains { $0.id == target }
+                let ok =
+                    target.isEmpty || target == "id" || target == "unit" || type.fields.contains { $0.id == target }
                 guard ok else {
                     throw AppError.invalid("表头“\(header)”对应的字段“\(target)”不是\(type.label)（\(type.rawValue)）的字段")
                 }

@@ -71,7 +71,10 @@ public struct RecordsImportCommand: AsyncParsableCommand {
             ?? organizations.first { $0.name == organization }?.id.rawValue ?? organization
         let recordType = try type.map { text -> RecordType in
             guard let found = RecordType(rawValue: text) ?? RecordType.allCases.first(where: { $0.label == text })
-            else { throw AppError.invalid("未知记录类型“\(text)”（可用：\(RecordType.allCases.map(\.rawValue).joined(separator: "、"))）") }
+            else {
+                throw AppError.invalid(
+                    "未知记录类型“\(text)”（可用：\(RecordType.allCases.map(\.rawValue).joined(separator: "、"))）")
+            }
             return found
         }
         var mapping: [String: String] = [:]
@@ -103,7 +106,9 @@ public struct RecordsImportCommand: AsyncParsableCommand {
                 for file in files {
                     let type = RecordType(rawValue: file.type)
                     let fields = (["id", "unit"] + (type?.fields.map(\.id) ?? [])).joined(separator: "、")
-                    printError("  \(file.file)（\(file.type)）：\(file.headers.map { "“\($0)”" }.joined(separator: "、"))；可用字段：\(fields)")
+                    printError(
+                        "  \(file.file)（\(file.type)）：\(file.headers.map { "“\($0)”" }.joined(separator: "、"))；可用字段：\(fields)"
+                    )
                 }
             }
             throw ExitCode(1)

@@ -49,7 +49,8 @@ struct RecordsController {
         }
         router.get(SiteURL.recordImportJob(.key, .key).routerPath) { _, context -> HTML in
             let (job, organization) = try await find(context)
-            return RecordViews.job(job, organization: organization, identity: context.identity!, csrf: context.csrfToken)
+            return RecordViews.job(
+                job, organization: organization, identity: context.identity!, csrf: context.csrfToken)
         }
         router.get(SiteURL.recordImportStatus(.key, .key).routerPath) { _, context -> Response in
             let (job, _) = try await find(context)

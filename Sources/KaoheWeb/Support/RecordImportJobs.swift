@@ -136,7 +136,9 @@ enum RecordUploads {
     /// The most files in one upload.
     static let maxFiles = 20
 
-    static func receive(_ request: Request, into directory: URL) async throws -> (files: [RecordImportFile], type: String?) {
+    static func receive(_ request: Request, into directory: URL) async throws -> (
+        files: [RecordImportFile], type: String?
+    ) {
         let contentType = request.headers[.contentType] ?? ""
         guard let boundary = MultipartReader<RequestBody>.boundary(contentType: contentType) else {
             throw AppError.invalid("请以 multipart/form-data 表单选择文件上传")

@@ -11,7 +11,8 @@ extension Views {
         let rows: [HTML] = treeOrder(organizations, id: \.id, parent: \.parentID).map { org, depth in
             let link: HTML =
                 records ? "<td><a href=\"\(SiteURL.organizationRecords(.value(org.id)))\">平台记录</a></td>" : ""
-            return "<tr><td class=\"d\(min(Int(depth), 6))\">\(org.name)</td><td><code>\(org.id)</code></td>\(link)</tr>"
+            return
+                "<tr><td class=\"d\(min(Int(depth), 6))\">\(org.name)</td><td><code>\(org.id)</code></td>\(link)</tr>"
         }
         let recordsHeader: HTML = records ? "<th>记录</th>" : ""
         let table: HTML =

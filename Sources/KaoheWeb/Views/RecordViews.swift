@@ -22,7 +22,8 @@ enum RecordViews {
         let action = SiteURL.organizationRecords(.value(org.id)).path(query: [("_csrf", csrf)])
         let typeOptions: [HTML] = RecordType.allCases.map { option($0.rawValue, "\($0.label)（\($0.rawValue)）") }
         let fields: [HTML] = RecordType.allCases.map { type in
-            let list = (["id（编号）", "unit（单位编码）"] + type.fields.map { "\($0.id)（\($0.label)）\($0.isRequired ? "＊" : "")" })
+            let list =
+                (["id（编号）", "unit（单位编码）"] + type.fields.map { "\($0.id)（\($0.label)）\($0.isRequired ? "＊" : "")" })
                 .joined(separator: "、")
             return "<li><b>\(type.label)</b> <code>\(type.rawValue)</code>：\(list)</li>"
         }
@@ -110,7 +111,8 @@ enum RecordViews {
             for (fileIndex, file) in files.enumerated() {
                 let type = RecordType(rawValue: file.type)
                 let choices: [(String, String)] =
-                    [("id", "id（编号）"), ("unit", "unit（单位编码）")] + (type?.fields.map { ($0.id, "\($0.id)（\($0.label)）") } ?? [])
+                    [("id", "id（编号）"), ("unit", "unit（单位编码）")]
+                    + (type?.fields.map { ($0.id, "\($0.id)（\($0.label)）") } ?? [])
                 let rows: [HTML] = file.headers.enumerated().map { headerIndex, header in
                     let options: [HTML] =
                         [option("?", "请选择")] + choices.map { option($0.0, $0.1) } + [option("", "忽略此列")]
