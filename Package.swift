@@ -63,7 +63,9 @@ let package = Package(
         .executableTarget(name: "kaohe", dependencies: ["KaoheCLI"], swiftSettings: swiftSettings),
         // Benchmarks: print figures, never fail on a slow machine.
         .executableTarget(
-            name: "kaohe-bench", dependencies: ["KaoheFormats", "KaoheRecords"], path: "Benchmarks/kaohe-bench",
+            name: "kaohe-bench",
+            dependencies: ["KaoheFormats", "KaoheRecords", "KaoheApplication", "KaoheStorage", "KaoheStorageSQL"],
+            path: "Benchmarks/kaohe-bench",
             swiftSettings: swiftSettings),
 
         // Web platform (issue 3): storage interface and models, SQL storage (SQLite + PostgreSQL), Hummingbird app.
@@ -99,7 +101,7 @@ let package = Package(
         .target(
             name: "KaoheWeb",
             dependencies: [
-                "KaoheApplication", "KaoheStorage", "KaoheFormats", "KaoheExport",
+                "KaoheApplication", "KaoheStorage", "KaoheFormats", "KaoheExport", "KaoheRecords",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -137,7 +139,7 @@ let package = Package(
             name: "KaoheWebTests",
             dependencies: [
                 "KaoheWeb", "KaoheApplication", "KaoheStorage", "KaoheStorageSQL", "KaoheCLI", "KaoheFormats",
-                "KaoheEngine", "KaoheTestSupport",
+                "KaoheEngine", "KaoheTestSupport", "KaoheRecords",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],

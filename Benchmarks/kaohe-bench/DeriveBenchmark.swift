@@ -6,11 +6,8 @@ import KaoheEngine
 import KaoheFormats
 import KaoheRecords
 
-func runDeriveBenchmark() throws {
-    let calendar = try CalendarFile.builtIn()
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kaohe-derive-bench-\(getpid())")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
+/// Writes the benchmark's CSV files (case, consultation, complaint) into `folder` and returns their paths.
+func makeRecordFiles(in folder: URL) throws -> [String] {
     var random = SeededRandom(state: 7)
     let start = Day(iso: "2019-01-01")!.daysSinceEpoch
     func date(_ offset: Int) -> String { Day(daysSinceEpoch: start + Int32(offset)).description }
@@ -50,6 +47,15 @@ func runDeriveBenchmark() throws {
         return "p\(index),u\(random.next(100)),\(date(received)),\(closed),"
     }
     let files = [caseFile, consultationFile, complaintFile]
+    return [caseFile, consultationFile, complaintFile]
+}
+
+func runDeriveBenchmark() throws {
+    let calendar = try CalendarFile.builtIn()
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kaohe-derive-bench-\(getpid())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let files = try makeRecordFiles(in: folder)
     let megabytes = files.reduce(0) { total, path in
         total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
     }

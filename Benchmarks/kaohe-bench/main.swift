@@ -2,10 +2,17 @@
 //
 //   swift build -c release --product kaohe && swift run -c release kaohe-bench [units]
 //   swift run -c release kaohe-bench --derive     (records: derivation of 1,300,000 records, DeriveBenchmark.swift)
+//   swift run -c release kaohe-bench --records-store [postgres://…]   (the same records through the platform's
+//                                                  store: import, read back, derive, score; RecordsStoreBenchmark.swift)
 import Foundation
 import KaoheEngine
 import KaoheFormats
 
+if let flag = CommandLine.arguments.firstIndex(of: "--records-store") {
+    let url = CommandLine.arguments.dropFirst(flag + 1).first { $0.hasPrefix("postgres") }
+    try await runRecordsStoreBenchmark(postgres: url)
+    exit(0)
+}
 if CommandLine.arguments.contains("--derive") {
     try runDeriveBenchmark()
     exit(0)

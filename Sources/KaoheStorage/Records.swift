@@ -232,7 +232,9 @@ public protocol RecordStore: Sendable {
         by actor: AuditActor
     ) async throws
 
-    /// Publishes a bulletin under the next number (audited); the number is assigned in the transaction.
+    /// Publishes a bulletin under the next number (audited); the number is assigned in the transaction. A
+    /// positive `bulletin.number` (one the caller wrote into the title and body) must be that next number, else
+    /// ``StorageError/duplicate(what:value:)`` is thrown and nothing is written; 0 takes whatever is next.
     func publishBulletin(_ bulletin: StoredBulletin, by actor: AuditActor) async throws -> StoredBulletin
     /// The published bulletins of an assessment, oldest first (bodies included).
     func bulletins(assessment: AssessmentID) async throws -> [StoredBulletin]

@@ -316,6 +316,10 @@ extension SQLStore {
                 try await db.raw(
                     "SELECT MAX(number) AS n FROM bulletins WHERE assessment_id = \(bind: bulletin.assessmentID.rawValue)"
                 ).first()?.decode(column: "n", as: Int?.self) ?? 0
+            // A caller that wrote the number into the title and body asks for exactly that number.
+            if bulletin.number > 0 && bulletin.number != last + 1 {
+                throw StorageError.duplicate(what: "通报期号", value: "第\(bulletin.number)期")
+            }
             var published = bulletin
             published.number = last + 1
             published.publishedAt = Date(timeIntervalSince1970: TimeInterval(Self.seconds(self.now())))

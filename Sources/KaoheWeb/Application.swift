@@ -24,9 +24,11 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     AssessmentsController(deps: deps).register(on: router)
     AuditController(deps: deps).register(on: router)
     ScoringController(deps: deps).register(on: router)
+    DerivedFactsController(deps: deps).register(on: router)
     ResultsController(deps: deps).register(on: router)
     WorkflowController(deps: deps).register(on: router)
     EvidenceController(deps: deps).register(on: router)
+    BulletinsController(deps: deps).register(on: router)
     RecordsController(deps: deps, jobs: RecordImportJobs()).register(on: router)
 
     APIAuthController(deps: deps).register(on: router)

@@ -82,6 +82,16 @@ public enum SiteURL: Sendable {
     case unitScoring(Parameter<AssessmentID>, Parameter<UnitID>)
     /// `/assessments/:id/units/:unit/items/:item` (POST) — save one item's facts from its form
     case itemForm(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>)
+    /// `/assessments/:id/units/:unit/derived/:item/:fact` — the platform records behind a derived fact
+    /// (`?status=`, `?q=`; `.csv` / `.xlsx` below)
+    case recordsBehind(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>, Parameter<String>)
+    /// `/assessments/:id/units/:unit/derived/:item/:fact/records.csv`
+    case recordsBehindCSV(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>, Parameter<String>)
+    /// `/assessments/:id/units/:unit/derived/:item/:fact/records.xlsx`
+    case recordsBehindXLSX(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>, Parameter<String>)
+    /// `/assessments/:id/units/:unit/derived/:item/:fact/override` (POST) — an evaluator's value with a reason,
+    /// or back to the derived value
+    case derivedOverride(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>, Parameter<String>)
     /// `/assessments/:id/units/:unit/findings` (POST) — record one finding
     case unitFindings(Parameter<AssessmentID>, Parameter<UnitID>)
     /// `/assessments/:id/units/:unit/sheet` — the unit's printable score sheet (评分表)
@@ -140,6 +150,23 @@ public enum SiteURL: Sendable {
     case unitObjections(Parameter<AssessmentID>, Parameter<UnitID>)
     /// `/assessments/:id/objections/:objection/answer` (POST) — the organizer's answer
     case objectionAnswer(Parameter<AssessmentID>, Parameter<ObjectionID>)
+    // Bulletins (月度通报): the query `period=2023-03|2023-Q1&overdue=1&deduction=2&below=60` chooses a draft.
+    /// `/assessments/:id/bulletins` (GET the published ones and the form for the next; POST publish one)
+    case bulletins(Parameter<AssessmentID>)
+    /// `/assessments/:id/bulletins/draft` — the bulletin as it would be published now (organizers)
+    case bulletinDraft(Parameter<AssessmentID>)
+    /// `/assessments/:id/bulletins/draft/print` — the draft laid out for A4
+    case bulletinDraftPrint(Parameter<AssessmentID>)
+    /// `/assessments/:id/bulletins/draft.xlsx`
+    case bulletinDraftXLSX(Parameter<AssessmentID>)
+    /// `/assessments/:id/bulletins/trend.svg` — each unit's provisional score month by month
+    case bulletinTrend(Parameter<AssessmentID>)
+    /// `/assessments/:id/bulletins/:number` — one published bulletin
+    case bulletin(Parameter<AssessmentID>, Parameter<Int>)
+    /// `/assessments/:id/bulletins/:number/print` — laid out for A4
+    case bulletinPrint(Parameter<AssessmentID>, Parameter<Int>)
+    /// `/assessments/:id/bulletins/:number/bulletin.xlsx`
+    case bulletinXLSX(Parameter<AssessmentID>, Parameter<Int>)
     /// `/static/app.css`
     case stylesheet
     /// `/static/app.js`
@@ -185,6 +212,14 @@ public enum SiteURL: Sendable {
         case .unitScoring(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))"
         case .itemForm(let id, let unit, let item):
             "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/items/\(item.segment("item"))"
+        case .recordsBehind(let id, let unit, let item, let fact):
+            "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/derived/\(item.segment("item"))/\(fact.segment("fact"))"
+        case .recordsBehindCSV(let id, let unit, let item, let fact):
+            SiteURL.recordsBehind(id, unit, item, fact).path + "/records.csv"
+        case .recordsBehindXLSX(let id, let unit, let item, let fact):
+            SiteURL.recordsBehind(id, unit, item, fact).path + "/records.xlsx"
+        case .derivedOverride(let id, let unit, let item, let fact):
+            SiteURL.recordsBehind(id, unit, item, fact).path + "/override"
         case .unitFindings(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/findings"
         case .unitSheet(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/sheet"
         case .unitAudit(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/audit"
@@ -224,6 +259,16 @@ public enum SiteURL: Sendable {
             "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/objections"
         case .objectionAnswer(let id, let objection):
             "/assessments/\(id.segment("id"))/objections/\(objection.segment("objection"))/answer"
+        case .bulletins(let id): "/assessments/\(id.segment("id"))/bulletins"
+        case .bulletinDraft(let id): "/assessments/\(id.segment("id"))/bulletins/draft"
+        case .bulletinDraftPrint(let id): "/assessments/\(id.segment("id"))/bulletins/draft/print"
+        case .bulletinDraftXLSX(let id): "/assessments/\(id.segment("id"))/bulletins/draft.xlsx"
+        case .bulletinTrend(let id): "/assessments/\(id.segment("id"))/bulletins/trend.svg"
+        case .bulletin(let id, let number): "/assessments/\(id.segment("id"))/bulletins/\(number.segment("number"))"
+        case .bulletinPrint(let id, let number):
+            "/assessments/\(id.segment("id"))/bulletins/\(number.segment("number"))/print"
+        case .bulletinXLSX(let id, let number):
+            "/assessments/\(id.segment("id"))/bulletins/\(number.segment("number"))/bulletin.xlsx"
         case .stylesheet: "/static/app.css"
         case .script: "/static/app.js"
         case .health: "/healthz"
@@ -309,6 +354,10 @@ public enum APIURL: Sendable {
     case publications(Parameter<AssessmentID>)
     /// `/api/v1/assessments/:id/publications/:version` (GET) — one published version's results
     case publication(Parameter<AssessmentID>, Parameter<Int>)
+    /// `/api/v1/assessments/:id/bulletins` (GET) — the published bulletins (月度通报), oldest first
+    case bulletins(Parameter<AssessmentID>)
+    /// `/api/v1/assessments/:id/bulletins/:number` (GET) — one bulletin's frozen document
+    case bulletin(Parameter<AssessmentID>, Parameter<Int>)
 
     var path: String {
         switch self {
@@ -346,6 +395,8 @@ public enum APIURL: Sendable {
         case .publications(let id): "/assessments/\(id.segment("id"))/publications"
         case .publication(let id, let version):
             "/assessments/\(id.segment("id"))/publications/\(version.segment("version"))"
+        case .bulletins(let id): "/assessments/\(id.segment("id"))/bulletins"
+        case .bulletin(let id, let number): "/assessments/\(id.segment("id"))/bulletins/\(number.segment("number"))"
         }
     }
 }

@@ -114,6 +114,19 @@ struct AuthorizationMatrixTests {
                 [("item", "4"), ("fact", "missed_trainings"), ("date", "2023-03-01"), ("note", "未参加培训")],
                 allowed: recorders),
             .page(.get, .unitSheet(.value(a), .value(f.unitA.id)), allowed: everyone),
+            // Derived facts (none here: the fixture has no records, so allowed roles get 404, not 403).
+            .page(
+                .get, .recordsBehind(.value(a), .value(f.unitA.id), .value("13"), .value("offline_cases")),
+                allowed: everyone),
+            .page(
+                .get, .recordsBehindCSV(.value(a), .value(f.unitA.id), .value("13"), .value("offline_cases")),
+                allowed: everyone),
+            .page(
+                .get, .recordsBehindXLSX(.value(a), .value(f.unitA.id), .value("13"), .value("offline_cases")),
+                allowed: everyone),
+            .page(
+                .post, .derivedOverride(.value(a), .value(f.unitA.id), .value("13"), .value("offline_cases")),
+                [("f.offline_cases", "1"), ("reason", "核实")], allowed: recorders),
             .page(.get, .factsImport(.value(a)), allowed: recorders),
             .page(
                 .post, .factsImport(.value(a)),
@@ -224,6 +237,18 @@ struct AuthorizationMatrixTests {
                 .post, .objectionAnswer(.value(a), .value(ObjectionID("matrix-objection"))),
                 [("decision", "rejected"), ("answer", "不成立")], allowed: managers),
             .page(.get, .publicationCompare(.value(a)), allowed: everyone),
+            // Bulletins: managers make drafts and publish; whoever opens the assessment reads the published ones.
+            .page(.get, .bulletins(.value(a)), allowed: everyone),
+            .page(.get, .bulletinDraft(.value(a)), allowed: managers),
+            .page(.get, .bulletinDraftPrint(.value(a)), allowed: managers),
+            .page(.get, .bulletinDraftXLSX(.value(a)), allowed: managers),
+            .page(.post, .bulletins(.value(a)), [("period", "2023-01")], allowed: managers),
+            .page(.get, .bulletinTrend(.value(a)), allowed: everyone),
+            .page(.get, .bulletin(.value(a), .value(1)), allowed: everyone),
+            .page(.get, .bulletinPrint(.value(a), .value(1)), allowed: everyone),
+            .page(.get, .bulletinXLSX(.value(a), .value(1)), allowed: everyone),
+            .api(.get, .bulletins(.value(a)), allowed: everyone),
+            .api(.get, .bulletin(.value(a), .value(1)), allowed: everyone),
             .api(.get, .selfAssessment(.value(a), .value(f.unitA.id)), allowed: unitViewers),
             .api(
                 .put, .selfAssessmentItem(.value(a), .value(f.unitA.id), .value("5")),

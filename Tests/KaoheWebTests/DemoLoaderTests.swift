@@ -48,6 +48,20 @@ struct DemoLoaderTests {
             #expect(states["changbai-2020-fangguanfu"] != nil && states["xinbei-sanheyi"] != nil)
             let pq = try #require(assessments.first { $0.schemeID == "pingqiao-2022" })
             #expect(try await store.enrolments(of: pq.id).count == 26)
+
+            // A year of platform records: Xinbei's and Pingqiao's facts are derived from them, with late and
+            // overdue work behind some deductions.
+            #expect(summary.platformRecords > 40_000)
+            let xinbeiRecords = try await store.recordCounts(organization: OrganizationID("demo-org-xinbei"))
+            #expect(xinbeiRecords["case"].map { $0 > 5 * 2000 } == true && xinbeiRecords["consultation"] != nil)
+            let xb = try #require(assessments.first { $0.schemeID == "xinbei-sanheyi" })
+            let derived = try #require(try await Operations(deps).derivations(of: xb))
+            let counts = try #require(derived.facts(of: "xb05"))
+            #expect(counts.fact("13", "offline_cases").map { $0.rows.count > 0 } == true)
+            let late = (derived.result.units.compactMap { $0.fact("23", "over_legal")?.rows.count }).reduce(0, +)
+            #expect(late > 0)
+            let pingqiaoDerived = try #require(try await Operations(deps).derivations(of: pq))
+            #expect(pingqiaoDerived.facts(of: "pq01")?.fact("2.1", "coverage") != nil)
             let sys = try #require(assessments.first { $0.schemeID == "shuangyashan-2017" })
             #expect(try await store.enrolments(of: sys.id).count == 53)
 

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import KaoheEngine
 import KaoheFormats
+import KaoheRecords
 import KaoheStorage
 import KaoheTestSupport
 import Testing
@@ -118,6 +119,39 @@ struct ResultsCacheTests {
             let afterToken = try await cached()
             #expect(afterToken.rescored == [])
             try await expectFull(afterToken, "after an unrelated write")
+
+            // Platform records: the first ones bring derived facts to both units (B's are zeros); after that a
+            // record of A scores only A again, and a record of another organization nothing.
+            func cases(_ rows: [(String, String)]) throws -> [StoredRecord] {
+                var importer = RecordImport(years: try CalendarFile.current().years)
+                for (index, (id, unit)) in rows.enumerated() {
+                    try importer.add(
+                        [
+                            "id": id, "unit": unit, "channel": "offline", "accepted": "2023-03-01",
+                            "finished": "2023-03-02", "promised_days": "3", "legal_days": "5",
+                        ], type: .case, row: index + 2)
+                }
+                return RecordCodec.stored(importer.records, type: .case)
+            }
+            _ = try await f.store.writeRecords(
+                try cases([("c1", "A01")]), organization: f.org.id, importID: "i1", by: .system)
+            let afterRecords = try await cached()
+            #expect(afterRecords.rescored == [f.unitA.id, f.unitB.id])
+            try await expectFull(afterRecords, "after the first records")
+            _ = try await f.store.writeRecords(
+                try cases([("c1", "A01"), ("c2", "A01")]), organization: f.org.id, importID: "i2", by: .system)
+            let afterMore = try await cached()
+            #expect(afterMore.rescored == [f.unitA.id])
+            try await expectFull(afterMore, "after a record of A")
+            let other = Organization(name: "另一个考核办")
+            try await f.store.createOrganization(other, by: .system)
+            let afterOther = try await cached()
+            #expect(afterOther.rescored == nil)  // a new organization: every unit (organizations are not tracked)
+            _ = try await f.store.writeRecords(
+                try cases([("x1", "A01")]), organization: other.id, importID: "i3", by: .system)
+            let afterOtherRecords = try await cached()
+            #expect(afterOtherRecords.rescored == [])
+            try await expectFull(afterOtherRecords, "after another organization's records")
 
             // The assessment's parameters: every unit is scored again.
             _ = try await f.store.setParameters(f.a, json: nil, by: .system)

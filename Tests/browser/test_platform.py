@@ -292,6 +292,19 @@ def test_demo_data_is_alive(kaohe_bin, browser):
         assert "第1版" in driver.page_source and "待答复" in driver.page_source
         assert "第1版 —分" not in driver.page_source, "the demo objection names the published score"
         shot(driver, "10-demo-publication")
+        # Xinbei's facts come from the generated platform records: from item 23's deduction to its cases.
+        go(driver, server, "/assessments/demo-xinbei-sanheyi/units/demo-xb05")
+        item = driver.find_element(By.ID, "item-23")
+        assert "平台推算" in item.text and "办件超法定期限" in item.find_element(By.CLASS_NAME, "explain").text
+        derived = next(d for d in item.find_elements(By.CLASS_NAME, "derived") if "办件超法定期限" in d.text)
+        count = int(re.search(r"（(\d+)条办件记录", derived.text).group(1))
+        assert count > 0, derived.text
+        derived.find_element(By.LINK_TEXT, "查看记录").click()
+        assert "推算依据" in driver.title, driver.title
+        rows = driver.find_elements(By.CSS_SELECTOR, "table.records tbody tr")
+        assert len(rows) == count, (len(rows), count)
+        assert all(("逾期办结" in r.text) or ("超期未办结" in r.text) for r in rows), [r.text for r in rows]
+        shot(driver, "11-demo-records-behind-a-deduction")
         logout(driver)
     finally:
         server.stop()

@@ -1,6 +1,7 @@
 import Foundation
 import KaoheEngine
 import KaoheFormats
+import KaoheRecords
 import KaoheStorage
 
 /// Loads the demonstration data (`kaohe demo`, `kaohe serve --demo`): the organizers and units named in the
@@ -39,6 +40,8 @@ public struct DemoLoader: Sendable {
         public var factRecords = 0
         /// Findings recorded.
         public var findings = 0
+        /// Platform records generated (Xinbei and Pingqiao), from which their derived facts come.
+        public var platformRecords = 0
         /// The demo logins (password: ``DemoLoader/password``).
         public var accounts: [Account] = []
         /// Each assessment: title, state and number of units.
@@ -157,6 +160,26 @@ public struct DemoLoader: Sendable {
             try await store.createUnits(units, by: actor)
             summary.organizations += 1
             summary.units += units.count
+        }
+
+        // A year of platform records for Xinbei (2023, and 2022's cases) and Pingqiao (2022).
+        let calendar = try SchemeCatalog(deps).calendar()
+        let workingDays = WorkingDayIndex(calendar: calendar)
+        for (organization, rows) in [
+            (
+                "demo-org-xinbei",
+                DemoRecords.xinbei(
+                    units: ["xb01", "xb02", "xb03", "xb04", "xb05"], year: 2023, workingDays: workingDays)
+            ),
+            (
+                "demo-org-pingqiao",
+                DemoRecords.pingqiao(
+                    units: DemoData.pingqiaoDepartments.map(\.id), year: 2022, workingDays: workingDays)
+            ),
+        ] {
+            summary.platformRecords += try await DemoRecords.write(
+                rows, organization: OrganizationID(organization), calendar: calendar, store: store, actor: actor,
+                now: now)
         }
 
         // Accounts first, so the evaluator can be assigned.

@@ -61,14 +61,20 @@ extension Operations {
 
     /// The facts of `assessment` derived from platform records as of `asOf` (default: the period's end), for
     /// its enrolled units; nil when the scheme derives nothing or the organization has no records it reads.
-    public func derivations(of assessment: Assessment, asOf: Day? = nil) async throws -> AssessmentDerivations? {
+    /// `period` replaces the assessment's period as the window's start and end (a monthly bulletin counts
+    /// one month: [month start, month end] as of the month's end).
+    public func derivations(of assessment: Assessment, asOf: Day? = nil, period: ClosedRange<Day>? = nil)
+        async throws -> AssessmentDerivations?
+    {
         let catalog = try await SchemeCatalog(deps).withDerivations(assessment.schemeID)
         guard !catalog.derivations.isEmpty, var window = Self.period(of: assessment) else { return nil }
         if let asOf { window.asOf = asOf }
+        if let period { window.period = period }
         let version = try await store.recordsVersion(organization: assessment.organizationID)
         guard version > 0 else { return nil }
         let enrolmentStamp = try await store.enrolments(of: assessment.id).count
-        let key = "\(assessment.id)|\(version)|\(window.asOf)|\(enrolmentStamp)"
+        let key =
+            "\(assessment.id)|\(version)|\(window.period.lowerBound)..\(window.period.upperBound)|\(window.asOf)|\(enrolmentStamp)"
         let operations = self
         return try await deps.records.derivations(key) { [window] in
             let records = try await operations.recordSet(of: assessment.organizationID)

@@ -5,10 +5,11 @@ import KaoheStorage
 
 /// Converts between validated records (``RecordSet``) and their stored form (``StoredRecord``).
 public enum RecordCodec {
-    /// The stored form of every record of `type` in `set` (fields in the type's order).
-    public static func stored(_ set: RecordSet, type: RecordType) -> [StoredRecord] {
-        let table = set[type]
-        return (0..<table.count).map { row in stored(set.record(type, row: row)) }
+    /// The stored form of the records of `type` in `set` (fields in the type's order), all or those of `rows`
+    /// (write a large set batch by batch, so that only one batch's texts are held at a time).
+    public static func stored(_ set: RecordSet, type: RecordType, rows: Range<Int>? = nil) -> [StoredRecord] {
+        let range = rows ?? 0..<set[type].count
+        return range.map { row in stored(set.record(type, row: row)) }
     }
 
     /// The stored form of one record.

@@ -2,6 +2,7 @@ import CompressNIO
 import Foundation
 import KaoheEngine
 import KaoheFormats
+import KaoheRecords
 import KaoheStorage
 import NIOCore
 
@@ -226,6 +227,8 @@ public struct AssessmentScores: Sendable {
     public var unscorable: [AssessedUnit]
     /// The units scored again over the scores of an older data version (nil: every unit was scored).
     public var rescored: Set<UnitID>?
+    /// The facts derived from platform records that these scores used (nil: none).
+    public var derivations: AssessmentDerivations?
 
     /// The unit groups, each ranked on its own as the engine and `kaohe score` rank them: the scheme's unit
     /// types, or when it has none one group of all units.
@@ -253,6 +256,8 @@ enum ScoreDependency: Equatable {
     case none
     /// One unit's score: its facts or findings in this assessment.
     case unit(UnitID)
+    /// The organization's platform records: the units whose derived facts changed.
+    case records
     /// Possibly every score: the assessment, units, organizations, schemes, or a kind not known here.
     case everything
 
@@ -262,10 +267,18 @@ enum ScoreDependency: Equatable {
         "bulletin",
     ]
 
-    static func of(_ entity: String, in assessment: AssessmentID) -> ScoreDependency {
+    static func of(_ entity: String, in assessment: AssessmentID, organization: OrganizationID? = nil)
+        -> ScoreDependency
+    {
         guard let colon = entity.firstIndex(of: ":") else { return .everything }
         let kind = entity[..<colon]
         if unrelated.contains(kind) { return .none }
+        if kind == "records" {
+            let path = entity[entity.index(after: colon)...].split(separator: "/", omittingEmptySubsequences: false)
+            guard let organization, path.first.map(String.init) == organization.rawValue else { return .none }
+            // `records:<org>/import/<id>` only logs a completed import; the batches before it wrote the data.
+            return path.count == 1 ? .records : .none
+        }
         guard kind == "facts" || kind == "finding" else { return .everything }
         let path = entity[entity.index(after: colon)...].split(separator: "/", omittingEmptySubsequences: false)
         guard path.count >= 2 else { return .everything }
@@ -284,15 +297,17 @@ extension Operations {
         ScoringRules.context(of: assessment, scheme: scheme, calendar: try SchemeCatalog(deps).calendar())
     }
 
-    /// Scores every enrolled unit of an assessment from the stored facts and findings.
-    public func scores(of assessment: Assessment) async throws -> AssessmentScores {
+    /// Scores every enrolled unit of an assessment from the stored facts and findings, with the facts derived
+    /// from platform records as of `asOf` (default: the period's end; a bulletin's provisional score takes the
+    /// month's end) over them.
+    public func scores(of assessment: Assessment, asOf: Day? = nil) async throws -> AssessmentScores {
         let scheme = try await self.scheme(of: assessment)
         let context = try context(of: assessment, scheme: scheme)
         let enrolled = Set(try await store.enrolments(of: assessment.id).map(\.unitID))
         let units = try await store.units(in: assessment.organizationID).filter { enrolled.contains($0.id) }
         let records = Dictionary(grouping: try await store.facts(assessment: assessment.id), by: \.unitID)
         let findings = Dictionary(grouping: try await store.findings(assessment: assessment.id), by: \.unitID)
-        let derivations = try await derivations(of: assessment)
+        let derivations = try await derivations(of: assessment, asOf: asOf)
         let overrides =
             derivations == nil
             ? [:] : Dictionary(grouping: try await store.factOverrides(assessment: assessment.id), by: \.unitID)
@@ -321,7 +336,9 @@ extension Operations {
             guard let entry = byCode[result.id], let input = inputByCode[result.id] else { return nil }
             return AssessmentScores.Row(unit: entry.0, input: input, result: result, problems: entry.1)
         }
-        return AssessmentScores(assessment: assessment, scheme: scheme, rows: rows, unscorable: unscorable)
+        var scores = AssessmentScores(assessment: assessment, scheme: scheme, rows: rows, unscorable: unscorable)
+        scores.derivations = derivations
+        return scores
     }
 
     /// `previous` (the scores at data version `old`) brought up to `new` by scoring again only the units
@@ -335,15 +352,30 @@ extension Operations {
             let entities = try await store.auditEntities(after: old, upTo: new, limit: Self.rescoreLimit)
         else { return nil }
         var changed = Set<UnitID>()
+        var recordsChanged = false
         for entity in entities {
-            switch ScoreDependency.of(entity, in: assessment.id) {
+            switch ScoreDependency.of(entity, in: assessment.id, organization: assessment.organizationID) {
             case .unit(let unit): changed.insert(unit)
+            case .records: recordsChanged = true
             case .none: continue
             case .everything: return nil
             }
         }
-        guard changed.count <= Self.rescoreLimit / 10 else { return nil }
         var updated = previous
+        if recordsChanged {
+            // Derive again, and score again only the units whose derived facts differ.
+            let derivations = try await derivations(of: assessment)
+            for row in previous.rows {
+                let code = row.unit.code
+                // Values, not rows: the rows of the records read back after a write may be numbered anew.
+                let values = { (facts: UnitFacts?) in facts?.facts.map { "\($0.item)/\($0.fact)=\($0.value)" } }
+                if values(derivations?.facts(of: code)) != values(previous.derivations?.facts(of: code)) {
+                    changed.insert(row.unit.id)
+                }
+            }
+            updated.derivations = derivations
+        }
+        guard changed.count <= Self.rescoreLimit / 10 else { return nil }
         updated.rescored = changed
         guard !changed.isEmpty else { return updated }
         for unitID in changed {

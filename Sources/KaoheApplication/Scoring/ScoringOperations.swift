@@ -147,9 +147,11 @@ extension Operations {
             if let fact = FactsAssembly.countFact(of: finding, in: scheme) { counted[fact, default: 0] += 1 }
         }
         let facts = try decoded(input.facts, item: group, scheme: scheme, title: title)
+        // Facts derived from platform records are not entered (an override with a reason replaces one).
+        let derived = try await derivations(of: assessment)?.facts(of: unit.code)?.facts.filter { $0.item == group }
         var values: [String: FactValue]
         do {
-            values = try facts.values(specs: specs, skip: Set(counted.keys))
+            values = try facts.values(specs: specs, skip: Set(counted.keys).union((derived ?? []).map(\.fact)))
         } catch {
             let label = specs.first { $0.name == error.fact }.map { "\($0.label)（\($0.name)）" } ?? error.fact
             throw AppError.invalid("考核项“\(title)” 事实“\(label)”：\(error.message)")

@@ -109,7 +109,12 @@ extension Views {
         if editable {
             let form = retained?.form ?? FactForm.fields(values, specs: group.specs)
             let version = retained?.version ?? record?.version ?? 0
-            let inputs = group.specs.map { input($0, form: form, counted: counted[$0.name]) }
+            let marks = model.facts.derived[group.id] ?? [:]
+            let inputs = group.specs.map { spec -> HTML in
+                guard marks[spec.name] != nil else { return input(spec, form: form, counted: counted[spec.name]) }
+                return
+                    "<p class=\"fact\">\(spec.label)：<b>\(FactForm.display(values[spec.name], spec: spec))</b> <span class=\"muted\">（由平台记录推算，见上）</span></p>"
+            }
             body = """
                 <form method="post" action="\(SiteURL.itemForm(.value(a), .value(u), .value(group.id)))" class="card facts">\(csrfField(csrf))
                 <input type="hidden" name="version" value="\(version)">
@@ -124,8 +129,9 @@ extension Views {
             body = "<table class=\"facts\"><tbody>\(rows)</tbody></table>"
         }
         let findings = findingsBlock(model, group: group, editable: editable, csrf: csrf)
+        let derived = derivedBlock(model, group: group, editable: editable, csrf: csrf)
         return """
-            <section class="item" id="item-\(group.id)">\(head)\(explanation)\(problems)\(conflictBox)\(saved)\(body)\(findings)\(itemHistory(model, group: group))</section>
+            <section class="item" id="item-\(group.id)">\(head)\(explanation)\(problems)\(conflictBox)\(derived)\(saved)\(body)\(findings)\(itemHistory(model, group: group))</section>
             """
     }
 
