@@ -91,7 +91,7 @@ struct RecordsController {
                     organizationID: id, json: Array(buffer: body), by: .user(user))
                 return try JSONResponse.make(APIImportResult(report))
             } catch let failure as RecordImportFailure {
-                return try JSONResponse.make(APIImportRefusal(failure), status: .unprocessableContent)
+                return try JSONResponse.make(APIImportRefusal(failure), status: .badRequest)
             }
         }
     }
@@ -163,7 +163,8 @@ struct APIImportResult: Encodable {
     }
 }
 
-/// The API's answer to a refused batch: nothing was written; each bad record with its position and field.
+/// The API's answer to a refused batch (400, as a refused facts import): nothing was written; each bad record
+/// with its position and field.
 struct APIImportRefusal: Encodable {
     struct Inner: Encodable {
         let status: Int
@@ -185,6 +186,6 @@ struct APIImportRefusal: Encodable {
         }
         let lines: [LineError] =
             if case .lineErrors(let lines) = failure.appError { lines } else { [] }
-        error = Inner(status: 422, message: failure.message, details: lines, records: bad)
+        error = Inner(status: 400, message: failure.message, details: lines, records: bad)
     }
 }
