@@ -116,20 +116,25 @@ let package = Package(
             name: "CKaoheZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         // Test doubles and helpers shared by the test targets (never linked into the product).
-        .target(name: "KaoheTestSupport", dependencies: ["KaoheStorage", "KaoheEngine"], path: "Tests/KaoheTestSupport",
+        .target(
+            name: "KaoheTestSupport", dependencies: ["KaoheStorage", "KaoheEngine"], path: "Tests/KaoheTestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "KaoheEngineTests", dependencies: ["KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheFormatsTests",
             dependencies: [
-                "KaoheFormats", "KaoheRecords", "KaoheExport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "KaoheFormats", "KaoheRecords", "KaoheExport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ], swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheRecordsTests", dependencies: ["KaoheRecords", "KaoheEngine"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KaoheCLITests", dependencies: ["KaoheCLI", "KaoheFormats", "KaoheTestSupport"], swiftSettings: swiftSettings),
+            name: "KaoheCLITests", dependencies: ["KaoheCLI", "KaoheFormats", "KaoheTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
-            name: "KaoheStorageTests", dependencies: ["KaoheStorage", "KaoheStorageSQL", "KaoheTestSupport", "KaoheEngine"], swiftSettings: swiftSettings),
+            name: "KaoheStorageTests",
+            dependencies: ["KaoheStorage", "KaoheStorageSQL", "KaoheTestSupport", "KaoheEngine"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "KaoheWebTests",
             dependencies: [

@@ -163,7 +163,8 @@ struct APIImportResult: Encodable {
     }
 }
 
-/// The API's answer to a refused batch: nothing was written; each bad record with its position and field.
+/// The API's answer to a refused batch (400, as a refused facts import): nothing was written; each bad record
+/// with its position and field.
 struct APIImportRefusal: Encodable {
     struct Inner: Encodable {
         let status: Int
