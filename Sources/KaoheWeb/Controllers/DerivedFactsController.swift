@@ -47,14 +47,8 @@ struct DerivedFactsController {
                     id, unit: unit, group: item, fact: fact, value: form["restore"] == "1" ? nil : .entered(in: form),
                     reason: form["reason"] ?? "", by: user)
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.appError(for: error),
-                    webError.status == .badRequest || webError.status == .conflict
-                else { throw error }
-                let model = try await operations.unitScoring(id, unit: unit, for: user)
-                return try Views.unitScoring(
-                    model, identity: context.identity!, csrf: context.csrfToken, error: "未改动：\(webError.message)"
-                )
-                .with(status: webError.status).response(from: request, context: context)
+                return try await ScoringController(deps: deps).scoringPage(
+                    after: error, prefix: "未改动：", id, unit: unit, user: user, request: request, context: context)
             }
             return ScoringController.redirect(
                 .unitScoring(.value(AssessmentID(id)), .value(UnitID(unit))), done: "saved", anchor: "item-\(item)")

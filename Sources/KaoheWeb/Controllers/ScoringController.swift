@@ -27,6 +27,22 @@ struct ScoringController {
         return .redirect(to: target, type: .normal)
     }
 
+    /// The unit's scoring page again for a refused form (400 or 409), with `prefix` and the reason; other
+    /// errors are thrown on.
+    func scoringPage(
+        after error: any Error, prefix: String, _ id: String, unit: String, user: User, request: Request,
+        context: AppContext
+    ) async throws -> Response {
+        guard let webError = ErrorAndHeadersMiddleware.appError(for: error),
+            webError.status == .badRequest || webError.status == .conflict
+        else { throw error }
+        let model = try await Operations(deps).unitScoring(id, unit: unit, for: user)
+        return try Views.unitScoring(
+            model, identity: context.identity!, csrf: context.csrfToken, error: prefix + webError.message
+        )
+        .with(status: webError.status).response(from: request, context: context)
+    }
+
     func register(on router: Router<AppContext>) {
         router.get(SiteURL.unitScoring(.key, .key).routerPath) { request, context -> HTML in
             let user = try context.require(.viewAssessments)
@@ -89,14 +105,8 @@ struct ScoringController {
                     id, unit: unit, group: item, fact: form["fact"] ?? "", date: form["date"] ?? "",
                     note: form["note"] ?? "", evidence: form["evidence"], by: user)
             } catch {
-                guard let webError = ErrorAndHeadersMiddleware.appError(for: error),
-                    webError.status == .badRequest || webError.status == .conflict
-                else { throw error }
-                let model = try await operations.unitScoring(id, unit: unit, for: user)
-                return try Views.unitScoring(
-                    model, identity: context.identity!, csrf: context.csrfToken, error: "问题未记录：\(webError.message)"
-                )
-                .with(status: webError.status).response(from: request, context: context)
+                return try await scoringPage(
+                    after: error, prefix: "问题未记录：", id, unit: unit, user: user, request: request, context: context)
             }
             return Self.redirect(
                 .unitScoring(.value(AssessmentID(id)), .value(UnitID(unit))), done: "finding", anchor: "item-\(item)")
