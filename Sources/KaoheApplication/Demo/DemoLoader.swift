@@ -50,6 +50,8 @@ public struct DemoLoader: Sendable {
         public var submissions = 0
         /// Published versions.
         public var publications = 0
+        /// Published monthly bulletins (January and February of the assessments with platform records).
+        public var bulletins = 0
     }
 
     let deps: AppDependencies
@@ -287,6 +289,16 @@ public struct DemoLoader: Sendable {
                         text: "本单位已按要求完成该项工作，相关材料已于年中报送，请核实。", evidenceIDs: [],
                         publicationVersion: version, scoreBefore: scoreBefore, createdBy: nil, createdAt: now),
                     by: AuditActor(userID: nil, name: "\(unit.name)（演示）", reason: nil))
+            }
+            // The assessments whose facts come from platform records have January's and February's bulletins
+            // published, so leaders and units have bulletins to open and the next draft shows rank changes.
+            if let organizer = users[.organizer], ["xinbei-sanheyi", "pingqiao-2022"].contains(plan.schemeID) {
+                for month in 1...2 {
+                    let period = BulletinPeriod.month(plan.year, month)!
+                    _ = try await Operations(deps).publishBulletin(
+                        assessment.id.rawValue, BulletinRequest(period: period), by: organizer)
+                    summary.bulletins += 1
+                }
             }
             summary.assessmentLines.append(
                 "\(plan.title)（方案 \(plan.schemeID)，\(units.count) 个单位，状态：\(plan.state.displayName)）")
