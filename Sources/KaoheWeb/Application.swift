@@ -24,6 +24,7 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     AssessmentsController(deps: deps).register(on: router)
     AuditController(deps: deps).register(on: router)
     ScoringController(deps: deps).register(on: router)
+    ItemGridController(deps: deps).register(on: router)
     DerivedFactsController(deps: deps).register(on: router)
     ResultsController(deps: deps).register(on: router)
     WorkflowController(deps: deps).register(on: router)

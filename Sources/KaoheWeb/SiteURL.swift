@@ -82,6 +82,10 @@ public enum SiteURL: Sendable {
     case unitScoring(Parameter<AssessmentID>, Parameter<UnitID>)
     /// `/assessments/:id/units/:unit/items/:item` (POST) — save one item's facts from its form
     case itemForm(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>)
+    /// `/assessments/:id/items/:item/grid` — one item for every unit in one table (GET; POST saves the rows)
+    case itemGrid(Parameter<AssessmentID>, Parameter<String>)
+    /// `/assessments/:id/items/:item/grid/:unit` (POST) — save one row of the grid, answered in JSON
+    case itemGridRow(Parameter<AssessmentID>, Parameter<String>, Parameter<UnitID>)
     /// `/assessments/:id/units/:unit/derived/:item/:fact` — the platform records behind a derived fact
     /// (`?status=`, `?q=`; `.csv` / `.xlsx` below)
     case recordsBehind(Parameter<AssessmentID>, Parameter<UnitID>, Parameter<String>, Parameter<String>)
@@ -212,6 +216,9 @@ public enum SiteURL: Sendable {
         case .unitScoring(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))"
         case .itemForm(let id, let unit, let item):
             "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/items/\(item.segment("item"))"
+        case .itemGrid(let id, let item): "/assessments/\(id.segment("id"))/items/\(item.segment("item"))/grid"
+        case .itemGridRow(let id, let item, let unit):
+            "/assessments/\(id.segment("id"))/items/\(item.segment("item"))/grid/\(unit.segment("unit"))"
         case .recordsBehind(let id, let unit, let item, let fact):
             "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/derived/\(item.segment("item"))/\(fact.segment("fact"))"
         case .recordsBehindCSV(let id, let unit, let item, let fact):

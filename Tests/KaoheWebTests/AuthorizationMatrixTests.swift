@@ -114,6 +114,14 @@ struct AuthorizationMatrixTests {
                 [("item", "4"), ("fact", "missed_trainings"), ("date", "2023-03-01"), ("note", "未参加培训")],
                 allowed: recorders),
             .page(.get, .unitSheet(.value(a), .value(f.unitA.id)), allowed: everyone),
+            // Grid entry of item 3 for all units.
+            .page(.get, .itemGrid(.value(a), .value("3")), allowed: recorders),
+            .page(
+                .post, .itemGrid(.value(a), .value("3")),
+                [("r0.unit", f.unitA.id.rawValue), ("r0.version", "0"), ("r0.f.late", "2")], allowed: recorders),
+            .page(
+                .post, .itemGridRow(.value(a), .value("3"), .value(f.unitA.id)), [("version", "0"), ("f.late", "2")],
+                allowed: recorders),
             // Derived facts (none here: the fixture has no records, so allowed roles get 404, not 403).
             .page(
                 .get, .recordsBehind(.value(a), .value(f.unitA.id), .value("13"), .value("offline_cases")),

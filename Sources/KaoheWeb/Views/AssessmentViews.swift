@@ -143,6 +143,13 @@ extension Views {
             ? "<p class=\"muted\">还没有分配评分人。</p>"
             : "<table><thead><tr><th>评分人</th><th>单位</th><th>项目</th></tr></thead><tbody>\(assignmentRows)</tbody></table>"
         let assignmentSection: HTML = model.canManage ? "<h2>评分人</h2>\(assignmentTable)" : ""
+        // Grid entry: each item for all units in one table (for whoever records facts).
+        let gridLinks: [HTML] = groups.compactMap { group in
+            group.item.map { "<li>\(link(.itemGrid(.value(id), .value($0.id)), "\($0.id) \($0.name)"))</li>" }
+        }
+        let gridSection: HTML =
+            identity.user.can(.recordFacts) && !gridLinks.isEmpty
+            ? "<h2>逐项录入（一个项目，全部单位一张表）</h2><ul class=\"grid-links\">\(gridLinks)</ul>" : ""
         return layout(
             title: assessment.title, identity: identity, csrf: csrf, notice: notice, error: error,
             content: """
@@ -151,6 +158,7 @@ extension Views {
                 <p class="buttons">\(link(.results(.value(id)), "考核结果与排名")) \(link(.submissions(.value(id)), "自评提交情况")) \(link(.publications(.value(id)), "公示与异议")) \(link(.bulletins(.value(id)), "月度通报")) \(importLink)</p>
                 <h2>参加单位（\(model.detail.units.count)）</h2>
                 \(unitTable)
+                \(gridSection)
                 \(assignmentSection)
                 \(parameterSection)
                 \(forms)

@@ -128,10 +128,13 @@ extension Views {
             }
             body = "<table class=\"facts\"><tbody>\(rows)</tbody></table>"
         }
+        let gridLink: HTML =
+            editable && group.item != nil
+            ? "<p class=\"no-print\">\(link(.itemGrid(.value(a), .value(group.id)), "本项目全部单位一张表录入"))</p>" : ""
         let findings = findingsBlock(model, group: group, editable: editable, csrf: csrf)
         let derived = derivedBlock(model, group: group, editable: editable, csrf: csrf)
         return """
-            <section class="item" id="item-\(group.id)">\(head)\(explanation)\(problems)\(conflictBox)\(derived)\(saved)\(body)\(findings)\(itemHistory(model, group: group))</section>
+            <section class="item" id="item-\(group.id)">\(head)\(explanation)\(problems)\(conflictBox)\(derived)\(saved)\(body)\(gridLink)\(findings)\(itemHistory(model, group: group))</section>
             """
     }
 
