@@ -50,6 +50,10 @@ public struct DemoLoader: Sendable {
         public var submissions = 0
         /// Published versions.
         public var publications = 0
+        /// Spot-check plans drawn and published (Pingqiao).
+        public var spotChecks = 0
+        /// Rectification ledger items (Pingqiao).
+        public var ledgerItems = 0
     }
 
     let deps: AppDependencies
@@ -290,6 +294,10 @@ public struct DemoLoader: Sendable {
             }
             summary.assessmentLines.append(
                 "\(plan.title)（方案 \(plan.schemeID)，\(units.count) 个单位，状态：\(plan.state.displayName)）")
+        }
+        if let organizer = users[.organizer], let evaluator = users[.evaluator] {
+            (summary.spotChecks, summary.ledgerItems) = try await oversight(
+                organizer: organizer, evaluator: evaluator, reporterUnit: reporterUnit)
         }
         return summary
     }
