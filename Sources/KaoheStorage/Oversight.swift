@@ -502,7 +502,7 @@ public protocol OversightStore: Sendable {
     /// Copies the still-open items of `source` into `target` (for units enrolled in both, items not carried
     /// before), each with a `carry_over` source and a new deadline from `deadline`; returns the new items.
     func carryOverRectifications(
-        from source: AssessmentID, to target: AssessmentID, openedOn: Day, deadline: @Sendable (Int) -> Day,
+        from source: AssessmentID, to target: AssessmentID, openedOn: Day, deadline: @escaping @Sendable (Int) -> Day,
         by actor: AuditActor
     ) async throws -> [RectificationItem]
 
@@ -515,7 +515,7 @@ public protocol OversightStore: Sendable {
     /// Draws a published plan once: inside the transaction the plan must still be `published` (a drawn plan
     /// cannot be drawn again), `draw` computes the draw from the secret seed, which is then revealed.
     func drawSpotCheck(
-        _ id: String, at: Date, by actor: AuditActor, draw: @Sendable (String) throws -> SpotCheckDraw
+        _ id: String, at: Date, by actor: AuditActor, draw: @escaping @Sendable (String) throws -> SpotCheckDraw
     ) async throws -> SpotCheckPlan
     /// Records (or replaces) the result on one drawn object; refused once the results are published.
     func recordSpotCheckResult(_ result: SpotCheckResult, by actor: AuditActor) async throws

@@ -226,7 +226,7 @@ extension SQLStore {
     }
 
     public func carryOverRectifications(
-        from source: AssessmentID, to target: AssessmentID, openedOn: Day, deadline: @Sendable (Int) -> Day,
+        from source: AssessmentID, to target: AssessmentID, openedOn: Day, deadline: @escaping @Sendable (Int) -> Day,
         by actor: AuditActor
     ) async throws -> [RectificationItem] {
         try await transaction { db in
@@ -343,7 +343,7 @@ extension SQLStore {
     }
 
     public func drawSpotCheck(
-        _ id: String, at: Date, by actor: AuditActor, draw: @Sendable (String) throws -> SpotCheckDraw
+        _ id: String, at: Date, by actor: AuditActor, draw: @escaping @Sendable (String) throws -> SpotCheckDraw
     ) async throws -> SpotCheckPlan {
         try await transaction { db in
             let (plan, secret) = try await self.lockedPlan(db, id)

@@ -16,7 +16,7 @@ extension FailingStore {
         _ id: String, _ step: RectificationStep, expectedVersion: Int?, by actor: AuditActor
     ) async throws -> RectificationItem { throw failure() }
     public func carryOverRectifications(
-        from source: AssessmentID, to target: AssessmentID, openedOn: Day, deadline: @Sendable (Int) -> Day,
+        from source: AssessmentID, to target: AssessmentID, openedOn: Day, deadline: @escaping @Sendable (Int) -> Day,
         by actor: AuditActor
     ) async throws -> [RectificationItem] { throw failure() }
     public func createSpotCheckPlan(_ plan: SpotCheckPlan, secretSeed: String, by actor: AuditActor) async throws {
@@ -25,7 +25,7 @@ extension FailingStore {
     public func spotCheckPlans(assessment: AssessmentID) async throws -> [SpotCheckPlan] { throw failure() }
     public func spotCheckPlan(_ id: String) async throws -> SpotCheckPlan? { throw failure() }
     public func drawSpotCheck(
-        _ id: String, at: Date, by actor: AuditActor, draw: @Sendable (String) throws -> SpotCheckDraw
+        _ id: String, at: Date, by actor: AuditActor, draw: @escaping @Sendable (String) throws -> SpotCheckDraw
     ) async throws -> SpotCheckPlan { throw failure() }
     public func recordSpotCheckResult(_ result: SpotCheckResult, by actor: AuditActor) async throws {
         throw failure()

@@ -179,7 +179,8 @@ struct SpotCheckTests {
         let (result, finding) = try await ops.recordSpotCheckResult(
             world.a.rawValue, plan: plan.id, object: objectA.object.key, outcome: "problem", note: "线下办件未录入平台",
             item: "13", by: inspector)
-        #expect(!result.passed && result.findingIDs == [try #require(finding).id])
+        let made = try #require(finding)
+        #expect(!result.passed && result.findingIDs == [made.id])
         let findings = try await world.f.store.findings(assessment: world.a, unit: world.f.unitA.id, item: "13")
         #expect(findings.count == 1 && findings[0].note.contains("线下办件未录入平台"))
         // Before the results are public, B's reporter sees only B's object.

@@ -29,7 +29,7 @@ enum LedgerViews {
     ) -> HTML {
         let a = page.assessment.id
         let counts: [HTML] = RectificationState.allCases.map { state in
-            "<li>\(Views.link(.ledger(.value(a)).withQuery([("state", state.rawValue)]), state.displayName))：\(page.counts[state] ?? 0)</li>"
+            "<li>\(Views.link(SiteURL.ledger(.value(a)).withQuery([("state", state.rawValue)]), state.displayName))：\(page.counts[state] ?? 0)</li>"
         }
         let stateOptions: [HTML] =
             [Views.option("", "全部状态", selected: page.filter.state == nil)]
@@ -107,7 +107,7 @@ enum LedgerViews {
             notice: notice, error: error,
             content: """
                 <p class="buttons">\(Views.link(.assessment(.value(a)), "返回考核")) \(Views.link(.spotChecks(.value(a)), "随机抽查")) \
-                \(Views.link(.ledgerXLSX(.value(a)).withQuery(page.filter.query), "导出台账（Excel）"))</p>
+                \(Views.link(SiteURL.ledgerXLSX(.value(a)).withQuery(page.filter.query), "导出台账（Excel）"))</p>
                 <ul class="inline">\(counts)<li>逾期：\(page.overdueCount)</li></ul>
                 \(filter)\(penalty)\(table)\(forms)
                 """)
@@ -197,8 +197,8 @@ enum LedgerViews {
             title: "整改事项第\(item.number)号：\(page.unit.name)", identity: identity, csrf: csrf, notice: notice,
             error: error,
             content: """
-                <p class="buttons">\(Views.link(.ledger(.value(a)), "返回整改台账")) \
-                \(Views.link(.ledger(.value(a)).withQuery([("unit", item.unitID.rawValue)]), "本单位台账"))</p>
+                <p class="buttons">\(Views.link(SiteURL.ledger(.value(a)), "返回整改台账")) \
+                \(Views.link(SiteURL.ledger(.value(a)).withQuery([("unit", item.unitID.rawValue)]), "本单位台账"))</p>
                 <table class="facts"><tbody>
                 <tr><th>序号</th><td>\(item.number)</td></tr><tr><th>问题描述</th><td>\(item.problem)</td></tr>
                 <tr><th>责任单位</th><td>\(page.unit.name)</td></tr><tr><th>整改措施</th><td>\(item.measures)</td></tr>
