@@ -253,7 +253,8 @@ extension SQLStore {
                     createdAt: self.now())
                 made.append(
                     try await self.insertRectification(
-                        db, copy, note: "由上年度整改台账第\(item.number)号结转（原状态：\(item.state.displayName)，原时限 \(item.deadline)）",
+                        db, copy,
+                        note: "由上年度整改台账第\(item.number)号结转（原状态：\(item.state.displayName)，原时限 \(item.deadline)）",
                         actor: actor))
             }
             return made
@@ -337,7 +338,9 @@ extension SQLStore {
     /// The plan row locked for the transaction (FOR UPDATE on PostgreSQL; SQLite's write lock is taken at BEGIN).
     func lockedPlan(_ db: any SQLDatabase, _ id: String) async throws -> (SpotCheckPlan, String) {
         let lock = db.dialect.name != "sqlite" ? " FOR UPDATE" : ""
-        guard let row = try await db.raw("SELECT * FROM spot_check_plans WHERE id = \(bind: id)\(unsafeRaw: lock)").first()
+        guard
+            let row = try await db.raw("SELECT * FROM spot_check_plans WHERE id = \(bind: id)\(unsafeRaw: lock)")
+                .first()
         else { throw StorageError.notFound(what: "抽查计划", id: id) }
         return (try Self.spotCheckPlan(row), try row.decode(column: "secret_seed", as: String.self))
     }

@@ -309,7 +309,8 @@ public enum SiteURL: Sendable {
         case .spotCheck(let id, let plan): "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))"
         case .spotCheckPrint(let id, let plan):
             "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))/print"
-        case .spotCheckDraw(let id, let plan): "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))/draw"
+        case .spotCheckDraw(let id, let plan):
+            "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))/draw"
         case .spotCheckResult(let id, let plan):
             "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))/results"
         case .spotCheckPublish(let id, let plan):

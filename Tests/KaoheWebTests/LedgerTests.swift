@@ -36,11 +36,13 @@ struct LedgerWorld {
     {
         try await ops.openLedgerItem(
             a.rawValue,
-            LedgerItemInput(unit: unit.id.rawValue, item: "23", problem: problem, measures: "限期办结并说明原因", workingDays: days),
+            LedgerItemInput(
+                unit: unit.id.rawValue, item: "23", problem: problem, measures: "限期办结并说明原因", workingDays: days),
             by: organizer)
     }
 
-    func step(_ item: RectificationItem, _ action: String, _ text: String = "", by user: User, verdict: String = "",
+    func step(
+        _ item: RectificationItem, _ action: String, _ text: String = "", by user: User, verdict: String = "",
         points: String = ""
     ) async throws -> RectificationItem {
         try await ops.stepLedgerItem(
@@ -123,7 +125,9 @@ struct LedgerTests {
         }
         item = try await world.step(item, "start", by: world.reporter)
         #expect(item.state == .inProgress)
-        await #expect(throws: AppError.invalid("请填写“整改情况”")) { try await world.step(item, "answer", by: world.reporter) }
+        await #expect(throws: AppError.invalid("请填写“整改情况”")) {
+            try await world.step(item, "answer", by: world.reporter)
+        }
         item = try await world.step(item, "answer", "已办结，补充说明", by: world.reporter)
         #expect(item.state == .awaitingVerification && item.answer == "已办结，补充说明")
         // A return needs a reason; the reporter may not verify.
@@ -177,7 +181,8 @@ struct LedgerTests {
         // A reporter cannot open items.
         await #expect(throws: AppError.self) {
             try await world.ops.openLedgerItem(
-                world.a.rawValue, LedgerItemInput(unit: world.f.unitA.id.rawValue, problem: "p", measures: "m", workingDays: "3"),
+                world.a.rawValue,
+                LedgerItemInput(unit: world.f.unitA.id.rawValue, problem: "p", measures: "m", workingDays: "3"),
                 by: world.reporter)
         }
         #expect(try await world.f.store.rectificationItems(assessment: world.a, unit: nil).isEmpty)
@@ -193,7 +198,8 @@ struct LedgerTests {
         #expect(page.overdueCount == 0 && page.rows.count == 2)
         // Ten calendar days later the 1-working-day item is past its deadline, the 30-day one is not.
         world.f.clock.advance(10 * 86400)
-        page = try await world.ops.ledger(world.a.rawValue, filter: LedgerFilter(overdueOnly: true), for: world.organizer)
+        page = try await world.ops.ledger(
+            world.a.rawValue, filter: LedgerFilter(overdueOnly: true), for: world.organizer)
         #expect(page.rows.map(\.item.id) == [late.id] && page.overdueCount == 1)
         #expect(late.isOverdue(on: page.today) && !onTime.isOverdue(on: page.today))
         // Closed after the deadline stays marked overdue.
@@ -261,7 +267,8 @@ struct LedgerTests {
         #expect(capped.facts.ledger["penalty"]?["penalty"]?.value == ExactDecimal(3))
         #expect(before.result.total - capped.result.total == ExactDecimal(3))
         // Unit B is not touched; clearing both judgements restores the score.
-        let other = try await world.ops.unitScoring(world.a.rawValue, unit: world.f.unitB.id.rawValue, for: world.organizer)
+        let other = try await world.ops.unitScoring(
+            world.a.rawValue, unit: world.f.unitB.id.rawValue, for: world.organizer)
         #expect(other.facts.ledger.isEmpty)
         _ = try await world.step(first, "clear_judgement", "经复核已整改", by: world.organizer)
         _ = try await world.step(second, "clear_judgement", "经复核已整改", by: world.organizer)
@@ -289,7 +296,9 @@ struct LedgerTests {
         // Again: nothing new.
         #expect(try await world.ops.carryOverLedger(next.id.rawValue, by: world.organizer).isEmpty)
         // A reporter cannot carry over; an assessment without a previous year refuses with a reason.
-        await #expect(throws: AppError.self) { try await world.ops.carryOverLedger(next.id.rawValue, by: world.reporter) }
+        await #expect(throws: AppError.self) {
+            try await world.ops.carryOverLedger(next.id.rawValue, by: world.reporter)
+        }
         await #expect(throws: AppError.self) {
             try await world.ops.carryOverLedger(world.a.rawValue, by: world.organizer)
         }
@@ -303,7 +312,8 @@ struct LedgerTests {
         let world = try await LedgerWorld.make()
         _ = try await world.open(world.f.unitA)
         _ = try await world.open(world.f.unitB, problem: "第二个问题")
-        let (page, data) = try await world.ops.ledgerXLSX(world.a.rawValue, filter: LedgerFilter(), for: world.organizer)
+        let (page, data) = try await world.ops.ledgerXLSX(
+            world.a.rawValue, filter: LedgerFilter(), for: world.organizer)
         #expect(LedgerTable.header == ["序号", "问题描述", "责任单位", "整改措施", "整改时限", "整改情况", "销号时间"])
         let rows = LedgerTable.rows(page)
         #expect(rows.count == 2 && rows[1][1] == .text("第二个问题") && rows[1][2] == .text("岭东区"))

@@ -9,7 +9,9 @@ import Testing
 @Suite("Spot checks (双随机): a verifiable draw, conflicts, even assignment, results")
 struct SpotCheckTests {
     static func units(_ n: Int) -> [SpotCheckObject] {
-        (1...n).map { SpotCheckObject(key: String(format: "U%02d", $0), unitCode: String(format: "U%02d", $0), label: "单位\($0)") }
+        (1...n).map {
+            SpotCheckObject(key: String(format: "U%02d", $0), unitCode: String(format: "U%02d", $0), label: "单位\($0)")
+        }
     }
 
     static func records(perUnit counts: [Int]) -> [SpotCheckObject] {
@@ -29,13 +31,16 @@ struct SpotCheckTests {
     }
 
     /// Runs Tests/spotcheck_verify.py (an independent implementation) on the same inputs.
-    static func python(seed: String, plan: SpotCheckPlan, population: [SpotCheckObject], inspectorUnits: [String: String])
+    static func python(
+        seed: String, plan: SpotCheckPlan, population: [SpotCheckObject], inspectorUnits: [String: String]
+    )
         throws -> [String: Any]
     {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("spotcheck_verify.py")
         let spec: [String: Any] = [
-            "seed": seed, "population": plan.population.rawValue, "count": plan.sampleCount.map { $0 as Any } ?? NSNull(),
+            "seed": seed, "population": plan.population.rawValue,
+            "count": plan.sampleCount.map { $0 as Any } ?? NSNull(),
             "ratio": plan.ratioPercent.map { $0 as Any } ?? NSNull(), "minimum": plan.minimum,
             "objects": population.map { ["key": $0.key, "unit": $0.unitCode] },
             "inspectors": plan.inspectors.map(\.rawValue), "inspector_units": inspectorUnits,
@@ -52,7 +57,9 @@ struct SpotCheckTests {
         try input.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw AppError.invalid("python failed: \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else {
+            throw AppError.invalid("python failed: \(process.terminationStatus)")
+        }
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
@@ -88,8 +95,12 @@ struct SpotCheckTests {
         }
         // Sizes: 4 of 12; ⌈7 × 30%⌉ = 3; records: per unit ⌈10%⌉ but at least 3, all when fewer.
         let seed = String(repeating: "1", count: 64)
-        #expect(try SpotCheckAlgorithm.draw(seed: seed, plan: cases[0].0, population: cases[0].1, inspectorUnits: [:]).assignments.count == 4)
-        #expect(try SpotCheckAlgorithm.draw(seed: seed, plan: cases[1].0, population: cases[1].1, inspectorUnits: [:]).assignments.count == 3)
+        #expect(
+            try SpotCheckAlgorithm.draw(seed: seed, plan: cases[0].0, population: cases[0].1, inspectorUnits: [:])
+                .assignments.count == 4)
+        #expect(
+            try SpotCheckAlgorithm.draw(seed: seed, plan: cases[1].0, population: cases[1].1, inspectorUnits: [:])
+                .assignments.count == 3)
         let perUnit = Dictionary(
             grouping: try SpotCheckAlgorithm.draw(
                 seed: seed, plan: cases[2].0, population: cases[2].1, inspectorUnits: [:]
@@ -126,13 +137,16 @@ struct SpotCheckTests {
             #expect(Set(draw.assignments.map(\.object.key)).count == 10)
             for assignment in draw.assignments {
                 #expect(inspectorUnits[assignment.inspector.rawValue] != assignment.object.unitCode)
-                #expect(!exclusions.contains(SpotCheckExclusion(inspector: assignment.inspector, unitCode: assignment.object.unitCode)))
+                #expect(
+                    !exclusions.contains(
+                        SpotCheckExclusion(inspector: assignment.inspector, unitCode: assignment.object.unitCode)))
             }
             let loads = Dictionary(grouping: draw.assignments, by: \.inspector).mapValues(\.count)
             #expect((loads.values.max() ?? 0) - (loads.values.min() ?? 0) <= 2)
             seen.insert(draw.assignments.map(\.object.key))
             // Without conflicts: round robin, counts differ by at most one, every inspector used.
-            let even = try SpotCheckAlgorithm.draw(seed: seed, plan: free, population: Self.units(12), inspectorUnits: [:])
+            let even = try SpotCheckAlgorithm.draw(
+                seed: seed, plan: free, population: Self.units(12), inspectorUnits: [:])
             let evenLoads = Dictionary(grouping: even.assignments, by: \.inspector).mapValues(\.count)
             #expect(evenLoads.count == 3 && evenLoads.values.max()! - evenLoads.values.min()! <= 1)
         }
@@ -146,14 +160,18 @@ struct SpotCheckTests {
         }
     }
 
-    @Test("Publish with the seed's hash, draw once (a redraw is refused), record a problem as a finding", arguments: Fixture.backends)
+    @Test(
+        "Publish with the seed's hash, draw once (a redraw is refused), record a problem as a finding",
+        arguments: Fixture.backends)
     func planLifeCycle(backend: String) async throws {
         let world = try await LedgerWorld.make(backend: backend)
         let ops = world.ops
         let input = SpotCheckInput(
             title: "第一季度实地抽查", population: "units", count: "2",
             inspectors: [world.evaluator.id.rawValue, world.organizer.id.rawValue])
-        await #expect(throws: AppError.self) { try await ops.publishSpotCheckPlan(world.a.rawValue, input, by: world.evaluator) }
+        await #expect(throws: AppError.self) {
+            try await ops.publishSpotCheckPlan(world.a.rawValue, input, by: world.evaluator)
+        }
         var bad = input
         bad.ratio = "10"
         await #expect(throws: AppError.invalid("“抽取数量”和“抽取比例”须填写且只填写一项")) {
@@ -171,7 +189,9 @@ struct SpotCheckTests {
         let again = try SpotCheckAlgorithm.draw(
             seed: draw.seed, plan: drawn, population: draw.population, inspectorUnits: draw.inspectorUnits)
         #expect(again.assignments == draw.assignments)
-        await #expect(throws: AppError.self) { try await ops.drawSpotCheck(world.a.rawValue, plan: plan.id, by: world.organizer) }
+        await #expect(throws: AppError.self) {
+            try await ops.drawSpotCheck(world.a.rawValue, plan: plan.id, by: world.organizer)
+        }
         #expect(try await world.f.store.spotCheckPlan(plan.id)?.draw == draw)
         // The inspector of unit A's object records a problem: a finding of item 13.
         let objectA = try #require(draw.assignments.first { $0.object.unitCode == "A01" })

@@ -296,8 +296,11 @@ public struct DemoLoader: Sendable {
                 "\(plan.title)（方案 \(plan.schemeID)，\(units.count) 个单位，状态：\(plan.state.displayName)）")
         }
         if let organizer = users[.organizer], let evaluator = users[.evaluator] {
-            (summary.spotChecks, summary.ledgerItems) = try await oversight(
+            let (plans, items, findings) = try await oversight(
                 organizer: organizer, evaluator: evaluator, reporterUnit: reporterUnit)
+            summary.spotChecks = plans
+            summary.ledgerItems = items
+            summary.findings += findings
         }
         return summary
     }

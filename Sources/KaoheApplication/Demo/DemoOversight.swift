@@ -7,12 +7,12 @@ extension DemoLoader {
     /// On the Pingqiao assessment: a spot check of four units published, drawn, checked (two problems recorded as
     /// findings) and its results published; and a rectification ledger with items in every state, some overdue
     /// (opened in November 2022 with deadlines long past), one returned once, one judged 整改不到位, two from the
-    /// spot check's problems. Returns (plans, ledger items).
-    func oversight(organizer: User, evaluator: User, reporterUnit: UnitID) async throws -> (Int, Int) {
+    /// spot check's problems. Returns (plans, ledger items, findings recorded by the spot check).
+    func oversight(organizer: User, evaluator: User, reporterUnit: UnitID) async throws -> (Int, Int, Int) {
         let store = deps.store
         let operations = Operations(deps)
         let id = "demo-pingqiao-2022"
-        guard let assessment = try await store.assessment(AssessmentID(id)) else { return (0, 0) }
+        guard let assessment = try await store.assessment(AssessmentID(id)) else { return (0, 0, 0) }
         let scheme = try await operations.scheme(of: assessment)
         let plan = try await operations.publishSpotCheckPlan(
             id,
@@ -49,7 +49,7 @@ extension DemoLoader {
         let units = try await operations.enrolledUnits(assessment).sorted { $0.code < $1.code }
         let reporter = units.first { $0.id == reporterUnit } ?? units[0]
         let others = units.filter { $0.id != reporter.id }
-        guard let opened = Day(iso: "2022-11-01"), others.count >= 5 else { return (1, count) }
+        guard let opened = Day(iso: "2022-11-01"), others.count >= 5 else { return (1, count, problems.count) }
         let now = deps.now()
         func open(_ unit: AssessedUnit, _ problem: String, _ measures: String, days: Int) async throws
             -> RectificationItem
@@ -94,6 +94,6 @@ extension DemoLoader {
             RectificationStep(
                 action: .judge, text: "书面通知后仍未完成，整改不到位", verdict: .insufficient, points: 1,
                 on: index.deadline(15, after: opened)), expectedVersion: nil, by: .user(organizer))
-        return (1, count)
+        return (1, count, problems.count)
     }
 }

@@ -178,7 +178,8 @@ extension Operations {
                 let record = records.record(type, row: row)
                 guard let name = names[record.unit] else { return nil }
                 return SpotCheckObject(
-                    key: "\(record.unit)/\(record.id)", unitCode: record.unit, label: "\(name) \(type.label) \(record.id)")
+                    key: "\(record.unit)/\(record.id)", unitCode: record.unit,
+                    label: "\(name) \(type.label) \(record.id)")
             }
         }
     }
@@ -207,8 +208,7 @@ extension Operations {
         }
     }
 
-    func spotCheckScope(_ id: String, plan planID: String, for user: User) async throws -> (Assessment, SpotCheckPlan)
-    {
+    func spotCheckScope(_ id: String, plan planID: String, for user: User) async throws -> (Assessment, SpotCheckPlan) {
         let detail = try await assessmentDetail(id, for: user)
         guard let plan = try await store.spotCheckPlan(planID), plan.assessmentID == detail.assessment.id else {
             throw AppError.notFound("考核 \(id) 的抽查计划 \(planID)")

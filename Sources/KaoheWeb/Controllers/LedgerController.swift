@@ -31,7 +31,8 @@ struct LedgerController {
                 workingDays: form["days"] ?? "", source: form["source"] ?? "")
             do {
                 let item = try await operations.openLedgerItem(id, input, by: user)
-                return ScoringController.redirect(.ledgerItem(.value(AssessmentID(id)), .value(item.id)), done: "opened")
+                return ScoringController.redirect(
+                    .ledgerItem(.value(AssessmentID(id)), .value(item.id)), done: "opened")
             } catch {
                 guard let webError = ErrorAndHeadersMiddleware.appError(for: error),
                     webError.status == .badRequest || webError.status == .conflict || webError.status == .notFound

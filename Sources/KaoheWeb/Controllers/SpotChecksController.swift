@@ -26,7 +26,8 @@ struct SpotChecksController {
                 exclusions: form.raw("exclusions") ?? "")
             do {
                 let plan = try await operations.publishSpotCheckPlan(id, input, by: user)
-                return ScoringController.redirect(.spotCheck(.value(AssessmentID(id)), .value(plan.id)), done: "published")
+                return ScoringController.redirect(
+                    .spotCheck(.value(AssessmentID(id)), .value(plan.id)), done: "published")
             } catch {
                 guard let webError = ErrorAndHeadersMiddleware.appError(for: error),
                     webError.status == .badRequest || webError.status == .conflict || webError.status == .notFound
@@ -95,7 +96,8 @@ struct SpotChecksController {
             } catch {
                 return try await Self.refused(error, id: id, plan: planID, user: user, request, context, operations)
             }
-            return ScoringController.redirect(.spotCheckNotice(.value(AssessmentID(id)), .value(planID)), done: "public")
+            return ScoringController.redirect(
+                .spotCheckNotice(.value(AssessmentID(id)), .value(planID)), done: "public")
         }
     }
 
@@ -107,8 +109,10 @@ struct SpotChecksController {
             webError.status == .badRequest || webError.status == .conflict
         else { throw error }
         let page = try await operations.spotCheck(id, plan: plan, for: user)
-        return try SpotCheckViews.plan(page, identity: context.identity!, csrf: context.csrfToken, error: webError.message)
-            .with(status: webError.status).response(from: request, context: context)
+        return try SpotCheckViews.plan(
+            page, identity: context.identity!, csrf: context.csrfToken, error: webError.message
+        )
+        .with(status: webError.status).response(from: request, context: context)
     }
 
     static func notice(_ done: String?) -> String? {

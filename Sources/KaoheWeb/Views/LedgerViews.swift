@@ -14,7 +14,9 @@ enum LedgerViews {
         """
 
     static func stateTag(_ item: RectificationItem, overdue: Bool) -> HTML {
-        var html: HTML = item.state == .closed ? "<span class=\"tag closed\">已销号</span>" : "<span class=\"tag\">\(item.state.displayName)</span>"
+        var html: HTML =
+            item.state == .closed
+            ? "<span class=\"tag closed\">已销号</span>" : "<span class=\"tag\">\(item.state.displayName)</span>"
         if overdue { html = "\(html) <span class=\"tag overdue\">逾期</span>" }
         if let verdict = item.verdict {
             html = "\(html) <span class=\"tag verdict\">\(verdict.displayName)（\(item.verdictPoints ?? 0)分）</span>"

@@ -62,7 +62,8 @@ enum SpotCheckViews {
         let inspectors = plan.inspectors.map { page.userNames[$0] ?? $0.rawValue }.joined(separator: "、")
         let exclusions =
             plan.exclusions.isEmpty
-            ? "无" : plan.exclusions.map { "\(page.userNames[$0.inspector] ?? $0.inspector.rawValue)—\($0.unitCode)" }
+            ? "无"
+            : plan.exclusions.map { "\(page.userNames[$0.inspector] ?? $0.inspector.rawValue)—\($0.unitCode)" }
                 .joined(separator: "、")
         let seed: HTML =
             plan.draw.map { "<tr><th>随机种子（抽取时公开）</th><td><code>\($0.seed)</code></td></tr>" }
@@ -177,7 +178,10 @@ enum SpotCheckViews {
     /// The plan notice or the result notice laid out for A4 portrait.
     static func print(_ page: SpotCheckPage, results: Bool) -> HTML {
         let title = results ? "抽查结果公示" : "抽查计划公告"
-        let back = results ? SiteURL.spotCheckNotice(.value(page.assessment.id), .value(page.plan.id)) : SiteURL.spotCheck(.value(page.assessment.id), .value(page.plan.id))
+        let back =
+            results
+            ? SiteURL.spotCheckNotice(.value(page.assessment.id), .value(page.plan.id))
+            : SiteURL.spotCheck(.value(page.assessment.id), .value(page.plan.id))
         let body: HTML = results ? resultTable(page) : particulars(page)
         return """
             <!doctype html>
