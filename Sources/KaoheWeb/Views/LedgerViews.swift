@@ -125,7 +125,7 @@ enum LedgerViews {
         let version: HTML = "<input type=\"hidden\" name=\"version\" value=\"\(item.version)\">"
         let history: [HTML] = page.events.map { event in
             let files: [HTML] = event.evidenceIDs.compactMap { id in
-                page.evidence[id].map { " \(Views.link(.evidenceFile(.value($0.id)), "📎\($0.fileName)"))" as HTML }
+                page.evidence[id].map { " \(Views.link(.evidenceFile(.value($0.id)), "附件：\($0.fileName)"))" as HTML }
             }
             let who = event.userID.flatMap { page.userNames[$0] } ?? "系统"
             let change: String =

@@ -121,8 +121,8 @@ enum SpotCheckViews {
                     form = """
                         <form method="post" action="\(SiteURL.spotCheckResult(.value(a), .value(p)))" class="inline spot-result">\(Views.csrfField(csrf))
                         <input type="hidden" name="object" value="\(key)">
-                        <select name="outcome">\(Views.option("pass", "合格", selected: true))\(Views.option("problem", "发现问题", selected: false))</select>
-                        <select name="item">\(items)</select><input name="note" placeholder="检查情况 / 问题">
+                        <select name="outcome" aria-label="检查结论">\(Views.option("pass", "合格", selected: true))\(Views.option("problem", "发现问题", selected: false))</select>
+                        <select name="item" aria-label="问题所属考核项目">\(items)</select><input name="note" aria-label="检查情况或问题" placeholder="检查情况 / 问题">
                         <button type="submit">记录</button></form>
                         """
                 }
