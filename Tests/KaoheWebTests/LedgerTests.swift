@@ -243,6 +243,8 @@ struct LedgerTests {
         let before = try await world.ops.unitScoring(world.a.rawValue, unit: unit, for: world.organizer)
         #expect(before.facts.ledger.isEmpty)
         let first = try await world.open(world.f.unitA, problem: "平台信息长期未更新")
+        // The results cache scored everything once; a judgement then rescores unit A alone.
+        let cachedBefore = try await world.ops.cachedScores(world.a.rawValue, for: world.organizer).scores
         // Judging needs the organizer and a verdict and 1–3 points.
         await #expect(throws: AppError.self) {
             try await world.step(first, "judge", "拒不整改", by: world.evaluator, verdict: "refused", points: "2")
@@ -257,6 +259,11 @@ struct LedgerTests {
         #expect(mark.explanation.contains("第1号") && mark.explanation.contains("拒不整改"))
         #expect(after.facts.values["penalty"]?["penalty"] == .decimal(ExactDecimal(2)))
         #expect(before.result.total - after.result.total == ExactDecimal(2))
+        let cachedAfter = try await world.ops.cachedScores(world.a.rawValue, for: world.organizer).scores
+        #expect(cachedAfter.rescored == [world.f.unitA.id])
+        let totalA = { (scores: AssessmentScores) in scores.rows.first { $0.unit.id == world.f.unitA.id }?.result.total
+        }
+        #expect(totalA(cachedAfter) == after.result.total && totalA(cachedBefore) == before.result.total)
         // The whole-assessment scores agree with the unit's own.
         let scores = try await world.ops.scores(of: world.f.assessment)
         #expect(scores.rows.first { $0.unit.id == world.f.unitA.id }?.result.total == after.result.total)

@@ -71,9 +71,18 @@ extension Views {
                 <h2>\(group.title) <span class="score\(pending ? " pending" : "")">\(pending ? "待评" : "得分 \(itemResult.score.description)") / \(itemResult.max.description)分</span></h2>
                 """
             let text = Explainer(scheme: model.scheme).explain(itemResult, facts: model.facts.sheet)
+            var rectify: HTML = ""
+            if editable && !pending && itemResult.kind == .base && itemResult.score < itemResult.max {
+                let lost = itemResult.max - itemResult.score
+                let url = SiteURL.ledger(.value(a)).withQuery([
+                    ("unit", u.rawValue), ("item", item.id), ("source", "deduction"),
+                    ("problem", "\(group.title)扣\(lost.description)分：\(text)"),
+                ])
+                rectify = " \(link(url, "就本项扣分建立整改事项"))"
+            }
             explanation = """
                 <p class="muted">\(item.content)</p><p><b>考核标准：</b>\(item.standard)</p>
-                <p class="explain" id="explain-\(item.id)"><b>计分：</b>\(text)</p>
+                <p class="explain" id="explain-\(item.id)"><b>计分：</b>\(text)\(rectify)</p>
                 """
         } else if group.item == nil {
             let reasons = model.result.downgradeReasons
