@@ -155,6 +155,8 @@ public enum EvidencePurpose: String, Sendable, Codable, CaseIterable {
     case objection
     /// 问题佐证 — with an evaluator's finding.
     case finding
+    /// 整改佐证 — with a unit's answer on a rectification item (整改台账).
+    case rectification
 
     /// The Chinese label.
     public var displayName: String {
@@ -162,6 +164,7 @@ public enum EvidencePurpose: String, Sendable, Codable, CaseIterable {
         case .selfAssessment: "自评佐证"
         case .objection: "异议佐证"
         case .finding: "问题佐证"
+        case .rectification: "整改佐证"
         }
     }
 }

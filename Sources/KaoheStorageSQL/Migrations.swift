@@ -381,4 +381,88 @@ public let allMigrations: [Migration] = [
             )
             """,
         ]),
+    // The rectification ledger (整改台账): items with their state and deadline in working days, and each
+    // step of their history; spot-check plans (双随机抽查) with the seed's hash, the frozen draw and results.
+    Migration(
+        id: 8, name: "spot_checks_and_rectification",
+        statements: [
+            """
+            CREATE TABLE rectification_items (
+                id TEXT PRIMARY KEY,
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                unit_id TEXT NOT NULL REFERENCES units(id),
+                number BIGINT NOT NULL,
+                item_id TEXT,
+                finding_id TEXT,
+                source TEXT NOT NULL,
+                problem TEXT NOT NULL,
+                measures TEXT NOT NULL,
+                opened_on TEXT NOT NULL,
+                working_days BIGINT NOT NULL,
+                deadline TEXT NOT NULL,
+                state TEXT NOT NULL,
+                verdict TEXT,
+                verdict_points BIGINT,
+                verdict_note TEXT,
+                answer TEXT,
+                closed_on TEXT,
+                carried_from TEXT,
+                created_by TEXT REFERENCES users(id),
+                created_at BIGINT NOT NULL,
+                version BIGINT NOT NULL,
+                UNIQUE (assessment_id, number)
+            )
+            """,
+            "CREATE INDEX rectification_unit ON rectification_items (unit_id, assessment_id)",
+            "CREATE UNIQUE INDEX rectification_carried ON rectification_items (assessment_id, carried_from)",
+            """
+            CREATE TABLE rectification_events (
+                item_id TEXT NOT NULL REFERENCES rectification_items(id),
+                seq BIGINT NOT NULL,
+                action TEXT NOT NULL,
+                from_state TEXT,
+                to_state TEXT NOT NULL,
+                text TEXT NOT NULL,
+                evidence_ids TEXT NOT NULL,
+                user_id TEXT REFERENCES users(id),
+                at BIGINT NOT NULL,
+                PRIMARY KEY (item_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE spot_check_plans (
+                id TEXT PRIMARY KEY,
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                title TEXT NOT NULL,
+                population TEXT NOT NULL,
+                record_type TEXT,
+                sample_count BIGINT,
+                ratio_percent BIGINT,
+                minimum BIGINT NOT NULL,
+                inspectors TEXT NOT NULL,
+                exclusions TEXT NOT NULL,
+                seed_hash TEXT NOT NULL,
+                secret_seed TEXT NOT NULL,
+                state TEXT NOT NULL,
+                draw TEXT,
+                created_by TEXT REFERENCES users(id),
+                created_at BIGINT NOT NULL,
+                drawn_at BIGINT,
+                results_published_at BIGINT
+            )
+            """,
+            "CREATE INDEX spot_check_assessment ON spot_check_plans (assessment_id, created_at)",
+            """
+            CREATE TABLE spot_check_results (
+                plan_id TEXT NOT NULL REFERENCES spot_check_plans(id),
+                object_key TEXT NOT NULL,
+                passed BIGINT NOT NULL,
+                note TEXT NOT NULL,
+                finding_ids TEXT NOT NULL,
+                recorded_by TEXT REFERENCES users(id),
+                recorded_at BIGINT NOT NULL,
+                PRIMARY KEY (plan_id, object_key)
+            )
+            """,
+        ]),
 ]

@@ -171,6 +171,36 @@ public enum SiteURL: Sendable {
     case bulletinPrint(Parameter<AssessmentID>, Parameter<Int>)
     /// `/assessments/:id/bulletins/:number/bulletin.xlsx`
     case bulletinXLSX(Parameter<AssessmentID>, Parameter<Int>)
+    // The rectification ledger (整改台账); query `state=pending&unit=<unit id>&overdue=1` filters it.
+    /// `/assessments/:id/ledger` (GET the ledger; POST open an item)
+    case ledger(Parameter<AssessmentID>)
+    /// `/assessments/:id/ledger.xlsx` — the ledger in the 台账 columns
+    case ledgerXLSX(Parameter<AssessmentID>)
+    /// `/assessments/:id/ledger/carry-over` (POST) — carry last year's open items over (organizers)
+    case ledgerCarryOver(Parameter<AssessmentID>)
+    /// `/assessments/:id/ledger/:item` — one item with its history and the forms of its next steps
+    case ledgerItem(Parameter<AssessmentID>, Parameter<String>)
+    /// `/assessments/:id/ledger/:item/steps` (POST) — start, verify, return, judge, clear a judgement
+    case ledgerStep(Parameter<AssessmentID>, Parameter<String>)
+    /// `/assessments/:id/ledger/:item/answer` (POST, multipart) — the unit's answer with its evidence
+    case ledgerAnswer(Parameter<AssessmentID>, Parameter<String>)
+    // Spot checks (双随机抽查).
+    /// `/assessments/:id/spot-checks` (GET the plans and the form; POST publish a plan)
+    case spotChecks(Parameter<AssessmentID>)
+    /// `/assessments/:id/spot-checks/:plan` — the plan notice, after the draw the sample and the result forms
+    case spotCheck(Parameter<AssessmentID>, Parameter<String>)
+    /// `/assessments/:id/spot-checks/:plan/print` — the plan notice (抽查计划公告) laid out for A4
+    case spotCheckPrint(Parameter<AssessmentID>, Parameter<String>)
+    /// `/assessments/:id/spot-checks/:plan/draw` (POST) — draw once, revealing the seed
+    case spotCheckDraw(Parameter<AssessmentID>, Parameter<String>)
+    /// `/assessments/:id/spot-checks/:plan/results` (POST) — record one object's result
+    case spotCheckResult(Parameter<AssessmentID>, Parameter<String>)
+    /// `/assessments/:id/spot-checks/:plan/publish` (POST) — publish the results
+    case spotCheckPublish(Parameter<AssessmentID>, Parameter<String>)
+    /// `/assessments/:id/spot-checks/:plan/notice` — the result notice (抽查结果公示)
+    case spotCheckNotice(Parameter<AssessmentID>, Parameter<String>)
+    /// `/assessments/:id/spot-checks/:plan/notice/print` — the result notice laid out for A4
+    case spotCheckNoticePrint(Parameter<AssessmentID>, Parameter<String>)
     /// `/static/app.css`
     case stylesheet
     /// `/static/app.js`
@@ -276,6 +306,26 @@ public enum SiteURL: Sendable {
             "/assessments/\(id.segment("id"))/bulletins/\(number.segment("number"))/print"
         case .bulletinXLSX(let id, let number):
             "/assessments/\(id.segment("id"))/bulletins/\(number.segment("number"))/bulletin.xlsx"
+        case .ledger(let id): "/assessments/\(id.segment("id"))/ledger"
+        case .ledgerXLSX(let id): "/assessments/\(id.segment("id"))/ledger.xlsx"
+        case .ledgerCarryOver(let id): "/assessments/\(id.segment("id"))/ledger/carry-over"
+        case .ledgerItem(let id, let item): "/assessments/\(id.segment("id"))/ledger/\(item.segment("item"))"
+        case .ledgerStep(let id, let item): "/assessments/\(id.segment("id"))/ledger/\(item.segment("item"))/steps"
+        case .ledgerAnswer(let id, let item): "/assessments/\(id.segment("id"))/ledger/\(item.segment("item"))/answer"
+        case .spotChecks(let id): "/assessments/\(id.segment("id"))/spot-checks"
+        case .spotCheck(let id, let plan): "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))"
+        case .spotCheckPrint(let id, let plan):
+            "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))/print"
+        case .spotCheckDraw(let id, let plan):
+            "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))/draw"
+        case .spotCheckResult(let id, let plan):
+            "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))/results"
+        case .spotCheckPublish(let id, let plan):
+            "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))/publish"
+        case .spotCheckNotice(let id, let plan):
+            "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))/notice"
+        case .spotCheckNoticePrint(let id, let plan):
+            "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))/notice/print"
         case .stylesheet: "/static/app.css"
         case .script: "/static/app.js"
         case .health: "/healthz"

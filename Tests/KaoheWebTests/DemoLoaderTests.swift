@@ -102,6 +102,18 @@ struct DemoLoaderTests {
             }
             #expect(findings == summary.findings && findings > 0)
 
+            // Pingqiao: a drawn spot check with its results published, and a ledger with items in every state,
+            // some overdue, two opened from the spot check's problems.
+            let plans = try await store.spotCheckPlans(assessment: pq.id)
+            #expect(plans.count == 1 && plans[0].state == .resultsPublished && plans[0].draw?.assignments.count == 4)
+            #expect(try await store.spotCheckResults(plan: plans[0].id).filter { !$0.passed }.count == 2)
+            let ledger = try await store.rectificationItems(assessment: pq.id, unit: nil)
+            #expect(ledger.count == summary.ledgerItems && summary.ledgerItems == 8)
+            #expect(Set(ledger.map(\.state)) == Set(RectificationState.allCases))
+            let today = try #require(Day(iso: "2026-01-01"))
+            #expect(ledger.filter { $0.isOverdue(on: today) }.count >= 3)
+            #expect(ledger.filter { $0.source == .spotCheck && $0.findingID != nil }.count == 2)
+
             // Accounts: one per role, the reporter bound to 区委宣传部, the evaluator assigned on Pingqiao.
             let reporter = try #require(try await store.user(username: "demo-reporter"))
             #expect(reporter.roles == [.reporter] && reporter.unitID == DemoLoader.unitID("pq01"))

@@ -180,6 +180,9 @@ def test_every_kind_of_page_has_no_serious_violations(demo_server, browser):
         (f"{unit_path}/evidence", "evidence list (organizer)"),
         (f"{unit_path}/review", "review (organizer)"),
         (f"{PINGQIAO}/submissions", "submissions"),
+        (f"{PINGQIAO}/spot-checks", "spot checks"),
+        (f"{PINGQIAO}/ledger", "rectification ledger"),
+        (f"{PINGQIAO}/ledger?overdue=1", "rectification ledger (overdue)"),
         (SHUANGYASHAN, "an assessment (publicity)"),
         (f"{SHUANGYASHAN}/results", "results (publicity)"),
         (f"{SHUANGYASHAN}/objections", "objections"),
@@ -187,6 +190,11 @@ def test_every_kind_of_page_has_no_serious_violations(demo_server, browser):
         ("/account/password", "password"),
     ):
         audit.visit(server, path, name)
+    audit.visit(server, f"{PINGQIAO}/spot-checks", "spot checks")
+    audit.visit(server, first_link(driver, "/spot-checks/"), "a drawn spot-check plan")
+    audit.visit(server, first_link(driver, "/notice"), "spot-check result notice")
+    audit.visit(server, f"{PINGQIAO}/ledger?state=awaiting_verification", "ledger (awaiting verification)")
+    audit.visit(server, first_link(driver, "/ledger/"), "a rectification item with its forms")
     # A second published version, so that two versions can be compared: the organizer corrects the facts of
     # the item objected to (through the API) and upholds the objection, which publishes the correction.
     audit.visit(server, f"{SHUANGYASHAN}/publications", "publications (an objection open)")

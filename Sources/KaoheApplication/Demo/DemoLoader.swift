@@ -52,6 +52,10 @@ public struct DemoLoader: Sendable {
         public var publications = 0
         /// Published monthly bulletins (January and February of the assessments with platform records).
         public var bulletins = 0
+        /// Spot-check plans drawn and published (Pingqiao).
+        public var spotChecks = 0
+        /// Rectification ledger items (Pingqiao).
+        public var ledgerItems = 0
     }
 
     let deps: AppDependencies
@@ -302,6 +306,13 @@ public struct DemoLoader: Sendable {
             }
             summary.assessmentLines.append(
                 "\(plan.title)（方案 \(plan.schemeID)，\(units.count) 个单位，状态：\(plan.state.displayName)）")
+        }
+        if let organizer = users[.organizer], let evaluator = users[.evaluator] {
+            let (plans, items, findings) = try await oversight(
+                organizer: organizer, evaluator: evaluator, reporterUnit: reporterUnit)
+            summary.spotChecks = plans
+            summary.ledgerItems = items
+            summary.findings += findings
         }
         return summary
     }

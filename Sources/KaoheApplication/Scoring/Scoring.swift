@@ -92,6 +92,8 @@ public struct AssembledFacts: Sendable {
     public var findingCounts: [String: [String: Int]]
     /// Facts derived from platform records, per group and fact (their values are in ``sheet``).
     public var derived: [String: [String: DerivedMark]] = [:]
+    /// Facts fed by the rectification ledger (the penalty item), per group and fact (their values are in ``sheet``).
+    public var ledger: [String: [String: LedgerMark]] = [:]
 }
 
 /// Turns stored facts and findings into the engine's input.
@@ -264,7 +266,7 @@ enum ScoreDependency: Equatable {
     /// Kinds of writes that never change a score (their effect on facts is audited as `facts:` on its own).
     static let unrelated: Set<Substring> = [
         "self", "evidence", "review", "objection", "submission", "workflow", "publication", "user", "record-headers",
-        "bulletin",
+        "bulletin", "spotcheck",
     ]
 
     static func of(_ entity: String, in assessment: AssessmentID, organization: OrganizationID? = nil)
@@ -279,7 +281,7 @@ enum ScoreDependency: Equatable {
             // `records:<org>/import/<id>` only logs a completed import; the batches before it wrote the data.
             return path.count == 1 ? .records : .none
         }
-        guard kind == "facts" || kind == "finding" else { return .everything }
+        guard kind == "facts" || kind == "finding" || kind == "ledger" else { return .everything }
         let path = entity[entity.index(after: colon)...].split(separator: "/", omittingEmptySubsequences: false)
         guard path.count >= 2 else { return .everything }
         return path[0] == assessment.rawValue ? .unit(UnitID(String(path[1]))) : .none
@@ -308,6 +310,11 @@ extension Operations {
         let records = Dictionary(grouping: try await store.facts(assessment: assessment.id), by: \.unitID)
         let findings = Dictionary(grouping: try await store.findings(assessment: assessment.id), by: \.unitID)
         let derivations = try await derivations(of: assessment, asOf: asOf)
+        let ledger =
+            LedgerPenaltyTarget.of(scheme) == nil
+            ? [:]
+            : Dictionary(
+                grouping: try await store.rectificationItems(assessment: assessment.id, unit: nil), by: \.unitID)
         let overrides =
             derivations == nil
             ? [:] : Dictionary(grouping: try await store.factOverrides(assessment: assessment.id), by: \.unitID)
@@ -327,6 +334,7 @@ extension Operations {
                     &assembled, unit: derivations.facts(of: unit.code), overrides: overrides[unit.id] ?? [],
                     scheme: scheme, derivations: derivations)
             }
+            _ = FactsAssembly.applyLedger(&assembled, items: ledger[unit.id] ?? [], scheme: scheme)
             inputs.append(UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: assembled.sheet))
             byCode[unit.code] = (unit, assembled.problems)
         }

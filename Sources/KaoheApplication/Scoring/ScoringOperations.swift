@@ -120,6 +120,11 @@ extension Operations {
                 &facts, unit: derivations.facts(of: unit.code), overrides: overrides, scheme: scheme,
                 derivations: derivations)
         }
+        if LedgerPenaltyTarget.of(scheme) != nil {
+            _ = FactsAssembly.applyLedger(
+                &facts, items: try await store.rectificationItems(assessment: assessment.id, unit: unit.id),
+                scheme: scheme)
+        }
         let input = UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: facts.sheet)
         let context = try context(of: assessment, scheme: scheme)
         return (records, findings, facts, input, Engine.score(units: [input], scheme: scheme, context: context)[0])
@@ -150,8 +155,17 @@ extension Operations {
         // Facts derived from platform records are not entered (an override with a reason replaces one).
         let derived = try await derivations(of: assessment)?.facts(of: unit.code)?.facts.filter { $0.item == group }
         var values: [String: FactValue]
+        // So is the penalty fact the rectification ledger feeds while an item is judged.
+        var fed = Set(counted.keys).union((derived ?? []).map(\.fact))
+        if let target = LedgerPenaltyTarget.of(scheme), target.item == group,
+            try await store.rectificationItems(assessment: assessment.id, unit: unit.id).contains(where: {
+                $0.verdict != nil
+            })
+        {
+            fed.insert(target.fact)
+        }
         do {
-            values = try facts.values(specs: specs, skip: Set(counted.keys).union((derived ?? []).map(\.fact)))
+            values = try facts.values(specs: specs, skip: fed)
         } catch {
             let label = specs.first { $0.name == error.fact }.map { "\($0.label)（\($0.name)）" } ?? error.fact
             throw AppError.invalid("考核项“\(title)” 事实“\(label)”：\(error.message)")

@@ -49,6 +49,7 @@ func loadDemo(into store: any KaoheStore) async throws {
             + "\(summary.factRecords) 条事实记录，\(summary.findings) 条问题记录，\(summary.platformRecords) 条平台记录（新北区、平桥区的事实由此推算），\(summary.bulletins) 期月度通报。"
     )
     for line in summary.assessmentLines { print("  · \(line)") }
+    print("  · 平桥区考核：\(summary.spotChecks) 次随机抽查（已抽取并公示结果），整改台账 \(summary.ledgerItems) 项（各状态均有，部分逾期）")
     print("演示账号（密码均为 \(DemoLoader.password)，仅供体验，正式使用前请删除或改密）：")
     printDemoAccounts(summary.accounts)
     fflush(nil)

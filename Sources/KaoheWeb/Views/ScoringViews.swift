@@ -71,9 +71,18 @@ extension Views {
                 <h2>\(group.title) <span class="score\(pending ? " pending" : "")">\(pending ? "待评" : "得分 \(itemResult.score.description)") / \(itemResult.max.description)分</span></h2>
                 """
             let text = Explainer(scheme: model.scheme).explain(itemResult, facts: model.facts.sheet)
+            var rectify: HTML = ""
+            if editable && !pending && itemResult.kind == .base && itemResult.score < itemResult.max {
+                let lost = itemResult.max - itemResult.score
+                let url = SiteURL.ledger(.value(a)).withQuery([
+                    ("unit", u.rawValue), ("item", item.id), ("source", "deduction"),
+                    ("problem", "\(group.title)扣\(lost.description)分：\(text)"),
+                ])
+                rectify = " \(link(url, "就本项扣分建立整改事项"))"
+            }
             explanation = """
                 <p class="muted">\(item.content)</p><p><b>考核标准：</b>\(item.standard)</p>
-                <p class="explain" id="explain-\(item.id)"><b>计分：</b>\(text)</p>
+                <p class="explain" id="explain-\(item.id)"><b>计分：</b>\(text)\(rectify)</p>
                 """
         } else if group.item == nil {
             let reasons = model.result.downgradeReasons
@@ -110,7 +119,12 @@ extension Views {
             let form = retained?.form ?? FactForm.fields(values, specs: group.specs)
             let version = retained?.version ?? record?.version ?? 0
             let marks = model.facts.derived[group.id] ?? [:]
+            let ledger = model.facts.ledger[group.id] ?? [:]
             let inputs = group.specs.map { spec -> HTML in
+                if ledger[spec.name] != nil {
+                    return
+                        "<p class=\"fact\">\(spec.label)：<b>\(FactForm.display(values[spec.name], spec: spec))</b> <span class=\"muted\">（由整改台账认定，见上）</span></p>"
+                }
                 guard marks[spec.name] != nil else { return input(spec, form: form, counted: counted[spec.name]) }
                 return
                     "<p class=\"fact\">\(spec.label)：<b>\(FactForm.display(values[spec.name], spec: spec))</b> <span class=\"muted\">（由平台记录推算，见上）</span></p>"
@@ -132,7 +146,8 @@ extension Views {
             editable && group.item != nil
             ? "<p class=\"no-print\">\(link(.itemGrid(.value(a), .value(group.id)), "本项目全部单位一张表录入"))</p>" : ""
         let findings = findingsBlock(model, group: group, editable: editable, csrf: csrf)
-        let derived = derivedBlock(model, group: group, editable: editable, csrf: csrf)
+        let derived: HTML =
+            "\(derivedBlock(model, group: group, editable: editable, csrf: csrf))\(ledgerBlock(model, group: group))"
         return """
             <section class="item" id="item-\(group.id)">\(head)\(explanation)\(problems)\(conflictBox)\(derived)\(saved)\(body)\(gridLink)\(findings)\(itemHistory(model, group: group))</section>
             """
@@ -220,13 +235,19 @@ extension Views {
         let rows: [HTML] = findings.map { finding in
             let fact = FactsAssembly.countFact(of: finding, in: model.scheme)
             let label = fact.flatMap { name in countSpecs.first { $0.name == name }?.label } ?? "（未计入事实）"
+            let rectify: HTML =
+                editable
+                ? link(
+                    SiteURL.ledger(.value(model.assessment.id)).withQuery([
+                        ("unit", model.unit.id.rawValue), ("item", group.id), ("finding", finding.id.rawValue),
+                    ]), "建立整改事项") : ""
             return
-                "<tr><td>\(finding.date.description)</td><td>\(label)</td><td>\(finding.note)</td><td>\(finding.evidenceRef ?? "")</td><td>\(model.userNames[finding.createdBy ?? UserID("")] ?? "")</td></tr>"
+                "<tr><td>\(finding.date.description)</td><td>\(label)</td><td>\(finding.note)</td><td>\(finding.evidenceRef ?? "")</td><td>\(model.userNames[finding.createdBy ?? UserID("")] ?? "")</td><td>\(rectify)</td></tr>"
         }
         let table: HTML =
             rows.isEmpty
             ? ""
-            : "<table class=\"findings\"><thead><tr><th>日期</th><th>计入</th><th>问题说明</th><th>佐证</th><th>记录人</th></tr></thead><tbody>\(rows)</tbody></table>"
+            : "<table class=\"findings\"><thead><tr><th>日期</th><th>计入</th><th>问题说明</th><th>佐证</th><th>记录人</th><th>整改</th></tr></thead><tbody>\(rows)</tbody></table>"
         var form: HTML = ""
         if editable && !countSpecs.isEmpty {
             form = """
