@@ -36,7 +36,13 @@ extension Operations {
         -> BulletinDocument
     {
         let assessment = try await bulletinAssessment(id, for: user)
-        return try await makeBulletin(assessment, request, draft: true)
+        // Kept per data version: any write (facts, findings, records, a published bulletin) makes a new key.
+        let version = try await store.dataVersion()
+        let key = "\(assessment.id)|\(version)|\(request.period.text)|\(request.rules)"
+        let operations = self
+        return try await deps.records.bulletinDrafts.memo(key).value {
+            try await operations.makeBulletin(assessment, request, draft: true)
+        }
     }
 
     /// Publishes the bulletin of `request` under the next number, its document frozen as JSON.
@@ -66,13 +72,17 @@ extension Operations {
         stored: StoredBulletin, document: BulletinDocument
     ) {
         let detail = try await assessmentDetail(id, for: user)
-        guard
-            let stored = try await store.bulletins(assessment: detail.assessment.id).first(where: {
-                $0.number == number
-            })
-        else { throw AppError.notFound("考核 \(id) 的第\(number)期通报") }
-        let document = try BulletinDocument.read(stored.body)
-        return (stored, document.visible(ownUnit: user.unitID?.rawValue, seesOwnUnitOnly: user.seesOwnUnitOnly))
+        let store = self.store
+        let assessmentID = detail.assessment.id
+        let published = try await deps.records.publishedBulletins.memo("\(assessmentID)|\(number)").value {
+            guard let stored = try await store.bulletins(assessment: assessmentID).first(where: { $0.number == number })
+            else { throw AppError.notFound("考核 \(id) 的第\(number)期通报") }
+            return PublishedBulletin(stored: stored, document: try BulletinDocument.read(stored.body))
+        }
+        return (
+            published.stored,
+            published.document.visible(ownUnit: user.unitID?.rawValue, seesOwnUnitOnly: user.seesOwnUnitOnly)
+        )
     }
 
     /// The JSON of one published bulletin: the frozen body as published, for a reporter with the other units'

@@ -43,7 +43,7 @@ extension RecordLibrary {
     func derivations(
         _ key: String, load: @escaping @Sendable () async throws -> AssessmentDerivations?
     ) async throws -> AssessmentDerivations? {
-        try await derivedMemo(key).value { try await load().map(DerivationsBox.init) }?.value
+        try await derivedMemos.memo(key).value { try await load().map(DerivationsBox.init) }?.value
     }
 }
 

@@ -52,20 +52,12 @@ public enum RecordCodec {
 package final class RecordLibrary: @unchecked Sendable {
     private let lock = NSLock()
     private var sets: [OrganizationID: (version: Int, records: Memo<RecordSet>)] = [:]
-    private var derived: [String: Memo<DerivationsBox?>] = [:]
-    private var derivedOrder: [String] = []
-
-    /// The memo of the derivations under `key` (the newest 16 keys are kept).
-    func derivedMemo(_ key: String) -> Memo<DerivationsBox?> {
-        lock.withLock {
-            if let memo = derived[key] { return memo }
-            let memo = Memo<DerivationsBox?>()
-            derived[key] = memo
-            derivedOrder.append(key)
-            if derivedOrder.count > 16 { derived[derivedOrder.removeFirst()] = nil }
-            return memo
-        }
-    }
+    /// The derivations per assessment, records version and window.
+    let derivedMemos = MemoTable<DerivationsBox?>(keep: 16)
+    /// Bulletin drafts per assessment, data version and request (a draft of a year of records takes seconds).
+    let bulletinDrafts = MemoTable<BulletinDocument>(keep: 16)
+    /// Published bulletins read back, per assessment and number (a published bulletin never changes).
+    let publishedBulletins = MemoTable<PublishedBulletin>(keep: 64)
 
     func records(
         _ organization: OrganizationID, version: Int, load: @escaping @Sendable () async throws -> RecordSet
@@ -121,4 +113,33 @@ final class ImporterBox: @unchecked Sendable {
             throw AppError.internalFailure("已存的记录无法读取：\(error)")
         }
     }
+}
+
+/// Memos by key, the newest `keep` keys kept (a computed value stays valid for its key, which carries the
+/// versions it depends on).
+package final class MemoTable<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private let keep: Int
+    private var memos: [String: Memo<Value>] = [:]
+    private var order: [String] = []
+
+    init(keep: Int) { self.keep = keep }
+
+    /// The memo under `key`, new when there is none.
+    func memo(_ key: String) -> Memo<Value> {
+        lock.withLock {
+            if let memo = memos[key] { return memo }
+            let memo = Memo<Value>()
+            memos[key] = memo
+            order.append(key)
+            if order.count > keep { memos[order.removeFirst()] = nil }
+            return memo
+        }
+    }
+}
+
+/// A published bulletin as stored, with its document read.
+struct PublishedBulletin: Sendable {
+    var stored: StoredBulletin
+    var document: BulletinDocument
 }
