@@ -29,6 +29,7 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     WorkflowController(deps: deps).register(on: router)
     EvidenceController(deps: deps).register(on: router)
     BulletinsController(deps: deps).register(on: router)
+    RatersController(deps: deps).register(on: router)
     RecordsController(deps: deps, jobs: RecordImportJobs()).register(on: router)
 
     APIAuthController(deps: deps).register(on: router)

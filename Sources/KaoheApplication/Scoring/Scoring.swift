@@ -264,7 +264,7 @@ enum ScoreDependency: Equatable {
     /// Kinds of writes that never change a score (their effect on facts is audited as `facts:` on its own).
     static let unrelated: Set<Substring> = [
         "self", "evidence", "review", "objection", "submission", "workflow", "publication", "user", "record-headers",
-        "bulletin",
+        "bulletin", "rater-sheet", "rater-code", "rater-comment",
     ]
 
     static func of(_ entity: String, in assessment: AssessmentID, organization: OrganizationID? = nil)
@@ -311,6 +311,7 @@ extension Operations {
         let overrides =
             derivations == nil
             ? [:] : Dictionary(grouping: try await store.factOverrides(assessment: assessment.id), by: \.unitID)
+        let tallies = try await raterTallies(of: assessment, scheme: scheme, units: units)
         var inputs: [UnitInput] = []
         var byCode: [String: (AssessedUnit, [String: [String]])] = [:]
         var unscorable: [AssessedUnit] = []
@@ -327,7 +328,10 @@ extension Operations {
                     &assembled, unit: derivations.facts(of: unit.code), overrides: overrides[unit.id] ?? [],
                     scheme: scheme, derivations: derivations)
             }
-            inputs.append(UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: assembled.sheet))
+            inputs.append(
+                UnitInput(
+                    id: unit.code, name: unit.name, unitType: unitType, facts: assembled.sheet,
+                    raterTallies: tallies[unit.id] ?? [:]))
             byCode[unit.code] = (unit, assembled.problems)
         }
         let results = Engine.score(units: inputs, scheme: scheme, context: context)
