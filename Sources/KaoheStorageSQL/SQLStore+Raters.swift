@@ -201,14 +201,14 @@ extension SQLStore {
         try await read { db in
             try await db.raw(
                 """
-                SELECT group_id, COUNT(*) AS issued, SUM(used) AS used_count FROM rater_codes
+                SELECT group_id, COUNT(*) AS issued, COUNT(CASE WHEN used = 1 THEN 1 END) AS used_count FROM rater_codes
                 WHERE round_id = \(bind: round.rawValue) GROUP BY group_id ORDER BY group_id
                 """
             ).all().map { row in
                 RaterCodeCount(
                     groupID: try row.decode(column: "group_id", as: String.self),
                     issued: try row.decode(column: "issued", as: Int.self),
-                    used: try row.decode(column: "used_count", as: Int?.self) ?? 0)
+                    used: try row.decode(column: "used_count", as: Int.self))
             }
         }
     }

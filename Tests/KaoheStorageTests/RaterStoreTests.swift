@@ -23,10 +23,12 @@ struct RaterStoreTests {
             try await db.raw(SQLQueryString("SELECT * FROM \(table)")).all().map { row in
                 var values: [String: String] = [:]
                 for column in row.allColumns {
-                    if let text = try? row.decode(column: column, as: String?.self) {
-                        values[column] = text ?? "NULL"
-                    } else if let number = try? row.decode(column: column, as: Int?.self) {
-                        values[column] = number.map(String.init) ?? "NULL"
+                    if let number = try? row.decode(column: column, as: Int.self) {
+                        values[column] = String(number)
+                    } else if let text = try? row.decode(column: column, as: String.self) {
+                        values[column] = text
+                    } else {
+                        values[column] = "NULL"
                     }
                 }
                 return values

@@ -200,7 +200,7 @@ struct RatersController {
 
     /// `https://host` of the request (the slips and the CSV carry full addresses).
     static func siteBase(_ request: Request, secure: Bool) -> String {
-        let host = request.headers[.host] ?? request.head.authority ?? "localhost"
+        let host = request.head.authority ?? request.headers[TransportSecurityMiddleware.host] ?? "localhost"
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: ".-:[]"))
         let safe = host.unicodeScalars.allSatisfy { $0.isASCII && allowed.contains($0) } ? host : "localhost"
         return (secure ? "https://" : "http://") + safe

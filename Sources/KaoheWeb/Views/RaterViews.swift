@@ -68,7 +68,7 @@ extension Views {
                 <label>名称 <input name="title" maxlength="100" placeholder="如：\(a.year)年度年终评议"></label>
                 <button type="submit">创建评议</button></form>
                 """
-            content = "<h2>评议</h2>\(table)<h2>创建评议</h2>\(form)" + content
+            content = "<h2>评议</h2>\(table)<h2>创建评议</h2>\(form)\(content)"
         }
         return layout(
             title: "\(a.title) · 评议", identity: identity, csrf: csrf, notice: notice, error: error,
