@@ -381,7 +381,7 @@ struct AuthorizationMatrixTests {
         "GET /", "GET /login", "POST /login", "POST /logout", "GET /healthz", "GET /static/app.css",
         "GET /static/app.js", "POST /api/v1/tokens",
         // The public ballot of rater rounds: a one-time code instead of an account.
-        "GET /p", "POST /p", "GET /p/:code", "POST /p/:code",
+        "GET /p", "POST /p", "GET /p/{code}", "POST /p/{code}",
     ]
 
     /// The router's own routes (method and path) and which of them no matrix case exercises.
