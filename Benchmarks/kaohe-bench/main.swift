@@ -6,10 +6,21 @@
 //                                                  store: import, read back, derive, score; RecordsStoreBenchmark.swift)
 //   swift run -c release kaohe-bench --raters [postgres://…] [sheets]   (10,000 public ballot sheets of 20 units by
 //                                                  200 concurrent clients; RaterBenchmark.swift)
+//   swift run -c release kaohe-bench --write-record-files DIR   (only writes those records' CSV files into DIR,
+//                                                  for scripts/bench-records, which imports them over HTTP)
 import Foundation
 import KaoheEngine
 import KaoheFormats
 
+if let flag = CommandLine.arguments.firstIndex(of: "--write-record-files") {
+    guard let folder = CommandLine.arguments.dropFirst(flag + 1).first else {
+        print("kaohe-bench --write-record-files DIR: the folder is missing")
+        exit(2)
+    }
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    for path in try makeRecordFiles(in: URL(fileURLWithPath: folder)) { print(path) }
+    exit(0)
+}
 if let flag = CommandLine.arguments.firstIndex(of: "--records-store") {
     let url = CommandLine.arguments.dropFirst(flag + 1).first { $0.hasPrefix("postgres") }
     try await runRecordsStoreBenchmark(postgres: url)

@@ -65,6 +65,15 @@ struct DemoLoaderTests {
             let sys = try #require(assessments.first { $0.schemeID == "shuangyashan-2017" })
             #expect(try await store.enrolments(of: sys.id).count == 53)
 
+            // January's and February's bulletins are published where facts come from records, numbered in order.
+            #expect(summary.bulletins == 4)
+            for assessment in [xb, pq] {
+                let bulletins = try await store.bulletins(assessment: assessment.id).sorted { $0.number < $1.number }
+                #expect(bulletins.map(\.number) == [1, 2])
+                #expect(bulletins.map(\.period) == ["\(assessment.year)-01", "\(assessment.year)-02"])
+            }
+            #expect(try await store.bulletins(assessment: sys.id).isEmpty)
+
             // Every enrolled unit's facts decode against the scheme as one complete unit: nothing pending.
             var stored = 0
             for assessment in assessments {

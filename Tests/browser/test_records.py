@@ -1,7 +1,7 @@
 """Importing platform records in Chromium: the demo organizer uploads a CSV of cases with one header the
 platform does not know, maps it on the page ("ignore"), watches the progress bar (moved by the page's own
 script polling the job's status) reach 100 %, and sees the counts; a second upload of the same file needs no
-mapping and counts every row unchanged. Screenshots go to test-artifacts/.
+mapping and counts every row unchanged. Then it publishes March's bulletin from a draft. Screenshots go to test-artifacts/.
 """
 
 import pathlib
@@ -17,6 +17,7 @@ from test_platform import go, login, shot
 
 ROWS = 20_000
 RECORDS = "/organizations/demo-org-xinbei/records"
+BULLETINS = "/assessments/demo-xinbei-sanheyi/bulletins"
 
 
 def write_cases(directory: pathlib.Path) -> pathlib.Path:
@@ -63,6 +64,34 @@ def watch_progress(driver) -> list[int]:
     raise AssertionError(f"the import did not finish; bar values {seen[-20:]}:\n{driver.page_source[:3000]}")
 
 
+def publish_march_bulletin(driver, server):
+    """From the assessment's bulletins page: a draft for March (the month of the imported cases), then publish
+    it; the published bulletin is numbered, frozen (no draft mark, no publish form) and listed."""
+    go(driver, server, BULLETINS)
+    listed_before = len(driver.find_elements(By.CSS_SELECTOR, "table tbody tr td.num"))
+    form = driver.find_element(By.CSS_SELECTOR, "form.bulletin-request")
+    Select(form.find_element(By.NAME, "period")).select_by_value("2023-03")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 60).until(lambda d: "/bulletins/draft" in d.current_url)
+    assert driver.find_elements(By.CSS_SELECTOR, ".draft-mark"), driver.page_source[:2000]
+    # The units of the imported cases are in the draft's table.
+    assert driver.find_elements(By.CSS_SELECTOR, "tr[data-unit='xb01']"), driver.page_source[:3000]
+    publish = driver.find_element(By.XPATH, "//form[@method='post']//button[starts-with(normalize-space(.), '发布第')]")
+    number = publish.text.strip().removeprefix("发布第").removesuffix("期")
+    shot(driver, "24-bulletin-draft")
+    publish.click()
+    WebDriverWait(driver, 60).until(lambda d: "done=published" in d.current_url)
+    assert f"/bulletins/{number}" in driver.current_url, driver.current_url
+    assert f"2023年第{number}期" in driver.page_source, driver.page_source[:2000]
+    assert "已发布" in driver.page_source
+    assert not driver.find_elements(By.CSS_SELECTOR, ".draft-mark")
+    assert not driver.find_elements(By.XPATH, "//button[starts-with(normalize-space(.), '发布第')]")
+    shot(driver, "25-bulletin-published")
+    go(driver, server, BULLETINS)
+    assert len(driver.find_elements(By.CSS_SELECTOR, "table tbody tr td.num")) == listed_before + 1
+    assert f"第{number}期" in driver.page_source
+
+
 def test_records_import_maps_a_header_and_shows_progress(kaohe_bin, browser):
     driver = browser
     data_dir = tempfile.mkdtemp(prefix="kaohe-records-browser-")
@@ -106,6 +135,8 @@ def test_records_import_maps_a_header_and_shows_progress(kaohe_bin, browser):
         assert history.count("case.csv") == 2, history
         assert case_count(driver) == before + ROWS
         shot(driver, "23-records-history")
+
+        publish_march_bulletin(driver, server)
     finally:
         server.stop()
         ARTIFACTS.mkdir(exist_ok=True)

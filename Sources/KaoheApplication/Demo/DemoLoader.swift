@@ -52,6 +52,8 @@ public struct DemoLoader: Sendable {
         public var publications = 0
         /// Ballot sheets of the demo's closed rater round (named, units and public).
         public var raterBallots = 0
+        /// Published monthly bulletins (January and February of the assessments with platform records).
+        public var bulletins = 0
     }
 
     let deps: AppDependencies
@@ -298,6 +300,16 @@ public struct DemoLoader: Sendable {
             }
             if plan.id == Self.raterAssessment {
                 summary.raterBallots = try await raterRound(assessment, units: units, organizer: users[.organizer])
+            }
+            // The assessments whose facts come from platform records have January's and February's bulletins
+            // published, so leaders and units have bulletins to open and the next draft shows rank changes.
+            if let organizer = users[.organizer], ["xinbei-sanheyi", "pingqiao-2022"].contains(plan.schemeID) {
+                for month in 1...2 {
+                    let period = BulletinPeriod.month(plan.year, month)!
+                    _ = try await Operations(deps).publishBulletin(
+                        assessment.id.rawValue, BulletinRequest(period: period), by: organizer)
+                    summary.bulletins += 1
+                }
             }
             summary.assessmentLines.append(
                 "\(plan.title)（方案 \(plan.schemeID)，\(units.count) 个单位，状态：\(plan.state.displayName)）")

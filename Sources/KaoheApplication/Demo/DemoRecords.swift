@@ -188,22 +188,14 @@ enum DemoRecords {
             }
         }
         var hash = SHA256()
-        var counts = RecordWriteCounts()
         let importID = "demo-\(organization)"
         for (type, _) in rows.byType {
-            let stored = RecordCodec.stored(importer.records, type: type)
-            for record in stored {
+            for record in RecordCodec.stored(importer.records, type: type) {
                 hash.update(data: Data("\(record.type)\t\(record.id)\t\(record.unitCode)\t\(record.fields)\n".utf8))
             }
-            var start = 0
-            while start < stored.count {
-                let batch = Array(stored[start..<min(start + 5000, stored.count)])
-                start += batch.count
-                counts =
-                    counts
-                    + (try await store.writeRecords(batch, organization: organization, importID: importID, by: actor))
-            }
         }
+        let (counts, _) = try await Operations.writeRecordSet(
+            importer.records, to: store, organization: organization, importID: importID, by: actor)
         let digest = hash.finalize().map { String(format: "%02x", $0) }.joined()
         try await store.finishRecordImport(
             RecordImportLog(

@@ -114,24 +114,13 @@ extension Operations {
         var reports: [RecordImportFileReport] = []
         for file in checked {
             let importID = UUID().uuidString.lowercased()
-            var counts = RecordWriteCounts()
-            var touched = Set<String>()
             let types = RecordType.allCases.filter { file.records[$0].count > 0 }
-            for type in types {
-                let count = file.records[type].count
-                var start = 0
-                while start < count {
-                    let end = min(count, start + max(1, input.batchSize))
-                    let batch = (start..<end).map { RecordCodec.stored(file.records.record(type, row: $0)) }
-                    let batchCounts = try await store.writeRecords(
-                        batch, organization: context.organization, importID: importID, by: importer.actor)
-                    // The units of batches that changed something (a superset of the units whose records changed).
-                    if batchCounts.new + batchCounts.changed > 0 { touched.formUnion(batch.map(\.unitCode)) }
-                    counts = counts + batchCounts
-                    written += batch.count
-                    writer.update(file: file.name, done: written, total: writeTotal)
-                    start = end
-                }
+            let (counts, touched) = try await Self.writeRecordSet(
+                file.records, to: store, organization: context.organization, importID: importID, by: importer.actor,
+                batchSize: input.batchSize
+            ) { batch in
+                written += batch
+                writer.update(file: file.name, done: written, total: writeTotal)
             }
             let log = RecordImportLog(
                 id: importID, organizationID: context.organization, fileName: file.name, sha256: file.sha256,
@@ -184,21 +173,9 @@ extension Operations {
             name: name, sha256: KaoheStorage.SHA256.hex(body), records: validator.records, rows: items.count,
             errors: [], stopped: false)
         let importID = UUID().uuidString.lowercased()
-        var counts = RecordWriteCounts()
-        var touched = Set<String>()
         let types = RecordType.allCases.filter { file.records[$0].count > 0 }
-        for type in types {
-            let batch = (0..<file.records[type].count).map { RecordCodec.stored(file.records.record(type, row: $0)) }
-            var start = 0
-            while start < batch.count {
-                let slice = Array(batch[start..<min(batch.count, start + 5000)])
-                let written = try await store.writeRecords(
-                    slice, organization: context.organization, importID: importID, by: importer.actor)
-                if written.new + written.changed > 0 { touched.formUnion(slice.map(\.unitCode)) }
-                counts = counts + written
-                start += slice.count
-            }
-        }
+        let (counts, touched) = try await Self.writeRecordSet(
+            file.records, to: store, organization: context.organization, importID: importID, by: importer.actor)
         let log = RecordImportLog(
             id: importID, organizationID: context.organization, fileName: name, sha256: file.sha256,
             types: types.map(\.rawValue), counts: counts, touchedUnits: touched.sorted(), userID: importer.userID,
@@ -210,6 +187,32 @@ extension Operations {
                     name: name, sha256: file.sha256, types: log.types, rows: items.count, counts: counts,
                     importID: importID)
             ], seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Writes every record of `records` type by type in batches of `batchSize` (only one batch's texts are
+    /// held at a time); `written` gets each batch's size. Returns the counts and the units of the batches that
+    /// changed something (a superset of the units whose records changed).
+    static func writeRecordSet(
+        _ records: RecordSet, to store: any KaoheStore, organization: OrganizationID, importID: String,
+        by actor: AuditActor,
+        batchSize: Int = 5000, written: (Int) -> Void = { _ in }
+    ) async throws -> (counts: RecordWriteCounts, touchedUnits: Set<String>) {
+        var counts = RecordWriteCounts()
+        var touched = Set<String>()
+        for type in RecordType.allCases {
+            let total = records[type].count
+            var start = 0
+            while start < total {
+                let batch = RecordCodec.stored(records, type: type, rows: start..<min(total, start + max(1, batchSize)))
+                let batchCounts = try await store.writeRecords(
+                    batch, organization: organization, importID: importID, by: actor)
+                if batchCounts.new + batchCounts.changed > 0 { touched.formUnion(batch.map(\.unitCode)) }
+                counts = counts + batchCounts
+                start += batch.count
+                written(batch.count)
+            }
+        }
+        return (counts, touched)
     }
 
     /// The records page of an organization: counts per type, the newest imports, remembered mappings.

@@ -46,7 +46,7 @@ func loadDemo(into store: any KaoheStore) async throws {
     }
     print(
         "已载入演示数据：\(summary.organizations) 个组织，\(summary.units) 个单位，\(summary.assessments) 项考核，"
-            + "\(summary.factRecords) 条事实记录，\(summary.findings) 条问题记录，\(summary.platformRecords) 条平台记录（新北区、平桥区的事实由此推算）。"
+            + "\(summary.factRecords) 条事实记录，\(summary.findings) 条问题记录，\(summary.platformRecords) 条平台记录（新北区、平桥区的事实由此推算），\(summary.bulletins) 期月度通报。"
     )
     for line in summary.assessmentLines { print("  · \(line)") }
     print("演示账号（密码均为 \(DemoLoader.password)，仅供体验，正式使用前请删除或改密）：")

@@ -10,6 +10,7 @@ enum BulletinViews {
         table.bulletin .same { color: var(--muted); } table.bulletin td.hidden-details { color: var(--muted); text-align: center; }
         table.bulletin ul.flags { margin: 0; padding-left: 1.1em; } table.bulletin ul.flags li { color: var(--accent); }
         table.bulletin tr.group th { background: #f3f6f9; text-align: left; } table.bulletin tr.own td { background: #fff8e1; }
+        table.bulletin td.unit-name { white-space: nowrap; }
         .draft-mark { display: inline-block; border: 2px solid var(--accent); color: var(--accent); padding: 0 .5em; margin-left: .5em; }
         form.bulletin-request { display: flex; gap: .8em; flex-wrap: wrap; align-items: end; max-width: none; }
         body.print-doc { background: #fff; } .bulletin-print { max-width: 277mm; margin: 1em auto; padding: 0 1em; font-size: 12px; }
@@ -193,7 +194,7 @@ extension Views {
             rows.append(
                 """
                 <tr data-unit="\(unit.code)"\(unit.detailsHidden ? "" : " class=\"shown\"" as HTML)><td class="num">\(unit.rank)</td>\
-                <td class="num">\(rankChange(unit, hasPrevious: document.previous != nil))</td><td>\(unit.name)</td>\
+                <td class="num">\(rankChange(unit, hasPrevious: document.previous != nil))</td><td class="unit-name">\(unit.name)</td>\
                 <td class="num"><b>\(unit.total)</b>\(pending)</td>\(details)</tr>
                 """)
         }

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Regenerates Tests/KaoheExportTests/Fixtures/QRCodeFixtures.swift from two independent QR encoders.
+
+    pip install segno qrcode      # not committed; any recent versions
+    python3 scripts/qr-fixtures.py
+
+Every symbol is made by segno (boost_error=False, no ECI, the mode KaoheExport's QRCode picks: numeric,
+alphanumeric or UTF-8 bytes in one segment). With a forced mask the script checks that python-qrcode
+draws the very same matrix; with the mask left to the encoder it records segno's choice and says when
+python-qrcode chose another (its N3 rule ignores the quiet zone, so it may). It also dumps the block
+table, alignment positions and version bits from python-qrcode's own tables.
+
+segno 1.6.6 adds a whole zero byte of "padding bits" when the terminator already ends on a codeword
+boundary (ISO/IEC 18004 7.4.10 adds padding bits only when it does not); the symbol still reads, but
+its pad codewords differ from the standard's. The script patches that one function before use.
+"""
+
+import json
+import pathlib
+import sys
+
+import qrcode
+import qrcode.base
+import qrcode.util
+import segno
+import segno.consts
+import segno.encoder
+
+
+def _padding_bits(buff, version, length):
+    """segno's write_padding_bits without the extra byte on a codeword boundary."""
+    if version not in (segno.consts.VERSION_M1, segno.consts.VERSION_M3):
+        buff.extend([0] * ((8 - length % 8) % 8))
+
+
+segno.encoder.write_padding_bits = _padding_bits
+
+OUT = pathlib.Path(__file__).resolve().parent.parent / "Tests/KaoheExportTests/Fixtures/QRCodeFixtures.swift"
+ALNUM = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+LEVELS = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORRECT_M,
+          "Q": qrcode.constants.ERROR_CORRECT_Q, "H": qrcode.constants.ERROR_CORRECT_H}
+SWIFT_LEVEL = {"L": ".low", "M": ".medium", "Q": ".quartile", "H": ".high"}
+
+LONG = ("考核办法第十一条：评分轮次由考核办公室发起，每位评分人凭一次性评分码进入，"
+        "评分码只可使用一次。https://kaohe.example.gov.cn/p/ABCD2345EF?round=2026-1 ") * 3
+CASES = [
+    # name, text, level, masks to force (None = let the encoder choose)
+    ("hello-world-Q", "HELLO WORLD", "Q", [None, 0, 1, 2, 3, 4, 5, 6, 7]),
+    ("hello-world-M", "HELLO WORLD", "M", [None, 2]),
+    ("rater-code", "K7M9-XR4P2T", "M", [None, 5]),
+    ("rater-code-H", "K7M9-XR4P2T", "H", [None]),
+    ("slip-url-L", "http://127.0.0.1:8080/p/ABCD2345EF", "L", [None]),
+    ("slip-url-M", "http://127.0.0.1:8080/p/ABCD2345EF", "M", [None, 3, 6]),
+    ("slip-url-Q", "http://127.0.0.1:8080/p/ABCD2345EF", "Q", [None]),
+    ("slip-url-H", "http://127.0.0.1:8080/p/ABCD2345EF", "H", [None]),
+    ("upper-url", "HTTP://127.0.0.1:8080/P/ABCD2345EF", "M", [None]),
+    ("digits", "01234567890123456789", "H", [None, 7]),
+    ("chinese", "考核评分：第一轮，请扫码评分。", "M", [None, 4]),
+    ("long-300", LONG[:100], "M", [None, 1]),
+    ("long-L", LONG, "L", [None]),
+    ("long-H", LONG, "H", [None]),
+]
+
+
+def mode_of(text):
+    if text.isascii() and text.isdigit():
+        return "numeric"
+    if all(c in ALNUM for c in text):
+        return "alphanumeric"
+    return "byte"
+
+
+def segno_symbol(text, level, mask, version=None):
+    mode = mode_of(text)
+    content = text.encode("utf-8") if mode == "byte" else text
+    return segno.make_qr(content, error=level, version=version, mode=mode, mask=mask, eci=False,
+                         boost_error=False)
+
+
+def qrcode_matrix(text, level, version, mask):
+    mode = {"numeric": qrcode.util.MODE_NUMBER, "alphanumeric": qrcode.util.MODE_ALPHA_NUM,
+            "byte": qrcode.util.MODE_8BIT_BYTE}[mode_of(text)]
+    qr = qrcode.QRCode(version=version, error_correction=LEVELS[level], border=0, mask_pattern=mask)
+    qr.add_data(qrcode.util.QRData(text.encode("utf-8"), mode=mode))
+    qr.make(fit=False)
+    rows = ["".join("1" if m else "0" for m in row) for row in qr.modules]
+    return rows, qr.mask_pattern if mask is not None else qr.best_mask_pattern()
+
+
+def rows_of(symbol):
+    return ["".join("1" if m else "0" for m in row) for row in symbol.matrix]
+
+
+def swift_string(text):
+    return json.dumps(text, ensure_ascii=False)
+
+
+def main():
+    symbols = []
+    notes = []
+    for name, text, level, masks in CASES:
+        for mask in masks:
+            symbol = segno_symbol(text, level, mask)
+            assert symbol.error == level, (name, symbol.error)
+            rows = rows_of(symbol)
+            other_rows, other_mask = qrcode_matrix(text, level, symbol.version, mask)
+            if mask is not None:
+                if other_rows != rows:
+                    sys.exit(f"{name} mask {mask}: segno and python-qrcode draw different matrices")
+            elif other_mask != symbol.mask:
+                notes.append(f"{name}: segno chose mask {symbol.mask}, python-qrcode {other_mask}")
+            symbols.append((name, text, level, symbol.version, symbol.mask, mask is None, rows))
+
+    lines = [
+        "// Generated by scripts/qr-fixtures.py from segno " + segno.__version__ + " and python-qrcode "
+        + qrcode_version() + "; do not edit by hand.",
+        "// swift-format-ignore-file",
+        "",
+        "import Testing",
+        "",
+        "@testable import KaoheExport",
+        "",
+        "/// QR symbols drawn by independent encoders, and their tables.",
+        "enum QRFixtures {",
+        "    struct Symbol: CustomTestStringConvertible {",
+        "        let name: String",
+        "        let text: String",
+        "        let level: QRCode.ErrorCorrection",
+        "        let version: Int",
+        "        let mask: Int",
+        "        /// True when the encoder chose the mask itself (segno); false when the fixture forced it.",
+        "        let maskChosen: Bool",
+        "        /// Rows of 0 (light) and 1 (dark), top first, without quiet zone.",
+        "        let rows: String",
+        "        var testDescription: String { \"\\(name) v\\(version) mask \\(mask)\" }",
+        "    }",
+        "",
+        "    /// Where python-qrcode chose another mask than segno (it ignores the quiet zone in rule N3).",
+        "    static let maskDisagreements: [String] = [" + ", ".join(swift_string(n) for n in notes) + "]",
+        "",
+        "    static let symbols: [Symbol] = [",
+    ]
+    for name, text, level, version, mask, chosen, rows in symbols:
+        lines.append("        Symbol(")
+        lines.append(f"            name: {swift_string(name)}, text: {swift_string(text)},")
+        lines.append(f"            level: {SWIFT_LEVEL[level]}, version: {version}, mask: {mask}, "
+                     f"maskChosen: {'true' if chosen else 'false'},")
+        lines.append('            rows: """')
+        lines.extend("                " + row for row in rows)
+        lines.append('                """),')
+    lines.append("    ]")
+    lines.append("")
+    lines.append("    /// python-qrcode's block table: (version, level, data codewords, EC codewords per block, blocks).")
+    lines.append("    static let blocks: [(version: Int, level: QRCode.ErrorCorrection, data: Int, ecPerBlock: Int, "
+                 "blocks: Int)] = [")
+    for version in range(1, 41):
+        for level in "LMQH":
+            blocks = qrcode.base.rs_blocks(version, LEVELS[level])
+            data = sum(b.data_count for b in blocks)
+            ec = {b.total_count - b.data_count for b in blocks}
+            assert len(ec) == 1
+            lines.append(f"        ({version}, {SWIFT_LEVEL[level]}, {data}, {ec.pop()}, {len(blocks)}),")
+    lines.append("    ]")
+    lines.append("")
+    lines.append("    /// python-qrcode's alignment pattern centres, versions 1…40.")
+    lines.append("    static let alignment: [[Int]] = [")
+    for version in range(1, 41):
+        lines.append("        " + json.dumps(list(qrcode.util.pattern_position(version))) + ",")
+    lines.append("    ]")
+    lines.append("")
+    lines.append("    /// python-qrcode's version information bits, versions 7…40.")
+    lines.append("    static let versionBits: [Int] = [")
+    for version in range(7, 41):
+        lines.append(f"        0b{qrcode.util.BCH_type_number(version):018b},")
+    lines.append("    ]")
+    lines.append("}")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {len(symbols)} symbols to {OUT}")
+    for note in notes:
+        print("note:", note)
+
+
+def qrcode_version():
+    try:
+        from importlib.metadata import version
+        return version("qrcode")
+    except Exception:  # noqa: BLE001
+        return "?"
+
+
+if __name__ == "__main__":
+    main()
