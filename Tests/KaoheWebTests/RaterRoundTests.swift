@@ -68,6 +68,14 @@ struct RaterRoundTests {
             let codes = csv.text.matches(of: /\/p\/([2-9A-HJ-NP-Z]{11})/).map { String($0.1) }
             #expect(codes.count == 3 && Set(codes).count == 3)
             #expect(try await fixture.store.raterCode(hash: RaterCodes.hash(codes[0]))?.used == false)
+            // Slips: one per code, each with its QR code, short address and code.
+            let slips = try await organizer.post(
+                SiteURL.raterCodes(.value(round)).path, [("group", "public"), ("count", "2"), ("format", "slips")])
+            let slipCodes = slips.text.matches(of: /class="code">([2-9A-HJ-NP-Z]{11})</).map { String($0.1) }
+            #expect(slips.status == .ok && slipCodes.count == 2)
+            #expect(slips.text.components(separatedBy: "<svg").count - 1 == 2)
+            #expect(slipCodes.allSatisfy { slips.text.contains("/p/\($0)") })
+            #expect(try await fixture.store.raterCodeCounts(round: round).first?.issued == 5)
 
             // The leader rates both units: a draft, then the submission.
             let leader = Browser(client)
