@@ -252,7 +252,8 @@ extension Explainer {
         }
         var text = terms.joined(separator: " + ")
         if !notes.isEmpty {
-            text = "(\(text)) ÷ \(share(keptWeight)) = \(average.twoDecimals)（\(notes.joined(separator: "；"))，其余评议组权重按比例放大）"
+            text =
+                "(\(text)) ÷ \(share(keptWeight)) = \(average.twoDecimals)（\(notes.joined(separator: "；"))，其余评议组权重按比例放大）"
         } else {
             text += " = \(average.twoDecimals)"
         }

@@ -47,7 +47,8 @@ public enum RaterArithmetic {
             sum += entry.mark * taken
             if kept == 0 { break }
         }
-        return .counted(ballots: ballots, dropped: 2 * k, mean: sum.divided(by: ExactDecimal(ballots - 2 * k), places: 2))
+        return .counted(
+            ballots: ballots, dropped: 2 * k, mean: sum.divided(by: ExactDecimal(ballots - 2 * k), places: 2))
     }
 
     /// The tally of a list of marks (one per ballot).

@@ -31,7 +31,8 @@ import Testing
         #expect(tally == .counted(ballots: 5, dropped: 2, mean: d("93.33")))
         // Without trimming: 380 ÷ 5 = 76.
         #expect(
-            RaterArithmetic.tally([(mark: d("100"), count: 3), (mark: d("80"), count: 1), (mark: d("0"), count: 1)],
+            RaterArithmetic.tally(
+                [(mark: d("100"), count: 3), (mark: d("80"), count: 1), (mark: d("0"), count: 1)],
                 trim: 0, minimum: 1) == .counted(ballots: 5, dropped: 0, mean: d("76")))
     }
 

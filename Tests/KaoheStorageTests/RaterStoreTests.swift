@@ -11,7 +11,8 @@ struct RaterStoreTests {
         RaterRound(
             id: .generate(), assessmentID: a.id, itemID: "3", title: "年终评议",
             groups: [
-                RaterGroupConfig(id: "leaders", label: "县领导评议", kind: .named, scale: "100", raters: [world.evaluator.id]),
+                RaterGroupConfig(
+                    id: "leaders", label: "县领导评议", kind: .named, scale: "100", raters: [world.evaluator.id]),
                 RaterGroupConfig(
                     id: "public", label: "社会评议", kind: .public, scale: "100", levels: RaterLevel.publicDefaults),
             ], createdAt: Date())
@@ -51,11 +52,15 @@ struct RaterStoreTests {
             }
             #expect(try await store.raterCode(hash: "h1")?.used == false)
             _ = try await store.setRaterRoundState(round.id, to: .open, by: .user(world.admin))
-            let marks = [world.unitA.id.rawValue: RaterMark(mark: "100"), world.unitB.id.rawValue: RaterMark(mark: "80")]
+            let marks = [
+                world.unitA.id.rawValue: RaterMark(mark: "100"), world.unitB.id.rawValue: RaterMark(mark: "80"),
+            ]
             // Five submissions of one code at the same moment: exactly one is counted.
             let outcomes = await withTaskGroup(of: Bool.self) { group in
                 for _ in 0..<5 {
-                    group.addTask { (try? await store.submitPublicRaterSheet(codeHash: "h1", marks: marks, by: .system)) != nil }
+                    group.addTask {
+                        (try? await store.submitPublicRaterSheet(codeHash: "h1", marks: marks, by: .system)) != nil
+                    }
                 }
                 var results: [Bool] = []
                 for await ok in group { results.append(ok) }
@@ -70,7 +75,10 @@ struct RaterStoreTests {
             }
             let tallies = try await store.raterTallies(round: round.id)
             #expect(tallies.map(\.ballots) == [1, 1])
-            #expect(try await store.raterCodeCounts(round: round.id) == [RaterCodeCount(groupID: "public", issued: 2, used: 1)])
+            #expect(
+                try await store.raterCodeCounts(round: round.id) == [
+                    RaterCodeCount(groupID: "public", issued: 2, used: 1)
+                ])
             // A closed round is frozen: no ballot, no setting, no code, no reopening.
             _ = try await store.setRaterRoundState(round.id, to: .closed, by: .user(world.admin))
             await #expect(throws: StorageError.refused("评议“年终评议”已结束，不能再评议")) {

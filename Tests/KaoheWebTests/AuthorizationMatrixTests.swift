@@ -253,7 +253,8 @@ struct AuthorizationMatrixTests {
             .page(.post, .raterRounds(.value(a)), [("item", "3")], allowed: managers),
             .page(.get, .raterRound(.value(RaterRoundID("matrix-round"))), allowed: managers),
             .page(.post, .raterRound(.value(RaterRoundID("matrix-round"))), [("title", "x")], allowed: managers),
-            .page(.post, .raterRoundState(.value(RaterRoundID("matrix-round"))), [("action", "close")], allowed: managers),
+            .page(
+                .post, .raterRoundState(.value(RaterRoundID("matrix-round"))), [("action", "close")], allowed: managers),
             .page(.get, .raterReminders(.value(RaterRoundID("matrix-round"))), allowed: managers),
             .page(
                 .post, .raterCodes(.value(RaterRoundID("matrix-round"))), [("group", "public"), ("count", "1")],

@@ -92,7 +92,8 @@ struct RaterRoundTests {
             #expect(
                 try await leader.post(ballotPath, [("action", "submit"), ("mark_\(a)", "90"), ("mark_\(b)", "80")])
                     .status == .seeOther)
-            let again = try await leader.post(ballotPath, [("action", "submit"), ("mark_\(a)", "10"), ("mark_\(b)", "10")])
+            let again = try await leader.post(
+                ballotPath, [("action", "submit"), ("mark_\(a)", "10"), ("mark_\(b)", "10")])
             #expect(again.status == .conflict && again.text.contains("提交后不能修改"))
             // The evaluator saved nothing: the reminder list names them.
             let reminders = try await organizer.get(SiteURL.raterReminders(.value(round)).path)
@@ -104,9 +105,11 @@ struct RaterRoundTests {
             let unitsPath = SiteURL.raterBallot(.value(round), .value("departments")).path
             let sheet = try await reporter.get(unitsPath)
             #expect(sheet.text.contains("岭东区") && !sheet.text.contains("mark_\(a)"))
-            let own = try await reporter.post(unitsPath, [("action", "submit"), ("mark_\(a)", "100"), ("mark_\(b)", "70")])
+            let own = try await reporter.post(
+                unitsPath, [("action", "submit"), ("mark_\(a)", "100"), ("mark_\(b)", "70")])
             #expect(own.status == .badRequest && own.text.contains("不能评议本单位"))
-            #expect(try await reporter.post(unitsPath, [("action", "submit"), ("mark_\(b)", "70")]).status == .seeOther)
+            #expect(
+                try await reporter.post(unitsPath, [("action", "submit"), ("mark_\(b)", "70")]).status == .seeOther)
 
             // The public: a code opens the sheet without an account, once.
             let phone = Browser(client)

@@ -96,7 +96,9 @@ extension DemoLoader {
                     for unit in units {
                         let roll = random.below(100)
                         let satisfied = quality(unit) - 20
-                        let level = roll < satisfied ? levels[0] : roll < 95 ? levels[min(1, levels.count - 1)] : levels[levels.count - 1]
+                        let level =
+                            roll < satisfied
+                            ? levels[0] : roll < 95 ? levels[min(1, levels.count - 1)] : levels[levels.count - 1]
                         let comment = random.below(40) == 0 ? comments[random.below(comments.count)] : ""
                         marks[unit.id.rawValue] = RaterMark(mark: level.points, comment: comment)
                     }

@@ -16,7 +16,8 @@ public enum RaterCodes {
         var generator = SystemRandomNumberGenerator()
         var codes = Set<String>()
         while codes.count < count {
-            codes.insert(String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }))
+            codes.insert(
+                String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }))
         }
         return Array(codes)
     }

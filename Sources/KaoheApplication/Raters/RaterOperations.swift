@@ -235,7 +235,8 @@ extension Operations {
                     let note = raters.contains(where: { $0.id == unit.id }) ? "" : "（该单位没有填报人账号）"
                     reminders.append(
                         RaterReminder(
-                            group: group.label, name: "\(unit.name)\(note)", hasDraft: drafts.contains(unit.id.rawValue)))
+                            group: group.label, name: "\(unit.name)\(note)", hasDraft: drafts.contains(unit.id.rawValue)
+                        ))
                 }
             case .public:
                 let count = codes.first { $0.groupID == group.id }
@@ -243,7 +244,8 @@ extension Operations {
                 done = count?.used ?? 0
             }
             groups.append(
-                RaterGroupReport(config: group, weight: weights[group.id] ?? .zero, expected: expected, submitted: done))
+                RaterGroupReport(config: group, weight: weights[group.id] ?? .zero, expected: expected, submitted: done)
+            )
         }
         // The item's score per unit, as results compute it once the round is closed.
         var scores: [UnitID: (score: String, explanation: String)] = [:]
@@ -298,7 +300,8 @@ extension Operations {
         }
         let units = try await enrolledUnits(assessment)
         let rated = RaterRules.ratedUnits(group, round: round, enrolled: units).filter { $0.id != user.unitID }
-        let name = group.kind == .units ? units.first { $0.id.rawValue == rater }?.name ?? user.displayName : user.displayName
+        let name =
+            group.kind == .units ? units.first { $0.id.rawValue == rater }?.name ?? user.displayName : user.displayName
         return RaterBallot(
             round: round, status: round.status(at: deps.now()), group: group, raterID: rater, raterName: name,
             units: rated, sheet: try await store.raterSheet(round: round.id, group: group.id, rater: rater),
@@ -441,7 +444,8 @@ extension Operations {
     public func approvedRaterComments(_ id: String, for user: User) async throws -> [RaterComment] {
         guard let unit = user.unitID, let assessment = try await store.assessment(AssessmentID(id)) else { return [] }
         var comments: [RaterComment] = []
-        for round in try await store.raterRounds(assessment: assessment.id) where round.status(at: deps.now()) == .closed {
+        for round in try await store.raterRounds(assessment: assessment.id)
+        where round.status(at: deps.now()) == .closed {
             comments += try await store.raterComments(round: round.id).filter {
                 $0.unitID == unit && $0.status == .approved
             }
@@ -462,7 +466,9 @@ extension Operations {
             let rows = try await store.raterTallies(round: round.id)
             for (unit, groups) in RaterRules.tallies(round: round, rows: rows, enrolled: units) {
                 for (groupID, tally) in groups {
-                    if let slot = scheme.slot(group: round.itemID, fact: groupID) { result[unit, default: [:]][slot] = tally }
+                    if let slot = scheme.slot(group: round.itemID, fact: groupID) {
+                        result[unit, default: [:]][slot] = tally
+                    }
                 }
             }
         }

@@ -64,7 +64,8 @@ struct RatersController {
             let open = context.form["action"] == "open"
             return try await Self.orPage(request, context, operations, round: id, user: user) {
                 _ = try await operations.setRaterRoundState(id, open: open, by: user)
-                return ScoringController.redirect(.raterRound(.value(RaterRoundID(id))), done: open ? "opened" : "closed")
+                return ScoringController.redirect(
+                    .raterRound(.value(RaterRoundID(id))), done: open ? "opened" : "closed")
             }
         }
         router.get(SiteURL.raterReminders(.key).routerPath) { _, context -> HTML in
@@ -254,8 +255,10 @@ struct RatersController {
         } catch {
             guard let refusal = refusal(error) else { throw error }
             let report = try await operations.raterRoundReport(round, for: user)
-            return try Views.raterRound(report, identity: context.identity!, csrf: context.csrfToken, error: refusal.message)
-                .with(status: refusal.status).response(from: request, context: context)
+            return try Views.raterRound(
+                report, identity: context.identity!, csrf: context.csrfToken, error: refusal.message
+            )
+            .with(status: refusal.status).response(from: request, context: context)
         }
     }
 

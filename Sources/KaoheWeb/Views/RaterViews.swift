@@ -78,7 +78,8 @@ extension Views {
     static func tallyText(_ tally: RaterTally?) -> HTML {
         switch tally {
         case .counted(let ballots, let dropped, let mean)?:
-            return "<td class=\"num\">\(groupedCount(ballots))</td><td class=\"num\">\(dropped)</td><td class=\"num\">\(mean.twoDecimals)</td>"
+            return
+                "<td class=\"num\">\(groupedCount(ballots))</td><td class=\"num\">\(dropped)</td><td class=\"num\">\(mean.twoDecimals)</td>"
         case .leftOut(let ballots, let minimum)?:
             return
                 "<td class=\"num\">\(groupedCount(ballots))</td><td class=\"num\">—</td><td class=\"num\" title=\"少于\(minimum)票，不计入\">不计</td>"
@@ -143,7 +144,8 @@ extension Views {
             let group = round.group(c.groupID)?.label ?? c.groupID
             let buttons: HTML =
                 "<form method=\"post\" action=\"\(SiteURL.raterComment(.value(id), .value(c.id)))\" class=\"inline\">\(csrfField(csrf))<button name=\"status\" value=\"approved\">通过</button> <button name=\"status\" value=\"hidden\">隐藏</button></form>"
-            return "<tr><td>\(unit)</td><td>\(group)</td><td>\(c.text)</td><td>\(c.status.label)</td><td>\(buttons)</td></tr>"
+            return
+                "<tr><td>\(unit)</td><td>\(group)</td><td>\(c.text)</td><td>\(c.status.label)</td><td>\(buttons)</td></tr>"
         }
         let commentTable: HTML =
             comments.isEmpty
@@ -274,7 +276,8 @@ extension Views {
             let choices: [HTML] = group.levels.map { level in
                 let checked: HTML =
                     (mark?.mark == level.points || mark?.mark == level.name
-                        || (ExactDecimal(mark?.mark ?? "") != nil && ExactDecimal(mark?.mark ?? "") == ExactDecimal(level.points)))
+                        || (ExactDecimal(mark?.mark ?? "") != nil
+                            && ExactDecimal(mark?.mark ?? "") == ExactDecimal(level.points)))
                     ? " checked" : ""
                 return
                     "<label><input type=\"radio\" name=\"mark_\(key)\" value=\"\(level.name)\"\(checked)\(disabled)> \(level.name)</label>"
