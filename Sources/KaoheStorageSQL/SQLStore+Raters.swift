@@ -140,7 +140,7 @@ extension SQLStore {
             case .closed:
                 guard old.state != .closed else { throw StorageError.refused("评议“\(old.title)”已经结束") }
                 updated.state = .closed
-                updated.closedAt = now
+                updated.closedAt = old.closesAt.map { min($0, now) } ?? now
             case .draft:
                 throw StorageError.refused("评议不能退回准备状态")
             }

@@ -163,6 +163,66 @@ struct RaterRoundTests {
         }
     }
 
+    @Test("Dates open and close a round; a round closed by date is recorded closed and scores the item")
+    func byDate() async throws {
+        let fixture = try await Fixture.make()
+        let assessment = try await Self.setUp(fixture)
+        let operations = Operations(fixture.deps)
+        let organizer = fixture.users[.organizer]!
+        let round = try await operations.createRaterRound(assessment.id.rawValue, itemID: "3", title: "", by: organizer)
+        // The clock starts at 2023-11-15 06:13 China time.
+        let groups = round.groups.map { g in
+            RaterGroupForm(
+                id: g.id, kind: g.id == "leaders" ? "named" : g.kind.rawValue,
+                levels: g.kind == .public ? "满意=100，不满意=0" : "",
+                trim: "0", minimum: "1", raters: g.id == "leaders" ? "leader" : "", units: "")
+        }
+        await #expect(throws: AppError.invalid("结束时间应晚于开始时间")) {
+            try await operations.updateRaterRound(
+                round.id.rawValue,
+                RaterRoundForm(title: "按日期", opensAt: "2023-11-15 08:00", closesAt: "2023-11-15 07:00", groups: groups),
+                by: organizer)
+        }
+        _ = try await operations.updateRaterRound(
+            round.id.rawValue,
+            RaterRoundForm(title: "按日期", opensAt: "2023-11-15 07:00", closesAt: "2023-11-15 08:00", groups: groups),
+            by: organizer)
+        let (_, _, codes) = try await operations.generateRaterCodes(
+            round.id.rawValue, group: "public", count: "2", by: organizer)
+        let marks: [String: (mark: String, comment: String)] = [
+            fixture.unitA.id.rawValue: ("满意", ""), fixture.unitB.id.rawValue: ("不满意", ""),
+        ]
+        await #expect(throws: AppError.conflict("评议“按日期”尚未开始")) {
+            try await operations.submitPublicBallot(code: codes[0], marks: marks, clientAddress: nil)
+        }
+        fixture.clock.advance(3600)  // 07:13: open by date
+        _ = try await operations.submitPublicBallot(code: codes[0], marks: marks, clientAddress: nil)
+        // Settings are frozen once it has opened.
+        await #expect(throws: AppError.conflict("评议“按日期”已开始或已结束，不能再修改设置")) {
+            try await operations.updateRaterRound(
+                round.id.rawValue, RaterRoundForm(title: "改名", opensAt: "", closesAt: "", groups: groups), by: organizer
+            )
+        }
+        let before = try await operations.cachedScores(assessment.id.rawValue, for: organizer).scores
+        #expect(before.rows.allSatisfy { $0.result.items.first { $0.itemID == "3" }?.state != .scored })
+        fixture.clock.advance(3600)  // 08:13: closed by date
+        await #expect(throws: AppError.conflict("评议“按日期”已结束，感谢您的关注")) {
+            try await operations.submitPublicBallot(code: codes[1], marks: marks, clientAddress: nil)
+        }
+        let after = try await operations.cachedScores(assessment.id.rawValue, for: organizer).scores
+        let itemA = after.rows.first { $0.unit.id == fixture.unitA.id }?.result.items.first { $0.itemID == "3" }
+        let itemB = after.rows.first { $0.unit.id == fixture.unitB.id }?.result.items.first { $0.itemID == "3" }
+        // Public only (leaders and departments left out): A 100 → 25, B 0 → 0.
+        #expect(itemA?.score == ExactDecimal(25) && itemB?.score == .zero && itemB?.state == .scored)
+        let stored = try #require(try await fixture.store.raterRound(round.id))
+        #expect(stored.state == .closed)
+        let closings = try await fixture.store.auditLog(entityPrefix: "rater-round:", limit: 20).filter {
+            $0.action == "close"
+        }
+        #expect(closings.count == 1 && closings[0].actorName == "系统")
+        await fixture.store.shutdown()
+    }
+
     @Test("Guessing codes is slowed per address")
     func guessing() async throws {
         let fixture = try await Fixture.make()

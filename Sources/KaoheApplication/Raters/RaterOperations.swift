@@ -190,7 +190,9 @@ extension Operations {
 
     /// The round's page for organizers.
     public func raterRoundReport(_ id: String, for user: User) async throws -> RaterRoundReport {
-        let (round, assessment) = try await managedRound(id, by: user)
+        let (found, _) = try await managedRound(id, by: user)
+        try await recordDueRaterClosings(found.assessmentID)
+        let (round, assessment) = try await storedRound(id)
         let scheme = try await self.scheme(of: assessment)
         let item = try raterItem(scheme, round.itemID)
         let parameters = ScoringRules.parameters(of: assessment, scheme: scheme)
@@ -451,6 +453,21 @@ extension Operations {
             }
         }
         return comments
+    }
+
+    /// Records as closed (audited, by the system) the rounds of an assessment whose closing time has passed, so that
+    /// a round closed by date freezes and scores like one closed by hand, and cached results move on.
+    func recordDueRaterClosings(_ assessment: AssessmentID) async throws {
+        let now = deps.now()
+        for round in try await store.raterRounds(assessment: assessment)
+        where round.state != .closed && round.status(at: now) == .closed {
+            do {
+                _ = try await store.setRaterRoundState(
+                    round.id, to: .closed, by: AuditActor(userID: nil, name: "系统", reason: "评议到达结束时间，自动结束"))
+            } catch StorageError.refused {
+                continue  // closed meanwhile by someone else
+            }
+        }
     }
 
     /// The rater tallies that score an assessment's `raters` items: those of its closed rounds (the newest closed

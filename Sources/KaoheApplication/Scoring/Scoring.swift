@@ -419,6 +419,8 @@ extension Operations {
     ) {
         guard user.can(.viewAssessments) else { throw AppError.forbidden(Permission.viewAssessments.label) }
         let assessmentID = AssessmentID(id)
+        // A rater round past its closing time is recorded closed first (audited), so the version moves on.
+        try await recordDueRaterClosings(assessmentID)
         let version = try await store.dataVersion()
         let entry = deps.results.entry(assessmentID, store: store, version: version)
         do {
