@@ -4,6 +4,8 @@
 //   swift run -c release kaohe-bench --derive     (records: derivation of 1,300,000 records, DeriveBenchmark.swift)
 //   swift run -c release kaohe-bench --records-store [postgres://…]   (the same records through the platform's
 //                                                  store: import, read back, derive, score; RecordsStoreBenchmark.swift)
+//   swift run -c release kaohe-bench --raters [postgres://…] [sheets]   (10,000 public ballot sheets of 20 units by
+//                                                  200 concurrent clients; RaterBenchmark.swift)
 //   swift run -c release kaohe-bench --write-record-files DIR   (only writes those records' CSV files into DIR,
 //                                                  for scripts/bench-records, which imports them over HTTP)
 import Foundation
@@ -22,6 +24,13 @@ if let flag = CommandLine.arguments.firstIndex(of: "--write-record-files") {
 if let flag = CommandLine.arguments.firstIndex(of: "--records-store") {
     let url = CommandLine.arguments.dropFirst(flag + 1).first { $0.hasPrefix("postgres") }
     try await runRecordsStoreBenchmark(postgres: url)
+    exit(0)
+}
+if let flag = CommandLine.arguments.firstIndex(of: "--raters") {
+    let rest = CommandLine.arguments.dropFirst(flag + 1)
+    let url = rest.first { $0.hasPrefix("postgres") }
+    let sheets = rest.compactMap { Int($0) }.first ?? 10_000
+    try await runRaterBenchmark(postgres: url, sheets: sheets)
     exit(0)
 }
 if CommandLine.arguments.contains("--derive") {

@@ -15,11 +15,17 @@ public struct UnitInput: Sendable {
     /// One of the scheme's unit types, when it has any.
     public var unitType: String?
     public var facts: FactSheet
-    public init(id: String, name: String, unitType: String? = nil, facts: FactSheet) {
+    /// Rater groups' tallies from a rater round, by fact slot: they take the place of the groups' facts, and a
+    /// group left out (too few ballots) is not missing but dropped with its weight (raters.md rule 3).
+    public var raterTallies: [Int: RaterTally]
+    public init(
+        id: String, name: String, unitType: String? = nil, facts: FactSheet, raterTallies: [Int: RaterTally] = [:]
+    ) {
         self.id = id
         self.name = name
         self.unitType = unitType
         self.facts = facts
+        self.raterTallies = raterTallies
     }
 }
 
@@ -56,11 +62,25 @@ public enum Step: Sendable, Equatable {
     )
     case timely(slot: Int, records: Int, late: Int, missing: Int, atLeast: Int, workingDays: Int, ok: Bool)
     case manual(slot: Int, value: ExactDecimal)
-    case raters(
-        groups: [(slot: Int, score: ExactDecimal, weight: ExactDecimal)], average: ExactDecimal, scale: ExactDecimal)
+    case raters(groups: [RaterPart], average: ExactDecimal, scale: ExactDecimal)
     case effect(reason: String)
 
     public static func == (lhs: Step, rhs: Step) -> Bool { String(describing: lhs) == String(describing: rhs) }
+}
+
+/// One rater group of a `raters` item as scored: its score (nil when left out for too few ballots), its weight and,
+/// when a rater round supplied it, the tally of its ballots.
+public struct RaterPart: Sendable, Equatable {
+    public var slot: Int
+    public var score: ExactDecimal?
+    public var weight: ExactDecimal
+    public var tally: RaterTally?
+    public init(slot: Int, score: ExactDecimal?, weight: ExactDecimal, tally: RaterTally?) {
+        self.slot = slot
+        self.score = score
+        self.weight = weight
+        self.tally = tally
+    }
 }
 
 /// State of an item after scoring.
@@ -221,7 +241,7 @@ public enum Engine {
 
     /// Scores one unit. Pending items count as 0 and are listed in `pending`.
     public static func score(_ unit: UnitInput, scheme: Scheme, context: ScoringContext) -> UnitResult {
-        let evaluator = Evaluator(scheme: scheme, facts: unit.facts, context: context)
+        let evaluator = Evaluator(scheme: scheme, facts: unit.facts, context: context, tallies: unit.raterTallies)
 
         // Effects first: which items are zeroed by other items' findings.
         var zeroed: [String: String] = [:]

@@ -3,6 +3,7 @@ struct Evaluator {
     let scheme: Scheme
     let facts: FactSheet
     let context: ScoringContext
+    var tallies: [Int: RaterTally] = [:]
 
     func qualifiedName(_ slot: Int) -> String {
         let info = scheme.slots[slot]
@@ -333,22 +334,27 @@ struct Evaluator {
                 score = nil
             }
         case .raters(let groups, let scale):
-            var parts: [(slot: Int, score: ExactDecimal, weight: ExactDecimal)] = []
-            var weightedSum = ExactDecimal.zero
-            var weightSum = ExactDecimal.zero
+            var parts: [RaterPart] = []
+            var kept: [(score: ExactDecimal, weight: ExactDecimal)] = []
+            var groupSlots: [Int] = []
             for group in groups {
                 let weight = scheme.parameter(group.weightParameter, overrides: context.parameters) ?? .zero
-                if let value = number(group.fact, &missing) {
-                    parts.append((group.fact.slot, value, weight))
-                    weightedSum += value * weight
-                    weightSum += weight
+                groupSlots.append(group.fact.slot)
+                if let tally = tallies[group.fact.slot] {
+                    parts.append(RaterPart(slot: group.fact.slot, score: tally.mean, weight: weight, tally: tally))
+                    if let mean = tally.mean { kept.append((mean, weight)) }
+                } else if let value = number(group.fact, &missing) {
+                    parts.append(RaterPart(slot: group.fact.slot, score: value, weight: weight, tally: nil))
+                    kept.append((value, weight))
                 }
             }
-            if missing.isEmpty && weightSum > .zero {
-                let average = (weightedSum / weightSum).rounded(places: 2)
+            if missing.isEmpty, let average = RaterArithmetic.weightedScore(kept) {
                 steps.append(.raters(groups: parts, average: average, scale: scale))
-                score = (average * item.max / scale).rounded(places: 2).clamped(.zero, item.max)
+                score = RaterArithmetic.itemScore(weighted: average, max: item.max, scale: scale)
+                    .clamped(.zero, item.max)
             } else {
+                // Every group left out (or weightless): pending on the groups.
+                if missing.isEmpty { missing = groupSlots }
                 score = nil
             }
         }

@@ -166,10 +166,7 @@ public struct Explainer: Sendable {
         case .manual(let slot, let value):
             return "\(spec(slot).label)：\(value)分"
         case .raters(let groups, let average, let scale):
-            let parts = groups.map { "\(spec($0.slot).label)\($0.score) × 权重\($0.weight)" }.joined(separator: " + ")
-            let total = groups.reduce(ExactDecimal.zero) { $0 + $1.weight }
-            return
-                "加权平均 = (\(parts)) ÷ \(total) = \(average)；折算 \(average) × \(itemMax) ÷ \(scale) = \((average * itemMax / scale).rounded(places: 2))分"
+            return ratersText(groups, average: average, scale: scale, itemMax: itemMax)
         case .effect(let reason):
             return "\(reason) → 不得分"
         }
@@ -215,5 +212,56 @@ public struct Explainer: Sendable {
         default:
             return lines.joined(separator: "；")
         }
+    }
+}
+
+extension Explainer {
+    /// A rater group's name: its fact's label without a trailing 得分 (县领导评议得分 → 县领导评议).
+    func raterLabel(_ slot: Int) -> String {
+        let label = spec(slot).label
+        return label.hasSuffix("得分") && label.count > 2 ? String(label.dropLast(2)) : label
+    }
+
+    /// raters.md rule 4: `县领导评议 92.50（8票）×40% + … = 88.96；25 × 88.96% = 22.24分`.
+    func ratersText(_ groups: [RaterPart], average: ExactDecimal, scale: ExactDecimal, itemMax: ExactDecimal) -> String
+    {
+        let allWeights = groups.reduce(ExactDecimal.zero) { $0 + $1.weight }
+        func share(_ weight: ExactDecimal) -> String {
+            guard allWeights > .zero else { return "0%" }
+            return "\(weight.divided(by: allWeights, places: 4).percentText)"
+        }
+        var terms: [String] = []
+        var notes: [String] = []
+        var keptWeight = ExactDecimal.zero
+        for part in groups {
+            let label = raterLabel(part.slot)
+            switch part.tally {
+            case .counted(let ballots, let dropped, let mean)?:
+                let trim =
+                    dropped == 0 ? "" : dropped == 2 ? "，去掉最高最低" : "，去掉\(dropped / 2)个最高分和\(dropped / 2)个最低分"
+                terms.append("\(label) \(mean.twoDecimals)（\(groupedCount(ballots))票\(trim)）×\(share(part.weight))")
+                keptWeight += part.weight
+            case .leftOut(let ballots, let minimum)?:
+                notes.append("\(label)\(groupedCount(ballots))票，少于\(minimum)票，不计入")
+            case nil:
+                if let score = part.score {
+                    terms.append("\(label) \(score.twoDecimals)×\(share(part.weight))")
+                    keptWeight += part.weight
+                }
+            }
+        }
+        var text = terms.joined(separator: " + ")
+        if !notes.isEmpty {
+            text =
+                "(\(text)) ÷ \(share(keptWeight)) = \(average.twoDecimals)（\(notes.joined(separator: "；"))，其余评议组权重按比例放大）"
+        } else {
+            text += " = \(average.twoDecimals)"
+        }
+        let score = RaterArithmetic.itemScore(weighted: average, max: itemMax, scale: scale).clamped(.zero, itemMax)
+        let conversion =
+            scale == ExactDecimal(100)
+            ? "\(itemMax) × \(average.twoDecimals)% = \(score.twoDecimals)分"
+            : "\(itemMax) × \(average.twoDecimals) ÷ \(scale) = \(score.twoDecimals)分"
+        return "\(text)；\(conversion)"
     }
 }

@@ -7,6 +7,9 @@ public enum LoginThrottleKey: Sendable, Hashable {
     case account(String)
     /// A client address, normalized (an IPv4 address, or the /64 network of an IPv6 address).
     case address(String)
+    /// A client address (normalized as for logins) that typed wrong one-time rater codes; counted apart from
+    /// logins so that guessing codes and logging in do not slow each other down.
+    case raterCodeAddress(String)
 
     /// The key for a login name as typed; nil when it cannot be a login name (nothing to count against).
     public static func account(username: String) -> LoginThrottleKey? {
@@ -40,13 +43,16 @@ public enum LoginThrottleKey: Sendable, Hashable {
         switch self {
         case .account(let name): "account:\(name)"
         case .address(let address): "address:\(address)"
+        case .raterCodeAddress(let address): "rater-code-address:\(address)"
         }
     }
 
     /// The address, for an address key.
     public var address: String? {
-        if case .address(let address) = self { return address }
-        return nil
+        switch self {
+        case .address(let address), .raterCodeAddress(let address): address
+        case .account: nil
+        }
     }
 }
 
@@ -127,7 +133,7 @@ public struct LoginThrottlePolicy: Sendable, Equatable {
     public func threshold(for key: LoginThrottleKey) -> Int {
         switch key {
         case .account: accountThreshold
-        case .address: addressThreshold
+        case .address, .raterCodeAddress: addressThreshold
         }
     }
 

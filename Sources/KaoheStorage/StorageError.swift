@@ -24,6 +24,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case unchangedResults(version: Int)
     /// A field's value is not acceptable.
     case invalid(field: String, message: String)
+    /// Refused by the current state of what it would change (a closed rater round, a used code); the text says why.
+    case refused(String)
     /// A test double was called for something the test did not expect.
     case unexpectedCall(String)
     /// The database reported an error.
@@ -44,6 +46,7 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .objectionWindowOpen(let day): "公示期至\(day)，公示期结束后才能定稿"
         case .unchangedResults(let version): "当前结果与第\(version)版相同，无需发布新版本"
         case .invalid(let field, let message): "\(field)：\(message)"
+        case .refused(let message): message
         case .unexpectedCall(let name): "测试替身被意外调用：\(name)"
         case .database(let message): "数据库错误：\(message)"
         }

@@ -381,6 +381,69 @@ public let allMigrations: [Migration] = [
             )
             """,
         ]),
+    // Rater rounds (shared/spec/raters.md): rounds with their groups as JSON, named and unit ballot sheets, the
+    // counts of marks per (group, unit, mark) that results read (public ballots are stored only as these counts),
+    // comments for moderation (random ids, no times) and one-time codes as SHA-256 hashes (used: a flag, no time).
+    Migration(
+        id: 7, name: "rater_rounds",
+        statements: [
+            """
+            CREATE TABLE rater_rounds (
+                id TEXT PRIMARY KEY,
+                assessment_id TEXT NOT NULL REFERENCES assessments(id),
+                item_id TEXT NOT NULL,
+                title TEXT NOT NULL,
+                state TEXT NOT NULL,
+                opens_at BIGINT,
+                closes_at BIGINT,
+                config TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                closed_at BIGINT
+            )
+            """,
+            "CREATE INDEX rater_rounds_assessment ON rater_rounds (assessment_id, created_at)",
+            """
+            CREATE TABLE rater_sheets (
+                round_id TEXT NOT NULL REFERENCES rater_rounds(id),
+                group_id TEXT NOT NULL,
+                rater_id TEXT NOT NULL,
+                marks TEXT NOT NULL,
+                submitted BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (round_id, group_id, rater_id)
+            )
+            """,
+            """
+            CREATE TABLE rater_tallies (
+                round_id TEXT NOT NULL REFERENCES rater_rounds(id),
+                group_id TEXT NOT NULL,
+                unit_id TEXT NOT NULL,
+                mark TEXT NOT NULL,
+                ballots BIGINT NOT NULL,
+                PRIMARY KEY (round_id, group_id, unit_id, mark)
+            )
+            """,
+            """
+            CREATE TABLE rater_comments (
+                id TEXT PRIMARY KEY,
+                round_id TEXT NOT NULL REFERENCES rater_rounds(id),
+                group_id TEXT NOT NULL,
+                unit_id TEXT NOT NULL,
+                body TEXT NOT NULL,
+                status TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX rater_comments_round ON rater_comments (round_id, unit_id)",
+            """
+            CREATE TABLE rater_codes (
+                code_hash TEXT PRIMARY KEY,
+                round_id TEXT NOT NULL REFERENCES rater_rounds(id),
+                group_id TEXT NOT NULL,
+                used BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX rater_codes_round ON rater_codes (round_id, group_id)",
+        ]),
     // The rectification ledger (整改台账): items with their state and deadline in working days, and each
     // step of their history; spot-check plans (双随机抽查) with the seed's hash, the frozen draw and results.
     Migration(

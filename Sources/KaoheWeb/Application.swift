@@ -32,6 +32,7 @@ public func buildRouter(_ deps: AppDependencies) -> Router<AppContext> {
     BulletinsController(deps: deps).register(on: router)
     LedgerController(deps: deps).register(on: router)
     SpotChecksController(deps: deps).register(on: router)
+    RatersController(deps: deps).register(on: router)
     RecordsController(deps: deps, jobs: RecordImportJobs()).register(on: router)
 
     APIAuthController(deps: deps).register(on: router)

@@ -201,6 +201,27 @@ public enum SiteURL: Sendable {
     case spotCheckNotice(Parameter<AssessmentID>, Parameter<String>)
     /// `/assessments/:id/spot-checks/:plan/notice/print` — the result notice laid out for A4
     case spotCheckNoticePrint(Parameter<AssessmentID>, Parameter<String>)
+    // Rater rounds (评议, shared/spec/raters.md).
+    /// `/assessments/:id/raters` (GET the rounds and the rater's own sheets; POST create a round)
+    case raterRounds(Parameter<AssessmentID>)
+    /// `/raters/:round` (GET the organizer's page; POST its settings)
+    case raterRound(Parameter<RaterRoundID>)
+    /// `/raters/:round/state` (POST `action=open|close`)
+    case raterRoundState(Parameter<RaterRoundID>)
+    /// `/raters/:round/reminders` — the named raters and units that have not submitted, to print or send
+    case raterReminders(Parameter<RaterRoundID>)
+    /// `/raters/:round/codes` (POST `group`, `count`, `format=csv|slips`) — new one-time codes, shown once
+    case raterCodes(Parameter<RaterRoundID>)
+    /// `/raters/:round/comments/:comment` (POST `status=approved|hidden`)
+    case raterComment(Parameter<RaterRoundID>, Parameter<String>)
+    /// `/raters/:round/ballot/:group` (GET the sheet; POST `action=save|submit`) — a named rater's or a unit's
+    case raterBallot(Parameter<RaterRoundID>, Parameter<String>)
+    /// `/assessments/:id/raters/comments` — the approved comments about the viewer's own unit
+    case raterUnitComments(Parameter<AssessmentID>)
+    /// `/p` (GET a form to type a code; POST it) — public, no account
+    case publicBallotEntry
+    /// `/p/:code` (GET the public ballot sheet; POST submit it) — public, no account
+    case publicBallot(Parameter<String>)
     /// `/static/app.css`
     case stylesheet
     /// `/static/app.js`
@@ -326,6 +347,17 @@ public enum SiteURL: Sendable {
             "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))/notice"
         case .spotCheckNoticePrint(let id, let plan):
             "/assessments/\(id.segment("id"))/spot-checks/\(plan.segment("plan"))/notice/print"
+        case .raterRounds(let id): "/assessments/\(id.segment("id"))/raters"
+        case .raterRound(let round): "/raters/\(round.segment("round"))"
+        case .raterRoundState(let round): "/raters/\(round.segment("round"))/state"
+        case .raterReminders(let round): "/raters/\(round.segment("round"))/reminders"
+        case .raterCodes(let round): "/raters/\(round.segment("round"))/codes"
+        case .raterComment(let round, let comment):
+            "/raters/\(round.segment("round"))/comments/\(comment.segment("comment"))"
+        case .raterBallot(let round, let group): "/raters/\(round.segment("round"))/ballot/\(group.segment("group"))"
+        case .raterUnitComments(let id): "/assessments/\(id.segment("id"))/raters/comments"
+        case .publicBallotEntry: "/p"
+        case .publicBallot(let code): "/p/\(code.segment("code"))"
         case .stylesheet: "/static/app.css"
         case .script: "/static/app.js"
         case .health: "/healthz"

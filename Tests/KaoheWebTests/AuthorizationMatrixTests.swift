@@ -271,6 +271,26 @@ struct AuthorizationMatrixTests {
             .page(.post, .spotCheckDraw(.value(a), .value("none")), allowed: managers),
             .page(.post, .spotCheckResult(.value(a), .value("none")), [("object", "A01")], allowed: recorders),
             .page(.post, .spotCheckPublish(.value(a), .value("none")), allowed: managers),
+            // Rater rounds: organizers manage them; anyone may open a sheet (refused unless a rater of the group;
+            // here the round does not exist, so everyone gets "not found", never "forbidden").
+            .page(.get, .raterRounds(.value(a)), allowed: everyone),
+            .page(.post, .raterRounds(.value(a)), [("item", "3")], allowed: managers),
+            .page(.get, .raterRound(.value(RaterRoundID("matrix-round"))), allowed: managers),
+            .page(.post, .raterRound(.value(RaterRoundID("matrix-round"))), [("title", "x")], allowed: managers),
+            .page(
+                .post, .raterRoundState(.value(RaterRoundID("matrix-round"))), [("action", "close")], allowed: managers),
+            .page(.get, .raterReminders(.value(RaterRoundID("matrix-round"))), allowed: managers),
+            .page(
+                .post, .raterCodes(.value(RaterRoundID("matrix-round"))), [("group", "public"), ("count", "1")],
+                allowed: managers),
+            .page(
+                .post, .raterComment(.value(RaterRoundID("matrix-round")), .value("c")), [("status", "hidden")],
+                allowed: managers),
+            .page(.get, .raterBallot(.value(RaterRoundID("matrix-round")), .value("leaders")), allowed: everyone),
+            .page(
+                .post, .raterBallot(.value(RaterRoundID("matrix-round")), .value("leaders")), [("action", "save")],
+                allowed: everyone),
+            .page(.get, .raterUnitComments(.value(a)), allowed: everyone),
             .api(.get, .bulletins(.value(a)), allowed: everyone),
             .api(.get, .bulletin(.value(a), .value(1)), allowed: everyone),
             .api(.get, .selfAssessment(.value(a), .value(f.unitA.id)), allowed: unitViewers),
@@ -385,6 +405,8 @@ struct AuthorizationMatrixTests {
     static let publicRoutes: Set<String> = [
         "GET /", "GET /login", "POST /login", "POST /logout", "GET /healthz", "GET /static/app.css",
         "GET /static/app.js", "POST /api/v1/tokens",
+        // The public ballot of rater rounds: a one-time code instead of an account.
+        "GET /p", "POST /p", "GET /p/{code}", "POST /p/{code}",
     ]
 
     /// The router's own routes (method and path) and which of them no matrix case exercises.

@@ -15,7 +15,7 @@ import Testing
 @Suite("Demo data: kaohe demo and serve --demo")
 struct DemoLoaderTests {
     @Test(
-        "Loads the documents' units, four assessments with facts and findings, demo accounts; audited; idempotent",
+        "Loads the documents' units, five assessments (one with a closed rater round) with facts and findings, demo accounts; audited; idempotent",
         arguments: Fixture.backends)
     func loadsOnce(backend: String) async throws {
         let (location, schema) = try await Fixture.freshLocation(backend)
@@ -26,7 +26,7 @@ struct DemoLoaderTests {
             let loader = DemoLoader(deps)
             #expect(try await !loader.isLoaded())
             let summary = try #require(try await loader.load())
-            #expect(summary.organizations == 4 && summary.assessments == 4)
+            #expect(summary.organizations == 4 && summary.assessments == 5)
             #expect(summary.units == 26 + 8 + 42 + 3 + 6 + 5)
 
             let orgNames = try await store.organizations().map(\.name)
@@ -113,6 +113,21 @@ struct DemoLoaderTests {
             let today = try #require(Day(iso: "2026-01-01"))
             #expect(ledger.filter { $0.isOverdue(on: today) }.count >= 3)
             #expect(ledger.filter { $0.source == .spotCheck && $0.findingID != nil }.count == 2)
+            // The 营商环境 assessment's rater round is closed: 8 leaders, 6 departments, 1,000 public sheets,
+            // and item 3 is scored from them for every unit, its explanation showing the ballots.
+            #expect(summary.raterBallots == 8 + 6 + 1000)
+            let ys = try #require(assessments.first { $0.schemeID == "changbai-2020-yingshang" })
+            let round = try #require(try await store.raterRound(DemoLoader.raterRoundID))
+            #expect(round.status(at: Date()) == .closed)
+            let scores = try await Operations(deps).scores(of: ys)
+            #expect(scores.rows.count == 6)
+            let explainer = Explainer(scheme: scores.scheme)
+            for row in scores.rows {
+                let item = try #require(row.result.items.first { $0.itemID == "3" })
+                #expect(item.state == .scored && item.score > 15 && item.score <= 25)
+                let text = explainer.explain(item, facts: row.input.facts)
+                #expect(text.contains("（8票）") && text.contains("（1,000票）") && text.contains("去掉最高最低"), "\(text)")
+            }
 
             // Accounts: one per role, the reporter bound to 区委宣传部, the evaluator assigned on Pingqiao.
             let reporter = try #require(try await store.user(username: "demo-reporter"))
@@ -178,7 +193,7 @@ struct DemoLoaderTests {
         let path = dir + "/kaohe.sqlite"
         var store = try SQLStore(location: .sqlite(path: path))
         let count = try await store.auditLog(entityPrefix: nil, limit: 100_000).count
-        #expect(try await store.assessments().count == 4)
+        #expect(try await store.assessments().count == 5)
         #expect(try await store.user(username: "admin") != nil)  // first start: the administrator too
         await store.shutdown()
         let second = try #require(try KaoheCommand.parseAsRoot(["demo", "--data-dir", dir]) as? DemoCommand)

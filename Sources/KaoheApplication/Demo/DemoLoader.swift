@@ -50,6 +50,8 @@ public struct DemoLoader: Sendable {
         public var submissions = 0
         /// Published versions.
         public var publications = 0
+        /// Ballot sheets of the demo's closed rater round (named, units and public).
+        public var raterBallots = 0
         /// Published monthly bulletins (January and February of the assessments with platform records).
         public var bulletins = 0
         /// Spot-check plans drawn and published (Pingqiao).
@@ -131,6 +133,9 @@ public struct DemoLoader: Sendable {
         AssessmentPlan(
             id: "demo-xinbei-sanheyi", organization: "demo-org-xinbei", schemeID: "xinbei-sanheyi", year: 2023,
             title: "新北区2023年度“三合一”阳光政务平台考核", state: .open, unitCodes: []),
+        AssessmentPlan(
+            id: DemoLoader.raterAssessment, organization: "demo-org-changbai", schemeID: "changbai-2020-yingshang",
+            year: 2020, title: "长白县2020年度营商环境建设完成情况考评", state: .scoring, unitCodes: []),
     ]
 
     /// The demo logins, one per role but administrator (password: ``password``).
@@ -239,7 +244,10 @@ public struct DemoLoader: Sendable {
                 let seed = UInt64(index + 1) * 1_000 + UInt64(position + 1)
                 let quality = 55 + (position * 37 + index * 11) % 45
                 let (records, findings) = Self.facts(for: scheme, unit: unit, seed: seed, quality: quality)
-                writes += records.map { FactsWrite(unitID: unit.id, itemID: $0.item, json: $0.json) }
+                // The rater item of the 营商环境 assessment is scored by its rater round, not by typed facts.
+                writes += records.filter { plan.id != Self.raterAssessment || $0.item != Self.raterItem }.map {
+                    FactsWrite(unitID: unit.id, itemID: $0.item, json: $0.json)
+                }
                 unitFindings.append((unit, findings))
             }
             // One transaction per assessment; every (unit, item) write is still audited on its own.
@@ -293,6 +301,9 @@ public struct DemoLoader: Sendable {
                         text: "本单位已按要求完成该项工作，相关材料已于年中报送，请核实。", evidenceIDs: [],
                         publicationVersion: version, scoreBefore: scoreBefore, createdBy: nil, createdAt: now),
                     by: AuditActor(userID: nil, name: "\(unit.name)（演示）", reason: nil))
+            }
+            if plan.id == Self.raterAssessment {
+                summary.raterBallots = try await raterRound(assessment, units: units, organizer: users[.organizer])
             }
             // The assessments whose facts come from platform records have January's and February's bulletins
             // published, so leaders and units have bulletins to open and the next draft shows rank changes.

@@ -266,7 +266,7 @@ enum ScoreDependency: Equatable {
     /// Kinds of writes that never change a score (their effect on facts is audited as `facts:` on its own).
     static let unrelated: Set<Substring> = [
         "self", "evidence", "review", "objection", "submission", "workflow", "publication", "user", "record-headers",
-        "bulletin", "spotcheck",
+        "bulletin", "spotcheck", "rater-sheet", "rater-code", "rater-comment",
     ]
 
     static func of(_ entity: String, in assessment: AssessmentID, organization: OrganizationID? = nil)
@@ -318,6 +318,7 @@ extension Operations {
         let overrides =
             derivations == nil
             ? [:] : Dictionary(grouping: try await store.factOverrides(assessment: assessment.id), by: \.unitID)
+        let tallies = try await raterTallies(of: assessment, scheme: scheme, units: units)
         var inputs: [UnitInput] = []
         var byCode: [String: (AssessedUnit, [String: [String]])] = [:]
         var unscorable: [AssessedUnit] = []
@@ -335,7 +336,10 @@ extension Operations {
                     scheme: scheme, derivations: derivations)
             }
             _ = FactsAssembly.applyLedger(&assembled, items: ledger[unit.id] ?? [], scheme: scheme)
-            inputs.append(UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: assembled.sheet))
+            inputs.append(
+                UnitInput(
+                    id: unit.code, name: unit.name, unitType: unitType, facts: assembled.sheet,
+                    raterTallies: tallies[unit.id] ?? [:]))
             byCode[unit.code] = (unit, assembled.problems)
         }
         let results = Engine.score(units: inputs, scheme: scheme, context: context)
@@ -423,6 +427,8 @@ extension Operations {
     ) {
         guard user.can(.viewAssessments) else { throw AppError.forbidden(Permission.viewAssessments.label) }
         let assessmentID = AssessmentID(id)
+        // A rater round past its closing time is recorded closed first (audited), so the version moves on.
+        try await recordDueRaterClosings(assessmentID)
         let version = try await store.dataVersion()
         let entry = deps.results.entry(assessmentID, store: store, version: version)
         do {

@@ -125,7 +125,10 @@ extension Operations {
                 &facts, items: try await store.rectificationItems(assessment: assessment.id, unit: unit.id),
                 scheme: scheme)
         }
-        let input = UnitInput(id: unit.code, name: unit.name, unitType: unitType, facts: facts.sheet)
+        let tallies = try await raterTallies(of: assessment, scheme: scheme, units: [unit])
+        let input = UnitInput(
+            id: unit.code, name: unit.name, unitType: unitType, facts: facts.sheet,
+            raterTallies: tallies[unit.id] ?? [:])
         let context = try context(of: assessment, scheme: scheme)
         return (records, findings, facts, input, Engine.score(units: [input], scheme: scheme, context: context)[0])
     }

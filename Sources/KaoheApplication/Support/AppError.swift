@@ -49,7 +49,7 @@ public enum AppError: Error, Sendable, Equatable {
         case .notFound: self = .notFound(error.description)
         case .duplicate, .versionConflict: self = .conflict(error.description)
         case .locked, .invalidState, .invalidTransition, .publishRequired, .openObjections, .objectionWindowOpen,
-            .unchangedResults:
+            .unchangedResults, .refused:
             self = .conflict(error.description)
         case .invalid: self = .invalid(error.description)
         case .unexpectedCall, .database: self = .internalFailure(error.description)

@@ -123,11 +123,6 @@ final class RecordImportJobs: @unchecked Sendable {
                 state = .failed("导入时出现内部错误，请联系管理员")
             }
             set(id) { $0.state = state }
-            // Read the organization's records into memory now, while the user looks at the outcome, so that the
-            // next scoring page or bulletin derives from memory instead of waiting for the store.
-            if case .done(let report) = state, report.files.contains(where: { $0.counts.new + $0.counts.changed > 0 }) {
-                _ = try? await Operations(deps).recordSet(of: job.organizationID)
-            }
             // The files are kept only while a mapping may still run the import again.
             if case .needsMapping = state {} else { try? FileManager.default.removeItem(at: job.directory) }
         }

@@ -155,7 +155,7 @@ extension Views {
             content: """
                 <p>方案 <code>\(assessment.schemeID)</code> · \(assessment.year)年度</p>
                 <ol class="states">\(steps)</ol>
-                <p class="buttons">\(link(.results(.value(id)), "考核结果与排名")) \(link(.submissions(.value(id)), "自评提交情况")) \(link(.publications(.value(id)), "公示与异议")) \(link(.bulletins(.value(id)), "月度通报")) \(link(.spotChecks(.value(id)), "随机抽查")) \(link(.ledger(.value(id)), "整改台账")) \(importLink)</p>
+                <p class="buttons">\(link(.results(.value(id)), "考核结果与排名")) \(link(.submissions(.value(id)), "自评提交情况")) \(link(.publications(.value(id)), "公示与异议")) \(link(.bulletins(.value(id)), "月度通报")) \(link(.spotChecks(.value(id)), "随机抽查")) \(link(.ledger(.value(id)), "整改台账")) \(link(.raterRounds(.value(id)), "评议")) \(importLink)</p>
                 <h2>参加单位（\(model.detail.units.count)）</h2>
                 \(unitTable)
                 \(gridSection)
