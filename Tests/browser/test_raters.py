@@ -10,7 +10,8 @@ import subprocess
 import tempfile
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import Server, free_port
 from test_platform import go, login, logout, shot
@@ -72,6 +73,11 @@ def test_public_ballot_on_a_phone_then_the_score(kaohe_bin, browser):
         units[0].find_element(By.TAG_NAME, "textarea").send_keys("服务热情")
         shot(driver, "32-raters-phone-ballot")
         driver.find_element(By.XPATH, "//button[text()='提交评议']").click()
+        # The click returns before the answer page has loaded: wait for it (at most 10 s), then check it.
+        try:
+            WebDriverWait(driver, 10).until(lambda d: "感谢您参加" in d.page_source)
+        except TimeoutException:
+            pass
         assert "感谢您参加" in driver.page_source, driver.page_source[:2000]
         shot(driver, "33-raters-phone-thanks")
         driver.get(address)
