@@ -17,17 +17,7 @@ func runRaterBenchmark(postgres: String?, sheets: Int, clients: Int = 200) async
     print(
         "kaohe-bench --raters (\(postgres == nil ? "SQLite" : "PostgreSQL")): \(sheets) public sheets × 20 units, \(clients) clients"
     )
-    let store: SQLStore
-    if let postgres {
-        let location = try DatabaseLocation.parse(postgres)
-        let schema = "bench_raters_\(getpid())"
-        let admin = try SQLStore(location: location)
-        try await admin.unsafeExecute("CREATE SCHEMA \(schema)")
-        await admin.shutdown()
-        store = try SQLStore(location: location, postgresSchema: schema)
-    } else {
-        store = try SQLStore(location: .sqlite(path: folder.appendingPathComponent("kaohe.sqlite").path))
-    }
+    let store = try await benchmarkStore(postgres: postgres, schemaPrefix: "bench_raters_", folder: folder)
     try await store.migrate()
     let deps = AppDependencies(store: store, bcryptCost: 4)
     let organization = Organization(name: "基准测试考核办")

@@ -21,17 +21,7 @@ func runRecordsStoreBenchmark(postgres: String?) async throws {
     print("kaohe-bench --records-store (\(postgres == nil ? "SQLite" : "PostgreSQL")): 100 units, 1,300,000 records")
     resetPeakMemory()
 
-    let store: SQLStore
-    if let postgres {
-        let location = try DatabaseLocation.parse(postgres)
-        let schema = "bench_\(getpid())"
-        let admin = try SQLStore(location: location)
-        try await admin.unsafeExecute("CREATE SCHEMA \(schema)")
-        await admin.shutdown()
-        store = try SQLStore(location: location, postgresSchema: schema)
-    } else {
-        store = try SQLStore(location: .sqlite(path: folder.appendingPathComponent("kaohe.sqlite").path))
-    }
+    let store = try await benchmarkStore(postgres: postgres, schemaPrefix: "bench_", folder: folder)
     try await store.migrate()
     let deps = AppDependencies(store: store, bcryptCost: 4)
     let organization = Organization(name: "基准测试考核办")
@@ -88,6 +78,20 @@ func runRecordsStoreBenchmark(postgres: String?) async throws {
             format: "score the assessment with the derived facts: %6.2f s; peak memory %d MB", score.seconds,
             peakMemoryMB()))
     await store.shutdown()
+}
+
+/// A fresh store for a benchmark: a new schema `<prefix><pid>` in the PostgreSQL database given, or a new
+/// SQLite file in `folder`.
+func benchmarkStore(postgres: String?, schemaPrefix: String, folder: URL) async throws -> SQLStore {
+    guard let postgres else {
+        return try SQLStore(location: .sqlite(path: folder.appendingPathComponent("kaohe.sqlite").path))
+    }
+    let location = try DatabaseLocation.parse(postgres)
+    let schema = "\(schemaPrefix)\(getpid())"
+    let admin = try SQLStore(location: location)
+    try await admin.unsafeExecute("CREATE SCHEMA \(schema)")
+    await admin.shutdown()
+    return try SQLStore(location: location, postgresSchema: schema)
 }
 
 extension Duration {

@@ -6,6 +6,7 @@ Nothing here skips: a missing binary, browser or driver is a failure, so a green
 
 import os
 import pathlib
+import contextlib
 import queue
 import re
 import shutil
@@ -77,6 +78,24 @@ class Server:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+@contextlib.contextmanager
+def demo_server(kaohe_bin: str, name: str):
+    """A server on a new data directory with `kaohe demo` loaded (its output as `loaded` on the server); stopped
+    afterwards, its output kept as test-artifacts/<name>-server-output.txt."""
+    data_dir = tempfile.mkdtemp(prefix=f"kaohe-{name}-browser-")
+    loaded = subprocess.run([kaohe_bin, "demo", "--data-dir", data_dir], capture_output=True, text=True, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr
+    server = Server(kaohe_bin, data_dir, free_port())
+    server.loaded = loaded
+    try:
+        server.wait_started()
+        yield server
+    finally:
+        server.stop()
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / f"{name}-server-output.txt").write_text("".join(server.output), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ import importlib.resources
 import json
 import pathlib
 import re
-import subprocess
 import tempfile
 import time
 import urllib.error
@@ -16,7 +15,7 @@ import urllib.error
 import pytest
 from selenium.webdriver.common.by import By
 
-from conftest import ARTIFACTS, Server, free_port
+from conftest import ARTIFACTS, demo_server
 from test_platform import api, errors_on_page, login, logout, submit
 
 DEMO_PASSWORD = "kaohe-demo"
@@ -98,21 +97,12 @@ class Audit:
 
 
 @pytest.fixture(scope="module")
-def demo_server(kaohe_bin):
-    data_dir = tempfile.mkdtemp(prefix="kaohe-a11y-")
-    loaded = subprocess.run([kaohe_bin, "demo", "--data-dir", data_dir], capture_output=True, text=True, timeout=300)
-    assert loaded.returncode == 0, loaded.stderr
-    admin = re.search(r"用户名 (\S+)，密码 (\S+)", loaded.stdout)
-    assert admin, loaded.stdout
-    server = Server(kaohe_bin, data_dir, free_port())
-    server.admin_user, server.admin_password = admin.group(1), admin.group(2)
-    try:
-        server.wait_started()
+def a11y_server(kaohe_bin):
+    with demo_server(kaohe_bin, "a11y") as server:
+        admin = re.search(r"用户名 (\S+)，密码 (\S+)", server.loaded.stdout)
+        assert admin, server.loaded.stdout
+        server.admin_user, server.admin_password = admin.group(1), admin.group(2)
         yield server
-    finally:
-        server.stop()
-        ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / "a11y-server-output.txt").write_text("".join(server.output), encoding="utf-8")
 
 
 def organizer_token(server) -> str:
@@ -130,8 +120,8 @@ def first_link(driver, fragment: str) -> str:
     raise AssertionError(f"no link containing {fragment} on {driver.current_url}:\n{driver.page_source[:2000]}")
 
 
-def test_every_kind_of_page_has_no_serious_violations(demo_server, browser):
-    server, driver = demo_server, browser
+def test_every_kind_of_page_has_no_serious_violations(a11y_server, browser):
+    server, driver = a11y_server, browser
     audit = Audit(driver)
 
     # Anonymous: the login page and the error page.

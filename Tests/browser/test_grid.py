@@ -4,15 +4,13 @@ one row in the same column), sees every row saved with its new score and explana
 reload, and sees each unit's total on the results page move by exactly its item's change. Screenshots go to test-artifacts/.
 """
 
-import subprocess
-import tempfile
 import time
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import ARTIFACTS, Server, free_port
+from conftest import demo_server
 from test_platform import go, login, shot
 
 ASSESSMENT = "/assessments/demo-changbai-2020-fangguanfu"
@@ -39,12 +37,7 @@ def choose_grid(driver, server):
 
 def test_one_item_for_five_units_from_the_keyboard(kaohe_bin, browser):
     driver = browser
-    data_dir = tempfile.mkdtemp(prefix="kaohe-grid-browser-")
-    loaded = subprocess.run([kaohe_bin, "demo", "--data-dir", data_dir], capture_output=True, text=True, timeout=300)
-    assert loaded.returncode == 0, loaded.stderr
-    server = Server(kaohe_bin, data_dir, free_port())
-    try:
-        server.wait_started()
+    with demo_server(kaohe_bin, "grid") as server:
         login(driver, server, "demo-evaluator", "kaohe-demo")
         before = totals(driver, server)
         href, rows = choose_grid(driver, server)
@@ -95,7 +88,3 @@ def test_one_item_for_five_units_from_the_keyboard(kaohe_bin, browser):
             assert abs(delta - (float(score) - float(old_score))) < 0.001, (unit, before[unit], after[unit], old_score, score)
         assert any(o != n for o, n in zip(old_scores, new_scores)), (old_scores, new_scores)
         shot(driver, "32-grid-results")
-    finally:
-        server.stop()
-        ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / "grid-server-output.txt").write_text("".join(server.output), encoding="utf-8")

@@ -6,27 +6,20 @@ Screenshots go to test-artifacts/.
 """
 
 import re
-import subprocess
-import tempfile
 
 from selenium.webdriver.common.by import By
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import Server, free_port
-from test_platform import go, login, logout, shot
+from conftest import demo_server
+from test_platform import go, login, shot
 
 ASSESSMENT = "/assessments/demo-changbai-2020-yingshang"
 
 
 def test_public_ballot_on_a_phone_then_the_score(kaohe_bin, browser):
     driver = browser
-    data_dir = tempfile.mkdtemp(prefix="kaohe-raters-browser-")
-    loaded = subprocess.run([kaohe_bin, "demo", "--data-dir", data_dir], capture_output=True, text=True, timeout=300)
-    assert loaded.returncode == 0, loaded.stderr
-    server = Server(kaohe_bin, data_dir, free_port())
-    try:
-        server.wait_started()
+    with demo_server(kaohe_bin, "raters") as server:
         driver.set_window_size(1366, 1000)
         login(driver, server, "demo-organizer", "kaohe-demo")
         # The demo's closed round is alive: tallies, response rates and item 3's score per unit.
@@ -100,5 +93,3 @@ def test_public_ballot_on_a_phone_then_the_score(kaohe_bin, browser):
         sheet = driver.find_element(By.CSS_SELECTOR, "table.sheet").text
         assert "社会评议 100.00（1票）×30%" in sheet and "25 × 100.00% = 25.00分" in sheet, sheet
         shot(driver, "36-raters-score-sheet")
-    finally:
-        server.stop()

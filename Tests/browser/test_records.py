@@ -5,14 +5,13 @@ mapping and counts every row unchanged. Then it publishes March's bulletin from 
 """
 
 import pathlib
-import subprocess
 import tempfile
 import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import ARTIFACTS, Server, free_port
+from conftest import demo_server
 from test_platform import go, login, shot
 
 ROWS = 20_000
@@ -94,13 +93,8 @@ def publish_march_bulletin(driver, server):
 
 def test_records_import_maps_a_header_and_shows_progress(kaohe_bin, browser):
     driver = browser
-    data_dir = tempfile.mkdtemp(prefix="kaohe-records-browser-")
     work = pathlib.Path(tempfile.mkdtemp(prefix="kaohe-records-files-"))
-    loaded = subprocess.run([kaohe_bin, "demo", "--data-dir", data_dir], capture_output=True, text=True, timeout=300)
-    assert loaded.returncode == 0, loaded.stderr
-    server = Server(kaohe_bin, data_dir, free_port())
-    try:
-        server.wait_started()
+    with demo_server(kaohe_bin, "records") as server:
         login(driver, server, "demo-organizer", "kaohe-demo")
         go(driver, server, "/organizations")
         driver.find_element(By.CSS_SELECTOR, f"a[href='{RECORDS}']").click()
@@ -137,7 +131,3 @@ def test_records_import_maps_a_header_and_shows_progress(kaohe_bin, browser):
         shot(driver, "23-records-history")
 
         publish_march_bulletin(driver, server)
-    finally:
-        server.stop()
-        ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / "records-server-output.txt").write_text("".join(server.output), encoding="utf-8")
