@@ -52,7 +52,8 @@ func runRaterBenchmark(postgres: String?, sheets: Int, clients: Int = 200) async
                 var latencies: [Double] = []
                 var failures = 0
                 var given = [Int](repeating: 0, count: 3)
-                for index in (client * perClient)..<min(sheets, (client + 1) * perClient) {
+                // With fewer sheets than clients the last clients get none.
+                for index in min(sheets, client * perClient)..<min(sheets, (client + 1) * perClient) {
                     var marks: [String: (mark: String, comment: String)] = [:]
                     for (position, unit) in units.enumerated() {
                         let level = (index + position) % 3
