@@ -160,12 +160,7 @@ extension Operations {
             let unitType = ScoringRules.schemeUnitType(for: unit, in: scheme)
             return (scheme.unitTypes.isEmpty || unitType != nil) && scheme.applies(schemeItem, to: unitType)
         }
-        var lockedReason: String?
-        if assessment.state == .final {
-            lockedReason = "本考核已定稿锁定，不能再修改"
-        } else if !assessment.state.acceptsFacts {
-            lockedReason = "考核处于“\(assessment.state.displayName)”状态，转为“进行中”后才能录入"
-        }
+        let lockedReason = Self.factsLockedReason(assessment)
         return GridScope(
             assessment: assessment, scheme: scheme, group: group, units: units,
             editableUnits: lockedReason == nil ? Set(units.map(\.id)) : [], lockedReason: lockedReason)

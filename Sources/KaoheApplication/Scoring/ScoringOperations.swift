@@ -72,12 +72,8 @@ extension Operations {
         let unitType = ScoringRules.schemeUnitType(for: unit, in: scheme)
         let groups = ScoreGroup.all(in: scheme, unitType: unitType)
         var editable = Set<String>()
-        var lockedReason: String?
-        if assessment.state == .final {
-            lockedReason = "本考核已定稿锁定，不能再修改"
-        } else if !assessment.state.acceptsFacts {
-            lockedReason = "考核处于“\(assessment.state.displayName)”状态，转为“进行中”后才能录入"
-        } else if user.can(.recordFacts) {
+        let lockedReason = Self.factsLockedReason(assessment)
+        if lockedReason == nil && user.can(.recordFacts) {
             if user.has(.admin) || user.has(.organizer) {
                 editable = Set(groups.map(\.id))
             } else {
@@ -99,6 +95,15 @@ extension Operations {
             userNames: Dictionary(users.map { ($0.id, $0.displayName) }, uniquingKeysWith: { a, _ in a }))
         scoring.history = history
         return scoring
+    }
+
+    /// Why nothing can be recorded in `assessment` now (nil: facts are accepted).
+    static func factsLockedReason(_ assessment: Assessment) -> String? {
+        if assessment.state == .final { return "本考核已定稿锁定，不能再修改" }
+        if !assessment.state.acceptsFacts {
+            return "考核处于“\(assessment.state.displayName)”状态，转为“进行中”后才能录入"
+        }
+        return nil
     }
 
     /// One unit scored alone from its stored facts and findings (callers have checked who may see it);
