@@ -137,6 +137,24 @@ struct DemoLoaderTests {
             #expect(try await store.user(username: "demo-organizer")?.roles == [.organizer])
             #expect(try await store.user(username: "demo-leader")?.roles == [.leader])
 
+            // Each demo role's start page says at once what waits: the organizer the submissions to review, overdue
+            // rectifications, due bulletins and the open objection; the evaluator its units; the reporter its
+            // returned item and ledger item; the leader the published results and bulletins.
+            let operations = Operations(deps)
+            let organizer = try await operations.dashboard(
+                for: try #require(try await store.user(username: "demo-organizer")))
+            let pqCard = try #require(organizer.organizer.first { $0.assessment.id == pq.id })
+            #expect(pqCard.workload.awaitingReview.count > 0 && pqCard.workload.overdueRectifications >= 3)
+            #expect(pqCard.bulletinDue?.text == "2022-12" && pqCard.workload.latestBulletin?.number == 2)
+            #expect(organizer.organizer.first { $0.assessment.id == sys.id }?.workload.openObjections == 1)
+            let evaluatorCards = try await operations.dashboard(for: evaluator).evaluator
+            #expect(evaluatorCards.first { $0.assessment.id == pq.id }?.units == 5)
+            let reporterCard = try #require(try await operations.dashboard(for: reporter).reporter?.cards.first)
+            #expect(reporterCard.returned.map(\.itemID) == ["2.1"] && !reporterCard.rectifications.isEmpty)
+            let leader = try await operations.dashboard(
+                for: try #require(try await store.user(username: "demo-leader")))
+            #expect(leader.leader.contains { $0.publication != nil } && leader.leader.contains { $0.bulletin != nil })
+
             // Audited, and the chain holds.
             let audit = try await store.auditLog(entityPrefix: nil, limit: 100_000)
             #expect(audit.contains { $0.actorName == "演示数据" && $0.entity.hasPrefix("facts") })

@@ -161,7 +161,7 @@ struct PageTests {
             #expect(!page.text.contains("岭东区"))
             #expect(!page.text.contains("新建单位"))
             let dashboard = try await browser.get(SiteURL.dashboard.path)
-            #expect(dashboard.text.contains("本人所属单位：<b>尖山区</b>"))
+            #expect(dashboard.text.contains("本单位：尖山区（A01）") && !dashboard.text.contains("岭东区"))
         }
     }
 

@@ -55,6 +55,21 @@ public enum RaterRules {
         return enrolled.filter { wanted.contains($0.id) }
     }
 
+    /// Sheets expected and submitted in one group of a round: its named raters, the enrolled units (rating each
+    /// other), or the one-time codes issued and used.
+    public static func response(
+        of group: RaterGroupConfig, sheets: [RaterSheet], codes: [RaterCodeCount], units: [AssessedUnit]
+    ) -> (expected: Int, submitted: Int) {
+        let submitted = Set(sheets.filter { $0.groupID == group.id && $0.submitted }.map(\.raterID))
+        switch group.kind {
+        case .named: return (group.raters.count, group.raters.filter { submitted.contains($0.rawValue) }.count)
+        case .units: return (units.count, units.filter { submitted.contains($0.id.rawValue) }.count)
+        case .public:
+            let count = codes.first { $0.groupID == group.id }
+            return (count?.issued ?? 0, count?.used ?? 0)
+        }
+    }
+
     /// Per unit id and group id, the tally of the round's ballots (raters.md rules 2 and 3). A unit a group does
     /// not rate is left out for that group.
     public static func tallies(round: RaterRound, rows: [RaterTallyRow], enrolled: [AssessedUnit])

@@ -208,12 +208,9 @@ extension Operations {
         for group in round.groups {
             let submitted = Set(sheets.filter { $0.groupID == group.id && $0.submitted }.map(\.raterID))
             let drafts = Set(sheets.filter { $0.groupID == group.id && !$0.submitted }.map(\.raterID))
-            var expected = 0
-            var done = 0
+            let response = RaterRules.response(of: group, sheets: sheets, codes: codes, units: units)
             switch group.kind {
             case .named:
-                expected = group.raters.count
-                done = group.raters.filter { submitted.contains($0.rawValue) }.count
                 for rater in group.raters where !submitted.contains(rater.rawValue) {
                     let account = users.first { $0.id == rater }
                     reminders.append(
@@ -226,8 +223,6 @@ extension Operations {
                 let raters = units.filter { unit in
                     users.contains { $0.unitID == unit.id && $0.has(.reporter) }
                 }
-                expected = units.count
-                done = units.filter { submitted.contains($0.id.rawValue) }.count
                 for unit in units where !submitted.contains(unit.id.rawValue) {
                     let note = raters.contains(where: { $0.id == unit.id }) ? "" : "（该单位没有填报人账号）"
                     reminders.append(
@@ -235,14 +230,12 @@ extension Operations {
                             group: group.label, name: "\(unit.name)\(note)", hasDraft: drafts.contains(unit.id.rawValue)
                         ))
                 }
-            case .public:
-                let count = codes.first { $0.groupID == group.id }
-                expected = count?.issued ?? 0
-                done = count?.used ?? 0
+            case .public: break
             }
             groups.append(
-                RaterGroupReport(config: group, weight: weights[group.id] ?? .zero, expected: expected, submitted: done)
-            )
+                RaterGroupReport(
+                    config: group, weight: weights[group.id] ?? .zero, expected: response.expected,
+                    submitted: response.submitted))
         }
         // The item's score per unit, as results compute it once the round is closed.
         var scores: [UnitID: (score: String, explanation: String)] = [:]

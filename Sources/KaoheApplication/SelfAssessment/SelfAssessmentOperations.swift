@@ -5,12 +5,14 @@ import KaoheStorage
 
 extension Operations {
     /// Today in China, from the dependencies' clock.
-    func today() -> Day {
+    func today() -> Day { Self.chinaDay(deps.now()) }
+
+    /// The calendar day in China of a moment.
+    static func chinaDay(_ date: Date) -> Day {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: deps.now())
-        let pad = { (n: Int) in n < 10 ? "0\(n)" : "\(n)" }
-        return Day("\(parts.year!)-\(pad(parts.month!))-\(pad(parts.day!))")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return Day(year: parts.year!, month: parts.month!, day: parts.day!)!
     }
 
     /// The deadline of a unit: its latest extension, else the assessment's.

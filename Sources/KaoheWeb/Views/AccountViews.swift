@@ -15,61 +15,6 @@ extension Views {
                 """)
     }
 
-    /// What the dashboard shows.
-    public struct DashboardModel: Sendable {
-        /// Numbers of organizations, units, users (nil when not allowed to see) and assessments.
-        public var organizations: Int?
-        /// Number of units visible.
-        public var units: Int
-        /// Number of users, for administrators.
-        public var users: Int?
-        /// Number of assessments.
-        public var assessments: Int
-        /// The reporter's own unit, if any.
-        public var ownUnit: AssessedUnit?
-        /// The assessments the reporter's unit takes part in (for the links to its self-assessment).
-        public var ownAssessments: [Assessment]
-
-        /// Creates the model.
-        public init(
-            organizations: Int?, units: Int, users: Int?, assessments: Int, ownUnit: AssessedUnit?,
-            ownAssessments: [Assessment] = []
-        ) {
-            self.ownAssessments = ownAssessments
-            self.organizations = organizations
-            self.units = units
-            self.users = users
-            self.assessments = assessments
-            self.ownUnit = ownUnit
-        }
-    }
-
-    /// The dashboard.
-    public static func dashboard(_ model: DashboardModel, identity: Identity, csrf: String, notice: String? = nil)
-        -> HTML
-    {
-        var cards: [HTML] = []
-        if let n = model.organizations {
-            cards.append("<div class=\"stat\"><b>\(n)</b>\(link(.organizations, "组织"))</div>")
-        }
-        cards.append("<div class=\"stat\"><b>\(model.units)</b>\(link(.units, "单位"))</div>")
-        if let n = model.users { cards.append("<div class=\"stat\"><b>\(n)</b>\(link(.users, "用户"))</div>") }
-        cards.append("<div class=\"stat\"><b>\(model.assessments)</b><span>考核</span></div>")
-        var own: HTML = model.ownUnit.map { "<p>本人所属单位：<b>\($0.name)</b>（\($0.code)，\($0.type.displayName)）</p>" } ?? ""
-        if let unit = model.ownUnit, !model.ownAssessments.isEmpty {
-            let rows: [HTML] = model.ownAssessments.map {
-                "<li>\(link(.selfAssessment(.value($0.id), .value(unit.id)), "\($0.title)：填报自评"))（\($0.state.displayName)\($0.submissionDeadline.map { "，截止\($0.description)" } ?? "")）</li>"
-            }
-            own = "\(own)<h2>本单位的考核</h2><ul class=\"own-assessments\">\(rows)</ul>"
-        }
-        return layout(
-            title: "首页", identity: identity, csrf: csrf, notice: notice,
-            content: """
-                <p>欢迎，\(identity.user.displayName)。</p>\(own)<div class="stats">\(cards)</div>
-                <p>\(link(.schemes, "查看考核方案"))</p>
-                """)
-    }
-
     /// The password change page.
     public static func password(identity: Identity, csrf: String, notice: String? = nil, error: String? = nil) -> HTML {
         layout(
