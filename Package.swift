@@ -64,7 +64,9 @@ let package = Package(
         // Benchmarks: print figures, never fail on a slow machine.
         .executableTarget(
             name: "kaohe-bench",
-            dependencies: ["KaoheFormats", "KaoheRecords", "KaoheApplication", "KaoheStorage", "KaoheStorageSQL"],
+            dependencies: [
+                "KaoheFormats", "KaoheRecords", "KaoheApplication", "KaoheStorage", "KaoheStorageSQL", "KaoheWeb",
+            ],
             path: "Benchmarks/kaohe-bench",
             swiftSettings: swiftSettings),
 

@@ -6,6 +6,8 @@
 //                                                  store: import, read back, derive, score; RecordsStoreBenchmark.swift)
 //   swift run -c release kaohe-bench --raters [postgres://…] [sheets]   (10,000 public ballot sheets of 20 units by
 //                                                  200 concurrent clients; RaterBenchmark.swift)
+//   swift run -c release kaohe-bench --dashboards [postgres://…]   (each role's start page with 5,000 units;
+//                                                  DashboardBenchmark.swift)
 //   swift run -c release kaohe-bench --write-record-files DIR   (only writes those records' CSV files into DIR,
 //                                                  for scripts/bench-records, which imports them over HTTP)
 import Foundation
@@ -31,6 +33,11 @@ if let flag = CommandLine.arguments.firstIndex(of: "--raters") {
     let url = rest.first { $0.hasPrefix("postgres") }
     let sheets = rest.compactMap { Int($0) }.first ?? 10_000
     try await runRaterBenchmark(postgres: url, sheets: sheets)
+    exit(0)
+}
+if let flag = CommandLine.arguments.firstIndex(of: "--dashboards") {
+    let url = CommandLine.arguments.dropFirst(flag + 1).first { $0.hasPrefix("postgres") }
+    try await runDashboardBenchmark(postgres: url)
     exit(0)
 }
 if CommandLine.arguments.contains("--derive") {

@@ -85,4 +85,8 @@ public struct BulletinHeading: Sendable, Equatable {
 public protocol DashboardStore: Sendable {
     /// The workload of each assessment named (in that order), as of `today`.
     func workloads(_ assessments: [AssessmentID], today: Day) async throws -> [AssessmentWorkload]
+    /// The number of units of every organization.
+    func unitCount() async throws -> Int
+    /// One evaluator's assignments in an assessment.
+    func assignments(of assessment: AssessmentID, user: UserID) async throws -> [EvaluatorAssignment]
 }

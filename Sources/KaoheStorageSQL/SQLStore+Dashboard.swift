@@ -16,6 +16,23 @@ extension SQLStore {
         }
     }
 
+    public func unitCount() async throws -> Int {
+        try await read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM units").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    public func assignments(of assessment: AssessmentID, user: UserID) async throws -> [EvaluatorAssignment] {
+        try await read { db in
+            try await db.raw(
+                """
+                SELECT * FROM evaluator_assignments WHERE assessment_id = \(bind: assessment.rawValue)
+                AND user_id = \(bind: user.rawValue) ORDER BY id
+                """
+            ).all().map(Self.assignment)
+        }
+    }
+
     /// One assessment's counts: a handful of aggregate queries on the indexed (assessment, unit) columns.
     private static func workload(_ id: AssessmentID, today: String, _ db: any SQLDatabase) async throws
         -> AssessmentWorkload

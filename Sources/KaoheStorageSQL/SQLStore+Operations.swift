@@ -445,15 +445,17 @@ extension SQLStore {
         try await read { db in
             try await db.raw(
                 "SELECT * FROM evaluator_assignments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY id"
-            ).all().map {
-                EvaluatorAssignment(
-                    id: AssignmentID(try $0.decode(column: "id", as: String.self)),
-                    assessmentID: AssessmentID(try $0.decode(column: "assessment_id", as: String.self)),
-                    userID: UserID(try $0.decode(column: "user_id", as: String.self)),
-                    unitID: try $0.decode(column: "unit_id", as: String?.self).map(UnitID.init),
-                    itemID: try $0.decode(column: "item_id", as: String?.self))
-            }
+            ).all().map(Self.assignment)
         }
+    }
+
+    static func assignment(_ row: any SQLRow) throws -> EvaluatorAssignment {
+        EvaluatorAssignment(
+            id: AssignmentID(try row.decode(column: "id", as: String.self)),
+            assessmentID: AssessmentID(try row.decode(column: "assessment_id", as: String.self)),
+            userID: UserID(try row.decode(column: "user_id", as: String.self)),
+            unitID: try row.decode(column: "unit_id", as: String?.self).map(UnitID.init),
+            itemID: try row.decode(column: "item_id", as: String?.self))
     }
 
     // MARK: Audit

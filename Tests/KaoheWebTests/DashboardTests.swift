@@ -189,6 +189,13 @@ struct DashboardTests {
         let pending = scores.rows.filter { [world.unitD.id, world.f.unitB.id].contains($0.unit.id) }
             .filter { $0.result.pending.contains("22") }.count
         #expect(card.leftToScore == pending && card.leftToScore == 2 && card.unitsLeftToScore == 2)
+        // The counts are kept only while nothing is written: D's review shows at once.
+        try await world.f.store.addReviewAction(
+            ReviewAction(
+                assessmentID: world.a, unitID: world.unitD.id, itemID: "1", kind: .accept, text: "", createdBy: nil,
+                createdAt: world.f.clock.now),
+            by: .system)
+        #expect(try await world.ops.dashboard(for: evaluator).evaluator.first?.awaitingReview.isEmpty == true)
         await world.f.store.shutdown()
     }
 }

@@ -24,11 +24,11 @@ extension Operations {
             dashboard.totals.assessments = dashboard.reporter?.cards.count ?? 0
             return dashboard
         }
-        dashboard.totals.units = try await store.units(in: nil).count
+        dashboard.totals.units = try await store.unitCount()
         dashboard.totals.assessments = assessments.count
         let current = assessments.filter { $0.state != .final }
         let workloads = Dictionary(
-            try await store.workloads(current.map(\.id), today: today).map { ($0.assessmentID, $0) },
+            try await workloads(current.map(\.id), today: today).map { ($0.assessmentID, $0) },
             uniquingKeysWith: { a, _ in a })
         if user.can(.manageAssessments) {
             for assessment in current {
@@ -123,18 +123,20 @@ extension Operations {
     func evaluatorCard(_ assessment: Assessment, workload: AssessmentWorkload?, user: User) async throws
         -> EvaluatorCard?
     {
-        let mine = try await store.assignments(of: assessment.id).filter { $0.userID == user.id }
+        let mine = try await store.assignments(of: assessment.id, user: user.id)
         guard !mine.isEmpty else { return nil }
         let scores = try await cachedScores(assessment.id.rawValue, for: user).scores
-        let everyUnit = mine.contains { $0.unitID == nil }
-        let assignedUnits = Set(mine.compactMap(\.unitID))
-        func covered(_ unit: UnitID) -> Bool { everyUnit || assignedUnits.contains(unit) }
+        // Assignments for every unit, and per unit the others (an evaluator may hold thousands).
+        let everyUnit = mine.filter { $0.unitID == nil }
+        let perUnit = Dictionary(grouping: mine.filter { $0.unitID != nil }, by: { $0.unitID! })
+        func covered(_ unit: UnitID) -> Bool { !everyUnit.isEmpty || perUnit[unit] != nil }
         var left = 0
         var unitsLeft = 0
         var units: [UnitID: AssessedUnit] = [:]
         for row in scores.rows where covered(row.unit.id) {
             units[row.unit.id] = row.unit
-            let open = row.result.pending.filter { item in mine.contains { $0.covers(unit: row.unit.id, item: item) } }
+            let held = everyUnit + (perUnit[row.unit.id] ?? [])
+            let open = row.result.pending.filter { item in held.contains { $0.covers(unit: row.unit.id, item: item) } }
             left += open.count
             if !open.isEmpty { unitsLeft += 1 }
         }
@@ -194,7 +196,7 @@ extension Operations {
     func leaderCards(_ assessments: [Assessment], today: Day) async throws -> [LeaderCard] {
         var cards: [LeaderCard] = []
         let workloads = Dictionary(
-            try await store.workloads(assessments.map(\.id), today: today).map { ($0.assessmentID, $0) },
+            try await workloads(assessments.map(\.id), today: today).map { ($0.assessmentID, $0) },
             uniquingKeysWith: { a, _ in a })
         for assessment in assessments {
             let publication = try await store.publications(of: assessment.id).last
@@ -209,6 +211,14 @@ extension Operations {
     }
 
     // MARK: Helpers
+
+    /// The store's counts, kept while nothing is written (the data version is the same on every instance).
+    func workloads(_ ids: [AssessmentID], today: Day) async throws -> [AssessmentWorkload] {
+        let version = try await store.dataVersion()
+        let key = "\(ids.map(\.rawValue).joined(separator: ","))|\(version)|\(today)"
+        let store = self.store
+        return try await deps.dashboardCounts.memo(key).value { try await store.workloads(ids, today: today) }
+    }
 
     static func dashboardDeadline(_ label: String, _ day: Day, today: Day, calendar: WorkCalendar) -> DashboardDeadline
     {

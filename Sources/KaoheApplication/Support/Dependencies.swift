@@ -66,6 +66,8 @@ public struct AppDependencies: Sendable {
     let published = PublishedVersions()
     /// Platform records and the facts derived from them, per organization and records version.
     package let records = RecordLibrary()
+    /// The dashboards' counts per set of assessments, data version and day (any write makes a new key).
+    let dashboardCounts = MemoTable<[AssessmentWorkload]>(keep: 16)
 
     /// Creates the dependencies; defaults: 12-hour sessions, delays after 5 failures per account name or 20 per
     /// client address (1 s, doubling, at most 15 minutes).
