@@ -102,6 +102,8 @@ public enum SiteURL: Sendable {
     case unitSheet(Parameter<AssessmentID>, Parameter<UnitID>)
     /// `/assessments/:id/units/:unit/audit` — the unit's change history (every audited change, per item)
     case unitAudit(Parameter<AssessmentID>, Parameter<UnitID>)
+    /// `/assessments/:id/units/:unit/entry` (GET the whole sheet in one form; POST save it in one go)
+    case unitEntry(Parameter<AssessmentID>, Parameter<UnitID>)
     /// `/assessments/:id/facts` (GET form, POST) — import a facts document
     case factsImport(Parameter<AssessmentID>)
     /// `/assessments/:id/results`
@@ -281,6 +283,7 @@ public enum SiteURL: Sendable {
         case .unitFindings(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/findings"
         case .unitSheet(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/sheet"
         case .unitAudit(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/audit"
+        case .unitEntry(let id, let unit): "/assessments/\(id.segment("id"))/units/\(unit.segment("unit"))/entry"
         case .factsImport(let id): "/assessments/\(id.segment("id"))/facts"
         case .results(let id): "/assessments/\(id.segment("id"))/results"
         case .resultsCSV(let id): "/assessments/\(id.segment("id"))/results.csv"

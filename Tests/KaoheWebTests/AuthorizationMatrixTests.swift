@@ -114,6 +114,11 @@ struct AuthorizationMatrixTests {
                 [("item", "4"), ("fact", "missed_trainings"), ("date", "2023-03-01"), ("note", "未参加培训")],
                 allowed: recorders),
             .page(.get, .unitSheet(.value(a), .value(f.unitA.id)), allowed: everyone),
+            // The whole sheet of unit A in one form.
+            .page(.get, .unitEntry(.value(a), .value(f.unitA.id)), allowed: recorders),
+            .page(
+                .post, .unitEntry(.value(a), .value(f.unitA.id)), [("v.3", "0"), ("i.3.f.late", "2")],
+                allowed: recorders),
             // Grid entry of item 3 for all units.
             .page(.get, .itemGrid(.value(a), .value("3")), allowed: recorders),
             .page(

@@ -144,6 +144,15 @@ extension Operations {
     public func saveItemFacts(
         _ id: String, unit unitText: String, group: String, _ input: ItemFactsInput, by user: User
     ) async throws -> FactsRecord {
+        try await writeItemFacts(id, unit: unitText, group: group, input, by: user, onlyChanges: false)!
+    }
+
+    /// Saves one item's facts like ``saveItemFacts(_:unit:group:_:by:)``; with `onlyChanges`, facts equal to the
+    /// stored ones at the version given write nothing and return the stored record, and an empty item that was
+    /// never saved writes nothing and returns nil.
+    func writeItemFacts(
+        _ id: String, unit unitText: String, group: String, _ input: ItemFactsInput, by user: User, onlyChanges: Bool
+    ) async throws -> FactsRecord? {
         let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
         let scheme = try await self.scheme(of: assessment)
         guard let specs = scheme.factSpecs(group: group), group != downgradeGroupID || !specs.isEmpty else {
@@ -187,6 +196,11 @@ extension Operations {
         } catch {
             let label = specs.first { $0.name == error.fact }.map { "\($0.label)（\($0.name)）" } ?? error.fact ?? ""
             throw AppError.invalid("考核项“\(title)” 事实“\(label)”：\(error.message)")
+        }
+        if onlyChanges {
+            let stored = try await store.facts(assessment: assessment.id, unit: unit.id, item: group)
+            if let stored, stored.version == version, stored.json == json { return stored }
+            if stored == nil, version == 0, values.isEmpty { return nil }
         }
         do {
             return try await store.saveFacts(

@@ -14,6 +14,8 @@ struct ScoringController {
         switch request.uri.queryParameters["done"].map(String.init) {
         case "saved": "已保存，得分已重新计算"
         case "finding": "问题已记录，已计入事实"
+        case "sheet":
+            "整表已保存：\(request.uri.queryParameters["n"].flatMap { Int(String($0)) } ?? 0)项有改动已保存，得分已重新计算"
         case "imported":
             "已导入\(request.uri.queryParameters["n"].flatMap { Int(String($0)) } ?? 0)项事实"
         default: nil
@@ -41,6 +43,74 @@ struct ScoringController {
             model, identity: context.identity!, csrf: context.csrfToken, error: prefix + webError.message
         )
         .with(status: webError.status).response(from: request, context: context)
+    }
+
+    /// Saves a whole sheet: every item on it over its version. All saved (or unchanged): back to the scoring
+    /// page. Otherwise the sheet again, the items not saved with what was typed and why, the others saved.
+    func saveUnitEntry(_ request: Request, _ context: AppContext) async throws -> Response {
+        let user = try context.require(.recordFacts)
+        let id = try context.parameters.require("id"), unit = try context.parameters.require("unit")
+        let operations = Operations(deps)
+        let before = try await operations.unitScoring(id, unit: unit, for: user)
+        let form = context.form
+        var items: [(item: String, input: ItemFactsInput)] = []
+        var typed: [String: FormData] = [:]
+        for group in before.groups where model(before, has: group.id, in: form) {
+            let prefix = "i.\(group.id)."
+            var own = FormData()
+            own.pairs = form.pairs.filter { $0.0.hasPrefix(prefix) }.map {
+                (String($0.0.dropFirst(prefix.count)), $0.1)
+            }
+            typed[group.id] = own
+            items.append(
+                (
+                    group.id,
+                    ItemFactsInput(
+                        version: form["v.\(group.id)"].flatMap { Int($0) }, facts: .entered(in: own),
+                        reason: form["reason"])
+                ))
+        }
+        guard !items.isEmpty else { throw AppError.invalid("表单中没有可保存的项目，请刷新页面后重试") }
+        let outcomes = try await operations.saveUnitSheet(id, unit: unit, items: items, by: user)
+        var retained: [String: Views.ItemFormOverride] = [:]
+        var messages: [String: String] = [:]
+        var saved = 0
+        for (item, outcome) in outcomes {
+            switch outcome {
+            case .saved: saved += 1
+            case .unchanged: break
+            case .conflict(let conflict):
+                let who = conflict.current.map { "第\($0.version)版" } ?? "新版本"
+                messages[item] = "保存冲突：本项目在您打开整表后已被他人保存（\(who)）。您的输入仍在下面，核对后再次保存即以您的输入为准。"
+                retained[item] = Views.ItemFormOverride(
+                    group: item, form: typed[item] ?? FormData(), version: conflict.current?.version ?? 0,
+                    conflict: conflict.current)
+            case .refused(let message):
+                messages[item] = message
+                retained[item] = Views.ItemFormOverride(
+                    group: item, form: typed[item] ?? FormData(), version: nil, conflict: nil)
+            }
+        }
+        if messages.isEmpty {
+            return Self.redirect(
+                .unitScoring(.value(AssessmentID(id)), .value(UnitID(unit))), done: "sheet",
+                extra: [("n", String(saved))])
+        }
+        let conflicts = outcomes.contains {
+            if case .conflict = $0.outcome { return true }
+            return false
+        }
+        let model = try await operations.unitScoring(id, unit: unit, for: user)
+        return try Views.unitEntry(
+            model, retained: retained, messages: messages, identity: context.identity!, csrf: context.csrfToken,
+            error: "\(messages.count) 项未保存（见标红的项目），其余 \(saved) 项已保存"
+        )
+        .with(status: conflicts ? .conflict : .badRequest).response(from: request, context: context)
+    }
+
+    /// Whether the submitted sheet holds the group (its version field) and the viewer may record it.
+    private func model(_ model: UnitScoring, has group: String, in form: FormData) -> Bool {
+        model.editable.contains(group) && form["v.\(group)"] != nil
     }
 
     func register(on router: Router<AppContext>) {
@@ -93,6 +163,15 @@ struct ScoringController {
             }
             return Self.redirect(
                 .unitScoring(.value(AssessmentID(id)), .value(UnitID(unit))), done: "saved", anchor: "item-\(item)")
+        }
+        router.get(SiteURL.unitEntry(.key, .key).routerPath) { _, context -> HTML in
+            let user = try context.require(.recordFacts)
+            let model = try await Operations(deps).unitScoring(
+                try context.parameters.require("id"), unit: try context.parameters.require("unit"), for: user)
+            return Views.unitEntry(model, identity: context.identity!, csrf: context.csrfToken)
+        }
+        router.post(SiteURL.unitEntry(.key, .key).routerPath) { request, context -> Response in
+            try await saveUnitEntry(request, context)
         }
         router.post(SiteURL.unitFindings(.key, .key).routerPath) { request, context -> Response in
             let user = try context.require(.recordFacts)

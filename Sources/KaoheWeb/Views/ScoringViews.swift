@@ -40,7 +40,7 @@ extension Views {
             <div class="stat"><b>\(result.grade ?? "—")</b>等级</div>
             </div>
             <p>\(pendingText) \(downgrade)</p>
-            <p class="buttons">\(link(.unitSheet(.value(a), .value(u)), "评分表（打印）")) \(link(.unitAudit(.value(a), .value(u)), "修改记录")) \(link(.results(.value(a)), "考核结果")) \(link(.assessment(.value(a)), "返回考核"))</p>
+            <p class="buttons">\(model.editable.isEmpty ? "" : link(.unitEntry(.value(a), .value(u)), "整表录入（一次保存全部项目）")) \(link(.unitSheet(.value(a), .value(u)), "评分表（打印）")) \(link(.unitAudit(.value(a), .value(u)), "修改记录")) \(link(.results(.value(a)), "考核结果")) \(link(.assessment(.value(a)), "返回考核"))</p>
             """
         let locked: HTML = model.lockedReason.map { "<p class=\"notice\">\($0)</p>" } ?? ""
         let sections = model.groups.map { group in
@@ -59,7 +59,6 @@ extension Views {
     {
         let a = model.assessment.id, u = model.unit.id
         let values = model.facts.values[group.id] ?? [:]
-        let counted = model.facts.findingCounts[group.id] ?? [:]
         let record = model.records[group.id]
         let editable = model.editable.contains(group.id)
         var head: HTML = "<h2>\(group.title)</h2>"
@@ -118,17 +117,7 @@ extension Views {
         if editable {
             let form = retained?.form ?? FactForm.fields(values, specs: group.specs)
             let version = retained?.version ?? record?.version ?? 0
-            let marks = model.facts.derived[group.id] ?? [:]
-            let ledger = model.facts.ledger[group.id] ?? [:]
-            let inputs = group.specs.map { spec -> HTML in
-                if ledger[spec.name] != nil {
-                    return
-                        "<p class=\"fact\">\(spec.label)：<b>\(FactForm.display(values[spec.name], spec: spec))</b> <span class=\"muted\">（由整改台账认定，见上）</span></p>"
-                }
-                guard marks[spec.name] != nil else { return input(spec, form: form, counted: counted[spec.name]) }
-                return
-                    "<p class=\"fact\">\(spec.label)：<b>\(FactForm.display(values[spec.name], spec: spec))</b> <span class=\"muted\">（由平台记录推算，见上）</span></p>"
-            }
+            let inputs = factInputs(model, group: group, form: form)
             body = """
                 <form method="post" action="\(SiteURL.itemForm(.value(a), .value(u), .value(group.id)))" class="card facts">\(csrfField(csrf))
                 <input type="hidden" name="version" value="\(version)">
@@ -162,7 +151,27 @@ extension Views {
     }
 
     /// The input(s) of one fact, filled from `form`.
-    static func input(_ spec: FactSpec, form: FormData, counted: Int?) -> HTML {
+    /// The inputs of a group's facts filled from `form`; facts fed by platform records, the ledger or findings
+    /// are shown, not entered. Field names carry `prefix` (a whole sheet has every item in one form).
+    static func factInputs(_ model: UnitScoring, group: ScoreGroup, form: FormData, prefix: String = "") -> [HTML] {
+        let values = model.facts.values[group.id] ?? [:]
+        let counted = model.facts.findingCounts[group.id] ?? [:]
+        let marks = model.facts.derived[group.id] ?? [:]
+        let ledger = model.facts.ledger[group.id] ?? [:]
+        return group.specs.map { spec -> HTML in
+            if ledger[spec.name] != nil {
+                return
+                    "<p class=\"fact\">\(spec.label)：<b>\(FactForm.display(values[spec.name], spec: spec))</b> <span class=\"muted\">（由整改台账认定）</span></p>"
+            }
+            guard marks[spec.name] != nil else {
+                return input(spec, form: form, counted: counted[spec.name], prefix: prefix)
+            }
+            return
+                "<p class=\"fact\">\(spec.label)：<b>\(FactForm.display(values[spec.name], spec: spec))</b> <span class=\"muted\">（由平台记录推算）</span></p>"
+        }
+    }
+
+    static func input(_ spec: FactSpec, form: FormData, counted: Int?, prefix: String = "") -> HTML {
         let name = spec.name
         let field = { (part: String?) in FactForm.field(name, part) }
         let value = { (part: String?) in form.raw(field(part)) ?? "" }
@@ -172,7 +181,7 @@ extension Views {
         case .bool:
             let current = value(nil)
             let radio = { (v: String, label: String) -> HTML in
-                "<label class=\"check\"><input type=\"radio\" name=\"\(field(nil))\" value=\"\(v)\"\(HTML(raw: current == v ? " checked" : ""))>\(label)</label>"
+                "<label class=\"check\"><input type=\"radio\" name=\"\(prefix)\(field(nil))\" value=\"\(v)\"\(HTML(raw: current == v ? " checked" : ""))>\(label)</label>"
             }
             return
                 "<fieldset><legend>\(spec.label)\(required)</legend>\(radio("true", "是"))\(radio("false", "否"))\(radio("", "未填"))</fieldset>"
@@ -182,31 +191,31 @@ extension Views {
                     "<p class=\"fact\">\(spec.label)：<b>\(counted)\(spec.unit)</b> <span class=\"muted\">（由下方问题记录计算）</span></p>"
             }
             return
-                "<label>\(spec.label)\(unit)\(required)<input type=\"number\" min=\"0\" step=\"1\" name=\"\(field(nil))\" value=\"\(value(nil))\"></label>"
+                "<label>\(spec.label)\(unit)\(required)<input type=\"number\" min=\"0\" step=\"1\" name=\"\(prefix)\(field(nil))\" value=\"\(value(nil))\"></label>"
         case .number(let min, let max):
             let range = [min.map { "不小于\($0)" }, max.map { "不大于\($0)" }].compactMap { $0 }.joined(separator: "，")
             let bounds = HTML(
                 raw: (min.map { " min=\"\($0)\"" } ?? "") + (max.map { " max=\"\($0)\"" } ?? ""))
             return
-                "<label>\(spec.label)\(unit)\(required)\(range.isEmpty ? "" : "（\(range)）")<input type=\"number\" step=\"any\"\(bounds) name=\"\(field(nil))\" value=\"\(value(nil))\"></label>"
+                "<label>\(spec.label)\(unit)\(required)\(range.isEmpty ? "" : "（\(range)）")<input type=\"number\" step=\"any\"\(bounds) name=\"\(prefix)\(field(nil))\" value=\"\(value(nil))\"></label>"
         case .rate:
             return """
                 <fieldset><legend>\(spec.label)\(required)</legend>
-                <span class="rate"><input class="short" inputmode="decimal" name="\(field("num"))" value="\(value("num"))" placeholder="分子" aria-label="分子"> / <input class="short" inputmode="decimal" name="\(field("den"))" value="\(value("den"))" placeholder="分母" aria-label="分母">
-                或 <input class="short" inputmode="decimal" name="\(field("pct"))" value="\(value("pct"))" placeholder="百分比" aria-label="百分比">%</span></fieldset>
+                <span class="rate"><input class="short" inputmode="decimal" name="\(prefix)\(field("num"))" value="\(value("num"))" placeholder="分子" aria-label="分子"> / <input class="short" inputmode="decimal" name="\(prefix)\(field("den"))" value="\(value("den"))" placeholder="分母" aria-label="分母">
+                或 <input class="short" inputmode="decimal" name="\(prefix)\(field("pct"))" value="\(value("pct"))" placeholder="百分比" aria-label="百分比">%</span></fieldset>
                 """
         case .choice(let options):
             let current = value(nil)
             return
-                "<label>\(spec.label)\(required)<select name=\"\(field(nil))\">\(option("", "（未填）", selected: current.isEmpty))\(options.map { option($0.id, $0.label, selected: current == $0.id) })</select></label>"
+                "<label>\(spec.label)\(required)<select name=\"\(prefix)\(field(nil))\">\(option("", "（未填）", selected: current.isEmpty))\(options.map { option($0.id, $0.label, selected: current == $0.id) })</select></label>"
         case .levels(let options):
             let cells: [HTML] = options.map {
-                "<label class=\"check\">\($0.label) <input class=\"short\" type=\"number\" min=\"0\" step=\"1\" name=\"\(field($0.id))\" value=\"\(value($0.id))\"></label>"
+                "<label class=\"check\">\($0.label) <input class=\"short\" type=\"number\" min=\"0\" step=\"1\" name=\"\(prefix)\(field($0.id))\" value=\"\(value($0.id))\"></label>"
             }
             return "<fieldset><legend>\(spec.label)（各级别的次数）\(required)</legend>\(cells)</fieldset>"
         case .counts12:
             let cells: [HTML] = (1...12).map {
-                "<label class=\"check\">\($0)月 <input class=\"short\" type=\"number\" min=\"0\" step=\"1\" name=\"\(field(String($0)))\" value=\"\(value(String($0)))\"></label>"
+                "<label class=\"check\">\($0)月 <input class=\"short\" type=\"number\" min=\"0\" step=\"1\" name=\"\(prefix)\(field(String($0)))\" value=\"\(value(String($0)))\"></label>"
             }
             return "<fieldset><legend>\(spec.label)（1—12月）\(required)</legend>\(cells)</fieldset>"
         case .dates(let fields):
@@ -217,7 +226,7 @@ extension Views {
                 let cells: [HTML] = fields.enumerated().map { index, option in
                     let text = row < columns[index].count ? columns[index][row] : ""
                     return
-                        "<td><input type=\"date\" name=\"\(field(option.id))\" value=\"\(text)\" aria-label=\"\(option.label)\"></td>"
+                        "<td><input type=\"date\" name=\"\(prefix)\(field(option.id))\" value=\"\(text)\" aria-label=\"\(option.label)\"></td>"
                 }
                 return "<tr>\(cells)</tr>"
             }
