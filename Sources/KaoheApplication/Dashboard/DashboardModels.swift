@@ -59,10 +59,7 @@ public struct RaterRoundProgress: Sendable, Equatable {
     public var closesAt: Date?
 
     /// `75.00%`, or `—` when nothing is expected.
-    public var rate: String {
-        guard expected > 0 else { return "—" }
-        return ExactDecimal(submitted * 100).divided(by: ExactDecimal(expected), places: 2).twoDecimals + "%"
-    }
+    public var rate: String { RaterRules.rate(submitted, of: expected) }
 }
 
 /// One assessment on the organizer's dashboard.

@@ -55,6 +55,12 @@ public enum RaterRules {
         return enrolled.filter { wanted.contains($0.id) }
     }
 
+    /// A response rate, e.g. `75.00%` (— when nothing is expected).
+    public static func rate(_ submitted: Int, of expected: Int) -> String {
+        guard expected > 0 else { return "—" }
+        return ExactDecimal(submitted * 100).divided(by: ExactDecimal(expected), places: 2).twoDecimals + "%"
+    }
+
     /// Sheets expected and submitted in one group of a round: its named raters, the enrolled units (rating each
     /// other), or the one-time codes issued and used.
     public static func response(
@@ -128,10 +134,7 @@ public struct RaterGroupReport: Sendable {
     /// Sheets submitted (codes used).
     public var submitted: Int
     /// Response rate text, e.g. `75.00%` (— when nothing is expected).
-    public var responseRate: String {
-        guard expected > 0 else { return "—" }
-        return ExactDecimal(submitted * 100).divided(by: ExactDecimal(expected), places: 2).twoDecimals + "%"
-    }
+    public var responseRate: String { RaterRules.rate(submitted, of: expected) }
 }
 
 /// A named rater (or rating unit) who has not submitted.
