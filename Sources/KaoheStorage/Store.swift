@@ -143,6 +143,12 @@ public protocol KaoheStore: WorkflowStore, RecordStore, OversightStore, RaterSto
     /// The newest `limit` audit entries (returned oldest first) of any kind whose id is `scope` or lies under
     /// `scope/`: for the scope `A/U`, `facts:A/U/3`, `finding:A/U/3`, `workflow:A/U`, but not `facts:A/U2/3`.
     func auditLog(scope: String, limit: Int) async throws -> [AuditEntry]
+    /// One page of the audit log: the entries matching `query` in its order, `offset` of them skipped, at most
+    /// `limit`. Without conditions the page is a range of sequence numbers (no scan, however deep).
+    func auditPage(_ query: AuditQuery, offset: Int, limit: Int) async throws -> [AuditEntry]
+    /// How many entries match `query`, counting at most `cap` (a result of `cap` means "at least"): the whole log
+    /// is the chain head's sequence number, a filtered count stops at the cap.
+    func auditCount(_ query: AuditQuery, cap: Int) async throws -> Int
     /// Recomputes the whole chain and reports the first broken row.
     func verifyAudit() async throws -> AuditVerification
     /// The data version: the sequence number of the audit chain head, which every audited write moves in its

@@ -528,4 +528,13 @@ public let allMigrations: [Migration] = [
             )
             """,
         ]),
+    // Lists that scale (issue 13): the audit log filtered by actor, action or time keeps its newest-first order
+    // from an index, so a page never sorts or scans the whole log. (Number 9 is the notifications migration.)
+    Migration(
+        id: 10, name: "list_indexes",
+        statements: [
+            "CREATE INDEX audit_actor ON audit_log (actor_name, seq)",
+            "CREATE INDEX audit_action ON audit_log (action, seq)",
+            "CREATE INDEX audit_at ON audit_log (at, seq)",
+        ]),
 ]

@@ -97,6 +97,8 @@ public final class FailingStore: KaoheStore, @unchecked Sendable {
     public func uploadedScheme(_ id: String) async throws -> UploadedScheme? { throw fail() }
     public func auditLog(entityPrefix: String?, limit: Int) async throws -> [AuditEntry] { throw fail() }
     public func auditLog(scope: String, limit: Int) async throws -> [AuditEntry] { throw fail() }
+    public func auditPage(_ query: AuditQuery, offset: Int, limit: Int) async throws -> [AuditEntry] { throw fail() }
+    public func auditCount(_ query: AuditQuery, cap: Int) async throws -> Int { throw fail() }
     public func verifyAudit() async throws -> AuditVerification { throw fail() }
     public func dataVersion() async throws -> Int { throw fail() }
     public func auditEntities(after version: Int, upTo newer: Int, limit: Int) async throws -> [String]? {

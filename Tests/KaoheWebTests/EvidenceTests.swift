@@ -333,7 +333,8 @@ struct EvidenceTests {
             let elapsed = Date().timeIntervalSince(started)
             #expect(response.status == .unsupportedMediaType)
             #expect(response.text.contains("材料.zip") && response.text.contains("压缩炸弹"), "\(response.text.prefix(500))")
-            #expect(elapsed < 2, "took \(elapsed) s")
+            // Expanding 5 GB takes minutes; the bound is loose so a busy machine never fails it.
+            #expect(elapsed < 30, "took \(elapsed) s")
             w.expectClean(blobs: 0)
             // Nothing was written but the 2 KB upload itself, which is gone.
             let used = try FileManager.default.subpathsOfDirectory(atPath: w.evidence.directory).count

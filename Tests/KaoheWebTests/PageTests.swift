@@ -225,7 +225,7 @@ struct AdminToolsTests {
         try await fixture.test { client in
             let browser = Browser(client)
             try await browser.login("organizer")
-            let page = try await browser.get(SiteURL.audit.path)
+            let page = try await browser.get(SiteURL.audit.path(query: [("verify", "1")]))
             #expect(page.status == .ok)
             #expect(page.text.contains("哈希链完整"))
             #expect(page.text.contains("unit:\(fixture.unitA.id)"))
@@ -234,7 +234,7 @@ struct AdminToolsTests {
                 filtered.text.contains("unit:\(fixture.unitB.id)")
                     && !filtered.text.contains("unit:\(fixture.unitA.id)"))
             try await fixture.store.unsafeExecute("UPDATE audit_log SET reason = '篡改' WHERE seq = 2")
-            let broken = try await browser.get(SiteURL.audit.path)
+            let broken = try await browser.get(SiteURL.audit.path(query: [("verify", "1")]))
             #expect(broken.text.contains("哈希链在第2条断开"))
         }
     }

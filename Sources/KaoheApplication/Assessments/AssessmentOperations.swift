@@ -193,3 +193,55 @@ extension Operations {
             assessment.id, json: json, by: .user(user, reason: reason.flatMap { $0.isEmpty ? nil : $0 }))
     }
 }
+
+extension Operations {
+    /// The assessments list: `q` searches the title and the scheme id; filters by state, year and organization
+    /// (`org`); sorted by year (newest first by default), title, state or organization.
+    public static let assessmentListSpec = ListSpec(
+        name: "考核列表",
+        sortKeys: [
+            (key: "year", label: "年度"), (key: "title", label: "名称"), (key: "state", label: "状态"),
+            (key: "organization", label: "组织"),
+        ], defaultSort: "year", defaultDirection: .descending,
+        filters: [(key: "state", label: "状态"), (key: "year", label: "年度"), (key: "org", label: "组织")],
+        defaultSize: 50, maxSize: 500)
+
+    /// One page of the assessments `user` may see (reporters: those their unit takes part in), in memory (a
+    /// platform has tens of assessments a year). An unknown state or a year that is not a number is an error
+    /// naming the parameter.
+    public func assessmentList(_ list: ListQuery, for user: User) async throws -> ListPage<Assessment> {
+        let all = try await visibleAssessments(for: user)
+        var state: AssessmentState?
+        if let text = list.filter("state") {
+            guard let known = AssessmentState(rawValue: text) else {
+                let allowed = AssessmentState.allCases.map { "\($0.rawValue)（\($0.displayName)）" }.joined(
+                    separator: "、")
+                throw AppError.invalid("考核列表：参数 state（状态）不认识“\(text)”，可用：\(allowed)")
+            }
+            state = known
+        }
+        var year: Int?
+        if let text = list.filter("year") {
+            guard let number = Int(text) else {
+                throw AppError.invalid("考核列表：参数 year（年度）应为整数，收到“\(text)”")
+            }
+            year = number
+        }
+        let organization = list.filter("org").map(OrganizationID.init)
+        let names = Dictionary(
+            try await store.organizations().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let states = AssessmentState.allCases
+        let matching = all.filter {
+            (state == nil || $0.state == state) && (year == nil || $0.year == year)
+                && (organization == nil || $0.organizationID == organization) && list.matches($0.title, $0.schemeID)
+        }
+        return list.page(of: matching) { key -> (Assessment, Assessment) -> Bool in
+            switch key {
+            case "title": { $0.title < $1.title }
+            case "state": { (states.firstIndex(of: $0.state) ?? 0) < (states.firstIndex(of: $1.state) ?? 0) }
+            case "organization": { (names[$0.organizationID] ?? "") < (names[$1.organizationID] ?? "") }
+            default: { $0.year < $1.year }
+            }
+        }
+    }
+}

@@ -58,8 +58,10 @@ public struct LedgerRow: Sendable {
 public struct LedgerPage: Sendable {
     /// The assessment.
     public var assessment: Assessment
-    /// The rows after the filter, by 序号.
+    /// The rows after the filter, by 序号 (all of them: the XLSX).
     public var rows: [LedgerRow]
+    /// The page shown: the filtered rows searched, sorted and cut by the list query.
+    public var list: ListPage<LedgerRow>
     /// How many items there are before the filter, and per state.
     public var counts: [RectificationState: Int]
     /// Overdue items before the filter.

@@ -17,8 +17,21 @@ extension Operations {
         !user.seesOwnUnitOnly || assessment.state == .publicity || assessment.state == .final
     }
 
-    /// The ledger of an assessment, filtered (one unit's ledger with `filter.unit`).
-    public func ledger(_ id: String, filter: LedgerFilter, for user: User) async throws -> LedgerPage {
+    /// The ledger as a list: `q` searches the problem, the measures and the unit's name; `state`, `unit` and
+    /// `overdue` are ``LedgerFilter``'s (kept in links); sorted by 序号, deadline, unit or state.
+    public static let ledgerListSpec = ListSpec(
+        name: "整改台账",
+        sortKeys: [
+            (key: "number", label: "序号"), (key: "deadline", label: "整改时限"), (key: "unit", label: "责任单位"),
+            (key: "state", label: "整改情况"),
+        ], defaultSort: "number",
+        filters: [(key: "state", label: "状态"), (key: "unit", label: "责任单位"), (key: "overdue", label: "只看逾期")],
+        defaultSize: 50, maxSize: 500)
+
+    /// The ledger of an assessment, filtered (one unit's ledger with `filter.unit`), and the page `list` asks for.
+    public func ledger(
+        _ id: String, filter: LedgerFilter, list: ListQuery = .first(of: ledgerListSpec), for user: User
+    ) async throws -> LedgerPage {
         let detail = try await assessmentDetail(id, for: user)
         let assessment = detail.assessment
         let whole = Self.seesWholeLedger(assessment, user: user)
@@ -41,8 +54,21 @@ extension Operations {
                 $0.organizationID == assessment.organizationID && $0.year == assessment.year - 1
             } : []
         let visibleUnits = user.seesOwnUnitOnly && whole ? try await enrolledUnits(assessment) : detail.units
+        let states = RectificationState.allCases
+        let shown = list.page(of: rows.filter { list.matches($0.item.problem, $0.item.measures, $0.unit.name) }) {
+            key -> (LedgerRow, LedgerRow) -> Bool in
+            switch key {
+            case "deadline": { $0.item.deadline < $1.item.deadline }
+            case "unit": { $0.unit.code < $1.unit.code }
+            case "state":
+                {
+                    (states.firstIndex(of: $0.item.state) ?? 0) < (states.firstIndex(of: $1.item.state) ?? 0)
+                }
+            default: { $0.item.number < $1.item.number }
+            }
+        }
         return LedgerPage(
-            assessment: assessment, rows: rows,
+            assessment: assessment, rows: rows, list: shown,
             counts: Dictionary(grouping: all, by: \.item.state).mapValues(\.count),
             overdueCount: all.filter(\.overdue).count, filter: filter, today: today, units: visibleUnits,
             canOpen: user.can(.recordFacts) && assessment.state != .final, canManage: user.can(.manageAssessments),

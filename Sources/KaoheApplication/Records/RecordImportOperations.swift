@@ -215,20 +215,65 @@ extension Operations {
         return (counts, touched)
     }
 
-    /// The records page of an organization: counts per type, the newest imports, remembered mappings.
-    public func recordsOverview(organizationID: String, by user: User) async throws -> RecordsOverview {
+    /// The import history as a list: `q` searches the file name and its SHA-256; filters by record type
+    /// (`type`), a unit code the import touched (`unit`) and a date range (`from`, `to`, China time, both days
+    /// included); sorted by time (newest first by default), file name or number of new records.
+    public static let recordImportListSpec = ListSpec(
+        name: "导入历史",
+        sortKeys: [(key: "time", label: "时间"), (key: "file", label: "文件"), (key: "new", label: "新增")],
+        defaultSort: "time", defaultDirection: .descending,
+        filters: [
+            (key: "type", label: "类型"), (key: "unit", label: "单位编码"), (key: "from", label: "起始日期"),
+            (key: "to", label: "截止日期"),
+        ], defaultSize: 50, maxSize: 500)
+
+    /// At most this many of the newest imports are searched (an organization imports a few files a month).
+    public static let recordImportListLimit = 10_000
+
+    /// The records page of an organization: counts per type, a page of the import history, remembered
+    /// mappings. A type that does not exist or a date that is not `YYYY-MM-DD` is an error naming the parameter.
+    public func recordsOverview(
+        organizationID: String, list: ListQuery = .first(of: recordImportListSpec), by user: User
+    ) async throws -> RecordsOverview {
         let context = try await recordImportContext(organizationID, by: .user(user))
         guard let organization = try await store.organization(context.organization) else {
             throw AppError.notFound("组织 \(organizationID)")
         }
+        if let type = list.filter("type"), RecordType(rawValue: type) == nil {
+            let known = RecordType.allCases.map { "\($0.rawValue)（\($0.label)）" }.joined(separator: "、")
+            throw AppError.invalid("导入历史：参数 type（类型）不认识“\(type)”，可用：\(known)")
+        }
+        func day(_ key: String, _ label: String) throws -> Date? {
+            guard let text = list.filter(key) else { return nil }
+            guard let day = Day(text) else {
+                throw AppError.invalid("导入历史：参数 \(key)（\(label)）应为日期 YYYY-MM-DD，收到“\(text)”")
+            }
+            return Self.chinaMidnight(day)
+        }
+        let from = try day("from", "起始日期")
+        let before = try day("to", "截止日期").map { $0.addingTimeInterval(86_400) }
         let counts = try await store.recordCounts(organization: context.organization)
-        let imports = try await store.recordImports(organization: context.organization, limit: 50)
+        let all = try await store.recordImports(organization: context.organization, limit: Self.recordImportListLimit)
+        let matching = all.filter { log in
+            (list.filter("type").map { log.types.contains($0) } ?? true)
+                && (list.filter("unit").map { log.touchedUnits.contains($0) } ?? true)
+                && (from.map { log.createdAt >= $0 } ?? true) && (before.map { log.createdAt < $0 } ?? true)
+                && list.matches(log.fileName, log.sha256)
+        }
+        let page = list.page(of: matching) { key -> (RecordImportLog, RecordImportLog) -> Bool in
+            switch key {
+            case "file": { $0.fileName < $1.fileName }
+            case "new": { $0.counts.new < $1.counts.new }
+            // Newest first is the stored order; ascending reverses it.
+            default: { $0.createdAt < $1.createdAt }
+            }
+        }
         var names: [UserID: String] = [:]
-        for id in Set(imports.compactMap(\.userID)) {
+        for id in Set(page.rows.compactMap(\.userID)) {
             names[id] = try await store.user(id)?.displayName ?? id.rawValue
         }
         return RecordsOverview(
-            organization: organization, counts: counts, imports: imports, userNames: names,
+            organization: organization, counts: counts, imports: page.rows, importList: page, userNames: names,
             unitCount: context.units.count)
     }
 
@@ -496,8 +541,10 @@ public struct RecordsOverview: Sendable {
     public var organization: Organization
     /// Records per type id.
     public var counts: [String: Int]
-    /// The newest imports first.
+    /// The imports of this page of the history.
     public var imports: [RecordImportLog]
+    /// The page of the import history (search, filters, order, pager).
+    public var importList: ListPage<RecordImportLog>
     /// Display names of the users who imported.
     public var userNames: [UserID: String]
     /// How many units the organization has (unit codes are checked against them).

@@ -57,3 +57,60 @@ extension Operations {
         return try await store.units(in: nil)
     }
 }
+
+/// A page of the units list: the units, the organizations (for names and the filter) and every unit the user
+/// may see.
+public struct UnitListPage: Sendable {
+    /// The page of units.
+    public var page: ListPage<AssessedUnit>
+    /// The organizations the user may see.
+    public var organizations: [Organization]
+    /// Every unit the user may see (for parent names and the create form).
+    public var all: [AssessedUnit]
+}
+
+extension Operations {
+    /// The units list: `q` searches code and name, filters by organization (`org`, an id) and type (`type`, as
+    /// stored or its Chinese name); sorted by code, name, type or organization.
+    public static let unitListSpec = ListSpec(
+        name: "单位列表",
+        sortKeys: [
+            (key: "code", label: "编码"), (key: "name", label: "名称"), (key: "type", label: "类型"),
+            (key: "organization", label: "所属组织"),
+        ], defaultSort: "code", filters: [(key: "org", label: "所属组织"), (key: "type", label: "类型")],
+        defaultSize: 50, maxSize: 500)
+
+    /// One page of the units a user may see (reporters: their own unit only), searched, filtered and sorted in
+    /// memory (at 5,000 units well under the list target; see scripts/bench-web). A type that does not exist
+    /// is an error naming the parameter.
+    public func unitList(_ list: ListQuery, for user: User) async throws -> UnitListPage {
+        let units = try await visibleUnits(for: user)
+        var organizations = try await store.organizations()
+        if user.seesOwnUnitOnly {
+            organizations = organizations.filter { org in units.contains { $0.organizationID == org.id } }
+        }
+        var type: UnitType?
+        if let text = list.filter("type") {
+            guard let known = UnitType(rawValue: text) ?? UnitType(label: text) else {
+                throw AppError.invalid(
+                    "单位列表：参数 type（类型）不认识“\(text)”，可用：\(UnitType.allCases.map(\.displayName).joined(separator: "、"))")
+            }
+            type = known
+        }
+        let organization = list.filter("org").map(OrganizationID.init)
+        let orgNames = Dictionary(organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let matching = units.filter { unit in
+            (type == nil || unit.type == type) && (organization == nil || unit.organizationID == organization)
+                && list.matches(unit.code, unit.name)
+        }
+        let page = list.page(of: matching) { key -> (AssessedUnit, AssessedUnit) -> Bool in
+            switch key {
+            case "name": { $0.name < $1.name }
+            case "type": { $0.type.displayName < $1.type.displayName }
+            case "organization": { (orgNames[$0.organizationID] ?? "") < (orgNames[$1.organizationID] ?? "") }
+            default: { $0.code < $1.code }
+            }
+        }
+        return UnitListPage(page: page, organizations: organizations, all: units)
+    }
+}

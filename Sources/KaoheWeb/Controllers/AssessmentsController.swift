@@ -11,7 +11,9 @@ struct AssessmentsController {
     func register(on router: Router<AppContext>) {
         router.get(SiteURL.assessments.routerPath) { request, context -> HTML in
             let user = try context.require(.viewAssessments)
-            return try await listPage(user: user, context: context, notice: Notice.from(request), error: nil)
+            return try await listPage(
+                user: user, list: try request.listQuery(Operations.assessmentListSpec), context: context,
+                notice: Notice.from(request), error: nil)
         }
         router.post(SiteURL.assessments.routerPath) { request, context -> Response in
             let user = try context.require(.manageAssessments)
@@ -25,7 +27,10 @@ struct AssessmentsController {
             } catch {
                 guard let webError = ErrorAndHeadersMiddleware.appError(for: error), webError.status != .forbidden
                 else { throw error }
-                return try await listPage(user: user, context: context, notice: nil, error: webError.message).with(
+                return try await listPage(
+                    user: user, list: .first(of: Operations.assessmentListSpec), context: context, notice: nil,
+                    error: webError.message
+                ).with(
                     status: webError.status
                 )
                 .response(from: request, context: context)
@@ -96,11 +101,13 @@ struct AssessmentsController {
         return .redirect(to: .assessment(.value(AssessmentID(id))), notice: notice)
     }
 
-    func listPage(user: User, context: AppContext, notice: String?, error: String?) async throws -> HTML {
+    func listPage(user: User, list: ListQuery, context: AppContext, notice: String?, error: String?) async throws
+        -> HTML
+    {
         let year = Calendar(identifier: .gregorian).component(.year, from: deps.now())
         return Views.assessments(
             .init(
-                assessments: try await Operations(deps).visibleAssessments(for: user),
+                list: try await Operations(deps).assessmentList(list, for: user),
                 organizations: try await deps.store.organizations(),
                 schemes: try await SchemeCatalog(deps).summaries(), canManage: user.can(.manageAssessments),
                 defaultYear: year - 1),

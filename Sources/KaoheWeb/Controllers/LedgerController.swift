@@ -15,7 +15,9 @@ struct LedgerController {
         router.get(SiteURL.ledger(.key).routerPath) { request, context -> HTML in
             let user = try context.require(.viewAssessments)
             let filter = try Self.filter(request)
-            let page = try await operations.ledger(try context.parameters.require("id"), filter: filter, for: user)
+            let page = try await operations.ledger(
+                try context.parameters.require("id"), filter: filter,
+                list: try request.listQuery(Operations.ledgerListSpec), for: user)
             return LedgerViews.ledger(
                 page, identity: context.identity!, csrf: context.csrfToken,
                 notice: Self.notice(request.uri.queryParameters["done"].map(String.init)),

@@ -23,10 +23,11 @@ struct RecordsController {
     }
 
     func register(on router: Router<AppContext>) {
-        router.get(SiteURL.organizationRecords(.key).routerPath) { _, context -> HTML in
+        router.get(SiteURL.organizationRecords(.key).routerPath) { request, context -> HTML in
             let user = try context.require(.manageRecords)
             let overview = try await Operations(deps).recordsOverview(
-                organizationID: try context.parameters.require("id"), by: user)
+                organizationID: try context.parameters.require("id"),
+                list: try request.listQuery(Operations.recordImportListSpec), by: user)
             return RecordViews.page(overview, identity: context.identity!, csrf: context.csrfToken)
         }
         router.post(SiteURL.organizationRecords(.key).routerPath) { request, context -> Response in

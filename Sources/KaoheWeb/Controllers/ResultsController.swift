@@ -11,12 +11,22 @@ struct ResultsController {
     let deps: AppDependencies
 
     func register(on router: Router<AppContext>) {
-        router.get(SiteURL.results(.key).routerPath) { _, context -> Response in
+        router.get(SiteURL.results(.key).routerPath) { request, context -> Response in
             let user = try context.require(.viewAssessments)
-            let (scores, tables) = try await Self.resultsPage(try context.parameters.require("id"), for: user, deps)
+            let list = try request.listQuery(Operations.resultListSpec)
+            let id = try context.parameters.require("id")
+            let scores: AssessmentScores
+            let tables: ByteBuffer
+            if Operations.asksForResultList(request.queryDictionary) {
+                // A search, filter, order or page: one page of the ranking, in memory over the cached scores.
+                scores = try await Operations(deps).visibleScores(id, for: user)
+                tables = ByteBuffer(string: Views.resultList(scores, try Operations.resultList(scores, list)).text)
+            } else {
+                (scores, tables) = try await Self.resultsPage(id, for: user, deps)
+            }
             let page = Views.results(
                 scores, canRecord: user.can(.recordFacts) && scores.assessment.state != .final,
-                identity: context.identity!, csrf: context.csrfToken, tables: HTML(raw: Self.tablesMarker))
+                identity: context.identity!, csrf: context.csrfToken, tables: HTML(raw: Self.tablesMarker), list: list)
             return Self.page(page.text, inserting: tables, at: Self.tablesMarker)
         }
         router.get(SiteURL.unitSheet(.key, .key).routerPath) { _, context -> HTML in

@@ -9,7 +9,8 @@ struct UnitsController {
     func register(on router: Router<AppContext>) {
         router.get(SiteURL.units.routerPath) { request, context -> HTML in
             let user = try context.require(.viewUnits)
-            return try await page(user: user, context: context, notice: Notice.from(request), error: nil)
+            return try await page(
+                user: user, request: request, context: context, notice: Notice.from(request), error: nil)
         }
         router.post(SiteURL.units.routerPath) { request, context -> Response in
             let user = try context.require(.manageUnits)
@@ -21,7 +22,9 @@ struct UnitsController {
             } catch {
                 guard let webError = ErrorAndHeadersMiddleware.appError(for: error), webError.status != .forbidden
                 else { throw error }
-                return try await page(user: user, context: context, notice: nil, error: webError.message).with(
+                return try await page(
+                    user: user, request: request, context: context, notice: nil, error: webError.message
+                ).with(
                     status: webError.status
                 )
                 .response(from: request, context: context)
@@ -59,15 +62,10 @@ struct UnitsController {
         }
     }
 
-    func page(user: User, context: AppContext, notice: String?, error: String?) async throws -> HTML {
-        let units = try await Operations(deps).visibleUnits(for: user)
-        var organizations = try await deps.store.organizations()
-        if user.seesOwnUnitOnly {
-            organizations = organizations.filter { org in units.contains { $0.organizationID == org.id } }
-        }
+    func page(user: User, request: Request, context: AppContext, notice: String?, error: String?) async throws -> HTML {
+        let list = try await Operations(deps).unitList(try request.listQuery(Operations.unitListSpec), for: user)
         return Views.units(
-            .init(organizations: organizations, units: units, canManage: user.can(.manageUnits)),
-            identity: context.identity!,
+            .init(list: list, canManage: user.can(.manageUnits)), identity: context.identity!,
             csrf: context.csrfToken, notice: notice, error: error)
     }
 }

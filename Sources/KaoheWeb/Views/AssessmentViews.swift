@@ -6,8 +6,8 @@ import KaoheStorage
 extension Views {
     /// The assessments list and (for managers) the create form.
     public struct AssessmentsModel: Sendable {
-        /// The assessments shown.
-        public var assessments: [Assessment]
+        /// The page of assessments shown.
+        public var list: ListPage<Assessment>
         /// Organizations (names, and the form).
         public var organizations: [Organization]
         /// Schemes for the form.
@@ -25,16 +25,39 @@ extension Views {
         -> HTML
     {
         let orgNames = Dictionary(model.organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let rows: [HTML] = model.assessments.map {
+        let spec = Operations.assessmentListSpec
+        let query = model.list.query
+        let rows: [HTML] = model.list.rows.map {
             """
             <tr><td><a href="\(SiteURL.assessment(.value($0.id)))">\($0.title)</a></td><td>\($0.year)</td><td><code>\($0.schemeID)</code></td>
             <td>\(orgNames[$0.organizationID] ?? "—")</td><td><span class="state s-\($0.state.rawValue)">\($0.state.displayName)</span></td></tr>
             """
         }
+        var fields: [ListViews.Field] = [
+            .init(key: "state", label: "状态", options: AssessmentState.allCases.map { ($0.rawValue, $0.displayName) }),
+            .init(key: "year", label: "年度", placeholder: "如 2023"),
+        ]
+        // A unit's reporter is not shown the names of organizations it takes no part in.
+        if !identity.user.seesOwnUnitOnly {
+            fields.append(
+                .init(key: "org", label: "组织", options: model.organizations.map { ($0.id.rawValue, $0.name) }))
+        }
+        let controls = ListViews.controls(
+            .assessments, spec, query, searchLabel: "搜索", searchPlaceholder: "名称或方案", fields: fields)
+        let headers: [HTML] = [
+            ListViews.header("名称", key: "title", .assessments, spec, query),
+            ListViews.header("年度", key: "year", .assessments, spec, query),
+            ListViews.header("方案", key: nil, .assessments, spec, query),
+            ListViews.header("组织", key: "organization", .assessments, spec, query),
+            ListViews.header("状态", key: "state", .assessments, spec, query),
+        ]
         let table: HTML =
-            rows.isEmpty
+            model.list.total == 0 && query.search.isEmpty && query.filters.isEmpty
             ? "<p class=\"muted\">还没有考核。</p>"
-            : "<table><thead><tr><th>名称</th><th>年度</th><th>方案</th><th>组织</th><th>状态</th></tr></thead><tbody>\(rows)</tbody></table>"
+            : """
+            \(controls)<table><thead><tr>\(headers)</tr></thead><tbody>\(rows)</tbody></table>\
+            \(rows.isEmpty ? "<p class=\"muted\">没有符合条件的考核。</p>" as HTML : "")\(ListViews.pager(model.list, .assessments, spec))
+            """
         let form: HTML
         if model.canManage && !model.organizations.isEmpty {
             form = """

@@ -49,7 +49,8 @@ enum Assets {
         @media print { .no-print, nav { display: none; } main { max-width: none; margin: 0; padding: 0; } body { font-size: 11px; }
           table.sheet { font-size: 10.5px; } table.sheet tr { break-inside: avoid; } table.sheet th, table.sheet td { padding: .2em .35em; } }
         """ + "\n" + EvidenceViews.css + "\n" + BulletinViews.css + "\n" + RecordViews.css + "\n" + ItemGridViews.css
-        + "\n" + LedgerViews.css + "\n" + RaterViews.css + "\n" + DashboardViews.css + "\n" + Views.unitEntryCSS
+        + "\n" + LedgerViews.css + "\n" + RaterViews.css + "\n" + ListViews.css + "\n" + DashboardViews.css
+        + "\n" + Views.unitEntryCSS
 
     static let js = """
         // Reads a chosen CSV file into the textarea named by data-fill, so the form posts plain text.

@@ -33,24 +33,20 @@ enum LedgerViews {
         let counts: [HTML] = RectificationState.allCases.map { state in
             "<li>\(Views.link(SiteURL.ledger(.value(a)).withQuery([("state", state.rawValue)]), state.displayName))：\(page.counts[state] ?? 0)</li>"
         }
-        let stateOptions: [HTML] =
-            [Views.option("", "全部状态", selected: page.filter.state == nil)]
-            + RectificationState.allCases.map {
-                Views.option($0.rawValue, $0.displayName, selected: page.filter.state == $0)
-            }
-        let unitOptions: [HTML] =
-            [Views.option("", "全部单位", selected: page.filter.unit == nil)]
-            + page.units.map {
-                Views.option($0.id.rawValue, "\($0.code) \($0.name)", selected: page.filter.unit == $0.id)
-            }
-        let filter: HTML = """
-            <form method="get" action="\(SiteURL.ledger(.value(a)))" class="card ledger-filter">
-            <label>状态<select name="state">\(stateOptions)</select></label>
-            <label>责任单位<select name="unit">\(unitOptions)</select></label>
-            <label><input type="checkbox" name="overdue" value="1"\(page.filter.overdueOnly ? " checked" : "")> 只看逾期</label>
-            <button type="submit">筛选</button></form>
-            """
-        let rows: [HTML] = page.rows.map { row in
+        let spec = Operations.ledgerListSpec
+        let query = page.list.query
+        let base = SiteURL.ledger(.value(a))
+        let filter = ListViews.controls(
+            base, spec, query, searchLabel: "搜索", searchPlaceholder: "问题、措施或单位名称",
+            fields: [
+                .init(
+                    key: "state", label: "状态",
+                    options: RectificationState.allCases.map { ($0.rawValue, $0.displayName) }),
+                .init(
+                    key: "unit", label: "责任单位", options: page.units.map { ($0.id.rawValue, "\($0.code) \($0.name)") }),
+                .init(key: "overdue", label: "逾期", options: [("1", "只看逾期")]),
+            ])
+        let rows: [HTML] = page.list.rows.map { row in
             let item = row.item
             return """
                 <tr\(row.overdue ? " class=\"overdue\"" : "")><td class="num">\(item.number)</td>\
@@ -59,12 +55,21 @@ enum LedgerViews {
                 <td>\(stateTag(item, overdue: row.overdue))</td><td>\(item.closedOn?.description ?? "")</td></tr>
                 """ as HTML
         }
+        let headers: [HTML] = [
+            ListViews.header("序号", key: "number", base, spec, query),
+            ListViews.header("问题描述", key: nil, base, spec, query),
+            ListViews.header("责任单位", key: "unit", base, spec, query),
+            ListViews.header("整改措施", key: nil, base, spec, query),
+            ListViews.header("整改时限", key: "deadline", base, spec, query),
+            ListViews.header("整改情况", key: "state", base, spec, query),
+            ListViews.header("销号时间", key: nil, base, spec, query),
+        ]
         let table: HTML =
             rows.isEmpty
-            ? "<p class=\"muted\">没有符合条件的整改事项。</p>"
+            ? "<p class=\"muted\">没有符合条件的整改事项。</p>\(ListViews.pager(page.list, base, spec))"
             : """
-            <table class="ledger"><thead><tr><th>序号</th><th>问题描述</th><th>责任单位</th><th>整改措施</th><th>整改时限</th>\
-            <th>整改情况</th><th>销号时间</th></tr></thead><tbody>\(rows)</tbody></table>
+            <table class="ledger"><thead><tr>\(headers)</tr></thead><tbody>\(rows)</tbody></table>
+            \(ListViews.pager(page.list, base, spec))
             """
         var forms: HTML = ""
         if page.canOpen {

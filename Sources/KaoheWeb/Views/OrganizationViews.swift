@@ -33,39 +33,65 @@ extension Views {
 
     /// The units page model.
     public struct UnitsModel: Sendable {
-        /// All organizations (for names and the form).
-        public var organizations: [Organization]
-        /// The units shown.
-        public var units: [AssessedUnit]
+        /// The page of the list, with the organizations and all visible units.
+        public var list: UnitListPage
         /// Whether the create form is shown.
         public var canManage: Bool
     }
 
-    /// Units grouped by organization, as a tree, and (for managers) the create form.
+    /// The units list (search, organization and type filters, sortable columns, pager) and, for managers, the
+    /// create form.
     public static func units(
         _ model: UnitsModel, identity: Identity, csrf: String, notice: String? = nil, error: String? = nil
     ) -> HTML {
-        var sections: [HTML] = []
-        for org in model.organizations {
-            let units = model.units.filter { $0.organizationID == org.id }
-            guard !units.isEmpty else { continue }
-            let rows: [HTML] = treeOrder(units, id: \.id, parent: \.parentID).map { unit, depth in
-                "<tr><td>\(unit.code)</td><td class=\"d\(min(Int(depth), 6))\">\(unit.name)</td><td>\(unit.type.displayName)</td></tr>"
-            }
-            sections.append(
-                "<h2>\(org.name)</h2><table><thead><tr><th>编码</th><th>名称</th><th>类型</th></tr></thead><tbody>\(rows)</tbody></table>"
-            )
+        let spec = Operations.unitListSpec
+        let page = model.list.page
+        let query = page.query
+        let orgNames = Dictionary(model.list.organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let unitNames = Dictionary(model.list.all.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let rows: [HTML] = page.rows.map { unit in
+            """
+            <tr><td>\(unit.code)</td><td>\(unit.name)</td><td>\(unit.type.displayName)</td>\
+            <td>\(orgNames[unit.organizationID] ?? unit.organizationID.rawValue)</td><td>\(unit.parentID.flatMap { unitNames[$0] } ?? "")</td></tr>
+            """
         }
-        if sections.isEmpty { sections.append("<p class=\"muted\">还没有单位。</p>") }
+        var sections: [HTML] = []
+        if model.list.all.isEmpty {
+            sections.append("<p class=\"muted\">还没有单位。</p>")
+        } else {
+            let controls = ListViews.controls(
+                .units, spec, query, searchLabel: "搜索", searchPlaceholder: "编码或名称",
+                fields: [
+                    .init(
+                        key: "org", label: "所属组织",
+                        options: model.list.organizations.map { ($0.id.rawValue, $0.name) }),
+                    .init(key: "type", label: "类型", options: UnitType.allCases.map { ($0.rawValue, $0.displayName) }),
+                ])
+            let headers: [HTML] = [
+                ListViews.header("编码", key: "code", .units, spec, query),
+                ListViews.header("名称", key: "name", .units, spec, query),
+                ListViews.header("类型", key: "type", .units, spec, query),
+                ListViews.header("所属组织", key: "organization", .units, spec, query),
+                ListViews.header("上级单位", key: nil, .units, spec, query),
+            ]
+            let empty: HTML = rows.isEmpty ? "<p class=\"muted\">没有符合条件的单位。</p>" : ""
+            sections.append(
+                """
+                \(controls)<table><thead><tr>\(headers)</tr></thead><tbody>\(rows)</tbody></table>\(empty)
+                \(ListViews.pager(page, .units, spec))
+                """)
+        }
+        let organizations = model.list.organizations
+        let allUnits = model.list.all
         let form: HTML
-        if model.canManage && !model.organizations.isEmpty {
+        if model.canManage && !organizations.isEmpty {
             form = """
                 <h2>新建单位</h2><form method="post" action="\(SiteURL.units)" class="card">\(csrfField(csrf))
-                <label>所属组织<select name="organization_id" required>\(model.organizations.map { option($0.id.rawValue, $0.name, selected: false) })</select></label>
+                <label>所属组织<select name="organization_id" required>\(organizations.map { option($0.id.rawValue, $0.name, selected: false) })</select></label>
                 <label>编码<input name="code" required placeholder="例如：PQ01"></label>
                 <label>名称<input name="name" required placeholder="例如：平桥区财政局"></label>
                 <label>类型<select name="type">\(UnitType.allCases.map { option($0.rawValue, $0.displayName, selected: false) })</select></label>
-                <label>上级单位<select name="parent_id">\(option("", "（无）", selected: true))\(model.units.map { option($0.id.rawValue, "\($0.code) \($0.name)", selected: false) })</select></label>
+                <label>上级单位<select name="parent_id">\(option("", "（无）", selected: true))\(allUnits.map { option($0.id.rawValue, "\($0.code) \($0.name)", selected: false) })</select></label>
                 <button type="submit">创建</button></form>
                 <p>\(link(.unitImport, "从 CSV 文件批量导入单位"))</p>
                 """

@@ -27,8 +27,11 @@ enum RecordViews {
                 .joined(separator: "、")
             return "<li><b>\(type.label)</b> <code>\(type.rawValue)</code>：\(list)</li>"
         }
+        let spec = Operations.recordImportListSpec
+        let list = overview.importList
+        let base = SiteURL.organizationRecords(.value(org.id))
         let history: HTML
-        if overview.imports.isEmpty {
+        if list.total == 0 && list.query.search.isEmpty && list.query.filters.isEmpty {
             history = "<p class=\"muted\">还没有导入记录。</p>"
         } else {
             let rows: [HTML] = overview.imports.map { log in
@@ -40,9 +43,27 @@ enum RecordViews {
                     <td class="num">\(log.counts.new)</td><td class="num">\(log.counts.changed)</td><td class="num">\(log.counts.unchanged)</td></tr>
                     """
             }
+            let controls = ListViews.controls(
+                base, spec, list.query, searchLabel: "搜索", searchPlaceholder: "文件名或 SHA-256",
+                fields: [
+                    .init(key: "type", label: "类型", options: RecordType.allCases.map { ($0.rawValue, $0.label) }),
+                    .init(key: "unit", label: "涉及单位", placeholder: "单位编码"),
+                    .init(key: "from", label: "起始日期", type: "date"), .init(key: "to", label: "截止日期", type: "date"),
+                ])
+            let headers: [HTML] = [
+                ListViews.header("时间", key: "time", base, spec, list.query),
+                ListViews.header("导入人", key: nil, base, spec, list.query),
+                ListViews.header("文件", key: "file", base, spec, list.query),
+                ListViews.header("类型", key: nil, base, spec, list.query),
+                ListViews.header("SHA-256", key: nil, base, spec, list.query),
+                ListViews.header("新增", key: "new", base, spec, list.query),
+                ListViews.header("更新", key: nil, base, spec, list.query),
+                ListViews.header("未变", key: nil, base, spec, list.query),
+            ]
+            let empty: HTML = rows.isEmpty ? "<p class=\"muted\">没有符合条件的导入记录。</p>" : ""
             history = """
-                <table class="imports"><thead><tr><th>时间</th><th>导入人</th><th>文件</th><th>类型</th><th>SHA-256</th>\
-                <th>新增</th><th>更新</th><th>未变</th></tr></thead><tbody>\(rows)</tbody></table>
+                \(controls)<table class="imports"><thead><tr>\(headers)</tr></thead><tbody>\(rows)</tbody></table>\(empty)
+                \(ListViews.pager(list, base, spec))
                 """
         }
         let content: HTML = """

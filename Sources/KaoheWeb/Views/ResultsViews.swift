@@ -8,7 +8,8 @@ extension Views {
     /// The results page: ranking per unit group with ties, grade distribution, charts, downloads. `tables`:
     /// ``resultsTables(_:)`` of `scores` when already rendered.
     public static func results(
-        _ scores: AssessmentScores, canRecord: Bool, identity: Identity, csrf: String, tables: HTML? = nil
+        _ scores: AssessmentScores, canRecord: Bool, identity: Identity, csrf: String, tables: HTML? = nil,
+        list: ListQuery = .first(of: Operations.resultListSpec)
     ) -> HTML {
         let a = scores.assessment.id
         let stateNote: HTML =
@@ -44,9 +45,58 @@ extension Views {
             title: "考核结果：\(scores.assessment.title)", identity: identity, csrf: csrf,
             content: """
                 <p>方案 <code>\(scores.scheme.id)</code> · \(scores.scheme.title) · \(scores.assessment.year)年度</p>
-                \(stateNote)\(downloads)\(empty)\(unscorable)\(groups)
+                \(stateNote)\(downloads)\(empty)\(unscorable)\(scores.rows.isEmpty ? "" : resultControls(scores, list))\(groups)
                 <h2>等级分布</h2>\(gradeTable)\(charts)
                 """)
+    }
+
+    /// The search and filter form above the ranking (search by unit, grade and unit group filters).
+    static func resultControls(_ scores: AssessmentScores, _ list: ListQuery) -> HTML {
+        var fields: [ListViews.Field] = []
+        if !scores.scheme.grades.isEmpty {
+            fields.append(
+                .init(key: "grade", label: "等级", options: (scores.scheme.grades.map(\.name) + ["未定"]).map { ($0, $0) }))
+        }
+        let groups = scores.groups.compactMap { group in group.id.map { ($0, group.name) } }
+        if groups.count > 1 { fields.append(.init(key: "group", label: "单位类别", options: groups)) }
+        return ListViews.controls(
+            .results(.value(scores.assessment.id)), Operations.resultListSpec, list, searchLabel: "查找单位",
+            searchPlaceholder: "单位名称或编码", fields: fields)
+    }
+
+    /// The searched, filtered and sorted ranking, one page (instead of the full tables when a list parameter is
+    /// given).
+    static func resultList(_ scores: AssessmentScores, _ page: ListPage<ResultListRow>) -> HTML {
+        let a = scores.assessment.id
+        let base = SiteURL.results(.value(a))
+        let spec = Operations.resultListSpec
+        let query = page.query
+        let showGroup = scores.groups.count > 1
+        let rows: [HTML] = page.rows.map { item in
+            let r = item.row.result
+            let unit = item.row.unit
+            let group: HTML = showGroup ? "<td>\(item.groupName)</td>" : ""
+            return """
+                <tr data-unit="\(unit.code)"><td>\(r.rank)</td>\(group)<td>\(unit.code)</td><td>\(unit.name)</td>\
+                <td class="total"><b>\(r.total.description)</b></td><td>\(r.grade ?? "—")</td>\
+                <td class="no-print">\(link(.unitSheet(.value(a), .value(unit.id)), "评分表")) \(link(.unitScoring(.value(a), .value(unit.id)), "评分"))</td></tr>
+                """
+        }
+        let headers: [HTML] = [
+            ListViews.header("排名", key: "rank", base, spec, query),
+            showGroup ? ListViews.header("单位类别", key: nil, base, spec, query) : "",
+            ListViews.header("编码", key: "code", base, spec, query),
+            ListViews.header("单位", key: "name", base, spec, query),
+            ListViews.header("总分", key: "total", base, spec, query),
+            ListViews.header("等级", key: nil, base, spec, query),
+            ListViews.header("查看", key: nil, base, spec, query),
+        ]
+        let empty: HTML = rows.isEmpty ? "<p class=\"muted\">没有符合条件的单位。</p>" : ""
+        return """
+            <h2>查找结果</h2><p class="muted">排名为各单位在本类别内的名次。\(link(base, "显示完整排名"))</p>
+            <table class="results"><thead><tr>\(headers)</tr></thead><tbody>\(rows)</tbody></table>\(empty)
+            \(ListViews.pager(page, base, spec))
+            """
     }
 
     /// The ranking tables of the results page, one per unit group (the bulk of the page).
