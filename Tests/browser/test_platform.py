@@ -48,7 +48,8 @@ def submit(driver, form, button_text: str | None = None):
 
 
 def form_for(driver, action_suffix: str):
-    for form in driver.find_elements(By.CSS_SELECTOR, "main form"):
+    """The page's form that posts to …action_suffix (a list's search form gets the same address)."""
+    for form in driver.find_elements(By.CSS_SELECTOR, "main form[method=post]"):
         if (form.get_attribute("action") or "").endswith(action_suffix):
             return form
     raise AssertionError(f"no form posting to …{action_suffix} on {driver.current_url}:\n{driver.page_source[:3000]}")

@@ -56,6 +56,10 @@ def watch_progress(driver) -> list[int]:
             if bars:
                 seen.append(int(float(bars[0].get_attribute("value"))))
             if driver.find_elements(By.CSS_SELECTOR, "table.import-result"):
+                # The page may have been replaced between the two reads: the outcome page's own bar counts.
+                final = driver.find_elements(By.CSS_SELECTOR, ".import-progress progress")
+                if final:
+                    seen.append(int(float(final[0].get_attribute("value"))))
                 return seen
         except Exception:  # the page reloaded between two reads
             pass

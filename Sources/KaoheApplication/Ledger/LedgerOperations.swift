@@ -43,6 +43,13 @@ extension Operations {
         let all = items.compactMap { item in
             byID[item.unitID].map { LedgerRow(item: item, unit: $0, overdue: item.isOverdue(on: today)) }
         }
+        var filter = filter
+        if let named = filter.unit, byID[named] == nil {
+            guard let unit = allUnits.first(where: { $0.code.lowercased() == named.rawValue.lowercased() }) else {
+                throw AppError.invalid("责任单位“\(named)”不存在（请填写单位编码）")
+            }
+            filter.unit = unit.id
+        }
         let rows = all.filter { row in
             (filter.state == nil || row.item.state == filter.state)
                 && (filter.unit == nil || row.item.unitID == filter.unit) && (!filter.overdueOnly || row.overdue)
@@ -143,7 +150,13 @@ extension Operations {
         -> RectificationItem
     {
         guard user.can(.recordFacts) else { throw AppError.forbidden("建立整改事项（需评分人、考核组织者或管理员角色）") }
-        let (assessment, unit) = try await factsScope(id, unit: try InputRules.id(input.unit, field: "责任单位"), for: user)
+        var unitText = try InputRules.id(input.unit, field: "责任单位")
+        if let assessment = try await store.assessment(AssessmentID(id)),
+            let named = try await unit(named: unitText, in: assessment.organizationID)
+        {
+            unitText = named.id.rawValue
+        }
+        let (assessment, unit) = try await factsScope(id, unit: unitText, for: user)
         let scheme = try await self.scheme(of: assessment)
         var itemID = input.item.isEmpty ? nil : try InputRules.id(input.item, field: "考核项目")
         var problem = input.problem.trimmingCharacters(in: .whitespacesAndNewlines)

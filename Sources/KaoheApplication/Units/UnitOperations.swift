@@ -13,6 +13,15 @@ extension Operations {
         return organization
     }
 
+    /// The unit `text` names in an organization: by id, else by code (letter case ignored); nil when none. Forms
+    /// with thousands of units take a typed code instead of a list.
+    func unit(named text: String, in organization: OrganizationID) async throws -> AssessedUnit? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else { return nil }
+        if let unit = try await store.unit(UnitID(text)), unit.organizationID == organization { return unit }
+        return try await store.units(in: organization).first { $0.code.lowercased() == text.lowercased() }
+    }
+
     /// Creates one unit.
     public func createUnit(
         organizationID: String, code: String, name: String, type typeText: String, parentID: String?, by user: User
@@ -27,9 +36,15 @@ extension Operations {
             throw AppError.invalid(
                 "类型“\(typeText)”无法识别，可用：\(UnitType.allCases.map(\.displayName).joined(separator: "、"))")
         }
+        var parent: UnitID?
+        if let parentID, !parentID.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let found = try await unit(named: parentID, in: OrganizationID(organizationID)) else {
+                throw AppError.invalid("上级单位“\(parentID)”不存在（请填写本组织内单位的编码）")
+            }
+            parent = found.id
+        }
         let unit = AssessedUnit(
-            organizationID: OrganizationID(organizationID),
-            parentID: parentID.flatMap { $0.isEmpty ? nil : UnitID($0) }, code: code,
+            organizationID: OrganizationID(organizationID), parentID: parent, code: code,
             name: name, type: type, createdAt: deps.now())
         try await store.createUnits([unit], by: .user(user))
         return unit

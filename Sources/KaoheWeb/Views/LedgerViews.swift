@@ -74,9 +74,6 @@ enum LedgerViews {
         var forms: HTML = ""
         if page.canOpen {
             let selectedUnit = prefill["unit"] ?? page.filter.unit?.rawValue
-            let units: [HTML] = page.units.map {
-                Views.option($0.id.rawValue, "\($0.code) \($0.name)", selected: selectedUnit == $0.id.rawValue)
-            }
             let items: [HTML] =
                 [Views.option("", "（不指定）", selected: (prefill["item"] ?? "").isEmpty)]
                 + page.items.map { Views.option($0.id, $0.title, selected: prefill["item"] == $0.id) }
@@ -88,7 +85,7 @@ enum LedgerViews {
                 <form method="post" action="\(SiteURL.ledger(.value(a)))" class="card">\(Views.csrfField(csrf))
                 <input type="hidden" name="finding" value="\(finding)"><input type="hidden" name="source" value="\(prefill["source"] ?? "")">
                 \(findingNote)
-                <label>责任单位<select name="unit" required>\(units)</select></label>
+                \(ListViews.unitChoice(name: "unit", label: "责任单位", units: page.units, selected: selectedUnit))
                 <label>考核项目<select name="item">\(items)</select></label>
                 <label>问题描述<textarea name="problem" rows="3">\(prefill.raw("problem") ?? "")</textarea></label>
                 <label>整改措施（要求）<textarea name="measures" rows="3" required>\(prefill.raw("measures") ?? "")</textarea></label>

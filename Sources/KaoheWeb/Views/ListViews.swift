@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KaoheApplication
+import KaoheStorage
 
 /// The one implementation of list controls shared by every list page: the search and filter form, sortable
 /// column headers and the pager. Links are built by ``SiteURL`` and keep the query's other parameters.
@@ -26,6 +27,30 @@ enum ListViews {
         var placeholder: String = ""
     }
 
+    /// Above this many choices a unit is typed (its code) instead of picked from a list: a select of 5,000 units
+    /// makes a page of megabytes.
+    static let longestSelect = 200
+
+    /// A field choosing one unit: a select while there are few, else a text input for the unit's code (the
+    /// server takes an id or a code). `empty` is the label of the no-unit choice (nil: a unit is required).
+    static func unitChoice(
+        name: String, label: String, units: [AssessedUnit], selected: String?, empty: String? = nil
+    ) -> HTML {
+        if units.count <= longestSelect {
+            var choices: [HTML] = empty.map { [Views.option("", $0, selected: (selected ?? "").isEmpty)] } ?? []
+            choices += units.map {
+                Views.option($0.id.rawValue, "\($0.code) \($0.name)", selected: selected == $0.id.rawValue)
+            }
+            let required: HTML = empty == nil ? " required" : ""
+            return "<label>\(label)<select name=\"\(name)\"\(required)>\(choices)</select></label>"
+        }
+        let shown = units.first { $0.id.rawValue == selected }?.code ?? selected ?? ""
+        let required: HTML = empty == nil ? " required" : ""
+        return """
+            <label>\(label)（输入单位编码，共 \(units.count) 个单位）<input name="\(name)" value="\(shown)" placeholder="例如：\(units.first?.code ?? "")"\(required)></label>
+            """
+    }
+
     /// The link to another page or order of the same list: the query with `change` applied.
     static func url(
         _ base: SiteURL, _ spec: ListSpec, _ query: ListQuery, extra: [(String, String)] = [],
@@ -44,7 +69,7 @@ enum ListViews {
     ) -> HTML {
         let inputs: [HTML] = fields.map { field in
             let value = query.filter(field.key) ?? ""
-            if let options = field.options {
+            if let options = field.options, options.count <= longestSelect {
                 let choices: [HTML] =
                     [Views.option("", "（全部）", selected: value.isEmpty)]
                     + options.map { Views.option($0.0, $0.1, selected: $0.0 == value) }

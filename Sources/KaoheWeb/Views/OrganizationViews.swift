@@ -91,7 +91,7 @@ extension Views {
                 <label>编码<input name="code" required placeholder="例如：PQ01"></label>
                 <label>名称<input name="name" required placeholder="例如：平桥区财政局"></label>
                 <label>类型<select name="type">\(UnitType.allCases.map { option($0.rawValue, $0.displayName, selected: false) })</select></label>
-                <label>上级单位<select name="parent_id">\(option("", "（无）", selected: true))\(allUnits.map { option($0.id.rawValue, "\($0.code) \($0.name)", selected: false) })</select></label>
+                \(ListViews.unitChoice(name: "parent_id", label: "上级单位", units: allUnits, selected: nil, empty: "（无）"))
                 <button type="submit">创建</button></form>
                 <p>\(link(.unitImport, "从 CSV 文件批量导入单位"))</p>
                 """
