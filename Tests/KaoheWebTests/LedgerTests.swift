@@ -189,6 +189,33 @@ struct LedgerTests {
         await world.f.store.shutdown()
     }
 
+    @Test("A unit may be named by its code where thousands make a list too long; an unknown one is named back")
+    func unitByCode() async throws {
+        let world = try await LedgerWorld.make()
+        let item = try await world.ops.openLedgerItem(
+            world.a.rawValue, LedgerItemInput(unit: "b01", problem: "办件超期", measures: "限期办结", workingDays: "3"),
+            by: world.organizer)
+        #expect(item.unitID == world.f.unitB.id)
+        let page = try await world.ops.ledger(
+            world.a.rawValue, filter: LedgerFilter(unit: UnitID("B01")), for: world.organizer)
+        #expect(page.rows.map(\.item.id) == [item.id])
+        await #expect(throws: AppError.invalid("责任单位“X99”不存在（请填写单位编码）")) {
+            try await world.ops.ledger(world.a.rawValue, filter: LedgerFilter(unit: UnitID("X99")), for: world.organizer)
+        }
+        // A new unit's parent, by code; an unknown parent is refused with its name and nothing is created.
+        let child = try await world.ops.createUnit(
+            organizationID: world.f.org.id.rawValue, code: "A0101", name: "尖山区某街道", type: "county",
+            parentID: "A01", by: world.f.users[.admin]!)
+        #expect(child.parentID == world.f.unitA.id)
+        await #expect(throws: AppError.invalid("上级单位“Z01”不存在（请填写本组织内单位的编码）")) {
+            try await world.ops.createUnit(
+                organizationID: world.f.org.id.rawValue, code: "A0102", name: "另一街道", type: "county",
+                parentID: "Z01", by: world.f.users[.admin]!)
+        }
+        #expect(try await world.f.store.units(in: world.f.org.id).contains { $0.code == "A0102" } == false)
+        await world.f.store.shutdown()
+    }
+
     @Test("Overdue: open past the deadline, closed after it; the filter and the counts show it")
     func overdue() async throws {
         let world = try await LedgerWorld.make()
