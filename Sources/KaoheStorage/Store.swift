@@ -4,7 +4,7 @@ import Foundation
 /// audit entry in the same transaction, so a change without an audit row cannot happen.
 ///
 /// Implementations: `SQLStore` (KaoheStorageSQL) on SQLite or PostgreSQL; `FailingStore` (KaoheTestSupport) for tests.
-public protocol KaoheStore: WorkflowStore, RecordStore, OversightStore, RaterStore, DashboardStore {
+public protocol KaoheStore: WorkflowStore, RecordStore, OversightStore, RaterStore, DashboardStore, NotificationStore {
     // MARK: Organizations and units
     /// Creates an organization.
     func createOrganization(_ organization: Organization, by actor: AuditActor) async throws

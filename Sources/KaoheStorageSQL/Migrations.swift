@@ -528,8 +528,50 @@ public let allMigrations: [Migration] = [
             )
             """,
         ]),
+    // Each user's inbox (issue 13): notifications with a dedupe key per user (a sweep run again adds nothing),
+    // the e-mail outbox (kept until sent; a claim with a lease so several instances never send one mail
+    // twice) and each user's e-mail settings.
+    Migration(
+        id: 9, name: "inbox_and_outbox",
+        statements: [
+            """
+            CREATE TABLE notifications (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id),
+                kind TEXT NOT NULL,
+                title TEXT NOT NULL,
+                body TEXT NOT NULL,
+                link TEXT NOT NULL,
+                dedupe_key TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                read_at BIGINT,
+                UNIQUE (user_id, dedupe_key)
+            )
+            """,
+            "CREATE INDEX notifications_user ON notifications (user_id, read_at, created_at)",
+            """
+            CREATE TABLE mail_outbox (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id),
+                to_address TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                body TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                attempts BIGINT NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                sent_at BIGINT,
+                last_error TEXT,
+                claimed_by TEXT,
+                claimed_until BIGINT
+            )
+            """,
+            "CREATE INDEX mail_outbox_due ON mail_outbox (sent_at, next_attempt_at)",
+            "ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE users ADD COLUMN mail_mode TEXT NOT NULL DEFAULT 'off'",
+            "ALTER TABLE users ADD COLUMN last_digest_at BIGINT",
+        ]),
     // Lists that scale (issue 13): the audit log filtered by actor, action or time keeps its newest-first order
-    // from an index, so a page never sorts or scans the whole log. (Number 9 is the notifications migration.)
+    // from an index, so a page never sorts or scans the whole log.
     Migration(
         id: 10, name: "list_indexes",
         statements: [

@@ -230,6 +230,16 @@ public enum SiteURL: Sendable {
     case script
     /// `/healthz`
     case health
+    /// `/inbox` — the user's notifications
+    case inbox
+    /// `/inbox/:id/read` (POST) — mark one read
+    case inboxRead(Parameter<String>)
+    /// `/inbox/read-all` (POST) — mark all read
+    case inboxReadAll
+    /// `/account/mail` (POST) — the user's e-mail address and reminder mode
+    case accountMail
+    /// `/raters/:round/remind` (POST) — remind who has not voted
+    case raterRemind(Parameter<RaterRoundID>)
     /// Under `/api/v1`.
     case api(APIURL)
 
@@ -364,6 +374,11 @@ public enum SiteURL: Sendable {
         case .stylesheet: "/static/app.css"
         case .script: "/static/app.js"
         case .health: "/healthz"
+        case .inbox: "/inbox"
+        case .inboxRead(let id): "/inbox/\(id.segment("id"))/read"
+        case .inboxReadAll: "/inbox/read-all"
+        case .accountMail: "/account/mail"
+        case .raterRemind(let round): "/raters/\(round.segment("round"))/remind"
         case .api(let api): "/api/v1" + api.path
         }
     }

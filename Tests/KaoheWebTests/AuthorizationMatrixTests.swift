@@ -296,6 +296,12 @@ struct AuthorizationMatrixTests {
                 .post, .raterBallot(.value(RaterRoundID("matrix-round")), .value("leaders")), [("action", "save")],
                 allowed: everyone),
             .page(.get, .raterUnitComments(.value(a)), allowed: everyone),
+            // The inbox: every signed-in user has their own (a notification that is not theirs is "not found").
+            .page(.get, .inbox, allowed: everyone),
+            .page(.post, .inboxRead(.value("none")), allowed: everyone),
+            .page(.post, .inboxReadAll, allowed: everyone),
+            .page(.post, .accountMail, [("email", ""), ("mode", "off")], allowed: everyone),
+            .page(.post, .raterRemind(.value(RaterRoundID("matrix-round"))), allowed: managers),
             .api(.get, .bulletins(.value(a)), allowed: everyone),
             .api(.get, .bulletin(.value(a), .value(1)), allowed: everyone),
             .api(.get, .selfAssessment(.value(a), .value(f.unitA.id)), allowed: unitViewers),

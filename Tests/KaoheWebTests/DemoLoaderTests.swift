@@ -113,6 +113,18 @@ struct DemoLoaderTests {
             let today = try #require(Day(iso: "2026-01-01"))
             #expect(ledger.filter { $0.isOverdue(on: today) }.count >= 3)
             #expect(ledger.filter { $0.source == .spotCheck && $0.findingID != nil }.count == 2)
+            // The demo accounts' inboxes, filled by the same triggers as in use: the reporter has the returned item
+            // and the rectification item of its unit (opened, overdue); the inspectors their spot-check plan.
+            let demoReporter = try #require(try await store.user(username: "demo-reporter"))
+            let inbox = try await store.notifications(of: demoReporter.id, limit: 100)
+            #expect(inbox.contains { $0.kind == .itemReturned && $0.title.contains("2.1") })
+            #expect(inbox.contains { $0.kind == .rectification && $0.title.contains("已逾期") })
+            #expect(inbox.allSatisfy { $0.link.hasPrefix("/assessments/") && $0.readAt == nil })
+            let evaluatorUser = try #require(try await store.user(username: "demo-evaluator"))
+            #expect(
+                try await store.notifications(of: evaluatorUser.id, limit: 100).contains {
+                    $0.kind == .spotCheckAssigned
+                })
             // The 营商环境 assessment's rater round is closed: 8 leaders, 6 departments, 1,000 public sheets,
             // and item 3 is scored from them for every unit, its explanation showing the ballots.
             #expect(summary.raterBallots == 8 + 6 + 1000)

@@ -31,7 +31,7 @@ def free_port() -> int:
 class Server:
     """A running `kaohe serve`; `output` collects what it printed."""
 
-    def __init__(self, binary: str, data_dir: str, port: int):
+    def __init__(self, binary: str, data_dir: str, port: int, env: dict | None = None):
         self.binary = binary
         self.data_dir = data_dir
         self.port = port
@@ -41,7 +41,7 @@ class Server:
         self.admin_password = None
         self.process = subprocess.Popen(
             [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data_dir],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1, env=env)
         self.lines: "queue.Queue[str]" = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
 

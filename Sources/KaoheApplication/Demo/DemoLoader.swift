@@ -325,6 +325,8 @@ public struct DemoLoader: Sendable {
             summary.ledgerItems = items
             summary.findings += findings
         }
+        // Deadlines and rectification items due or overdue land in the inboxes as the server's sweep puts them.
+        try await Operations(deps).sweepNotifications()
         return summary
     }
 
@@ -380,6 +382,10 @@ public struct DemoLoader: Sendable {
                         assessmentID: assessment.id, unitID: unit.id, itemID: "2.1", kind: .return,
                         text: "请补充监管事项覆盖率的统计口径和明细表", createdBy: evaluator.id, createdAt: deps.now()),
                     by: .user(evaluator))
+                // The reporter's inbox gets it as the review would give it.
+                await Operations(deps).notifyItemReturned(
+                    assessment, unit: unit, item: "2.1", itemName: scheme.item("2.1")?.name ?? "",
+                    reason: "请补充监管事项覆盖率的统计口径和明细表")
             }
         }
         return submitted

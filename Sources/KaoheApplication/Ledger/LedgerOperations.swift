@@ -199,12 +199,15 @@ extension Operations {
             assessmentID: assessment.id, unitID: unit.id, itemID: itemID, findingID: finding?.id, source: source,
             problem: problem, measures: measures, openedOn: today, workingDays: days, deadline: deadline,
             createdBy: user.id, createdAt: deps.now())
+        let opened: RectificationItem
         do {
-            return try await store.openRectification(
+            opened = try await store.openRectification(
                 item, note: "书面要求整改：\(days)个工作日内（至\(deadline)）", by: .user(user))
         } catch let error as StorageError {
             throw AppError(error)
         }
+        await notifyRectification(opened, event: "open", text: measures)
+        return opened
     }
 
     /// The `days`-th working day after `day` on the app's official calendar.
@@ -254,8 +257,9 @@ extension Operations {
         if action == .return && text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw AppError.invalid("退回须填写理由")
         }
+        let stepped: RectificationItem
         do {
-            return try await store.applyRectification(
+            stepped = try await store.applyRectification(
                 item.id,
                 RectificationStep(
                     action: action, text: text, evidenceIDs: evidence, verdict: verdict, points: points, on: today()),
@@ -263,6 +267,8 @@ extension Operations {
         } catch let error as StorageError {
             throw AppError(error)
         }
+        if action == .return { await notifyRectification(stepped, event: "return", text: text) }
+        return stepped
     }
 
     /// Carries the still-open items of last year's assessments of the same organization into this one (for the

@@ -176,11 +176,14 @@ extension Operations {
     /// Opens or closes a round by hand (audited); a closed round is frozen.
     public func setRaterRoundState(_ id: String, open: Bool, by user: User) async throws -> RaterRound {
         let (round, _) = try await managedRound(id, by: user)
+        let changed: RaterRound
         do {
-            return try await store.setRaterRoundState(round.id, to: open ? .open : .closed, by: .user(user))
+            changed = try await store.setRaterRoundState(round.id, to: open ? .open : .closed, by: .user(user))
         } catch let error as StorageError {
             throw AppError(error)
         }
+        if open { await notifyRaters(changed, key: "opened") }
+        return changed
     }
 
     /// The round's page for organizers.

@@ -81,6 +81,9 @@ extension Operations {
             ReviewAction(
                 assessmentID: assessment.id, unitID: unit.id, itemID: itemID, kind: kind, text: text,
                 createdBy: user.id, createdAt: deps.now()), by: .user(user))
+        if kind == .return {
+            await notifyItemReturned(assessment, unit: unit, item: itemID, itemName: item.0.name, reason: text)
+        }
     }
 
     /// The organizer's dashboard: who has submitted, who is late, who has not started.

@@ -160,6 +160,7 @@ extension Operations {
         } catch let error as StorageError {
             throw AppError(error)
         }
+        await notifySpotCheckAssigned(plan, assessment: assessment)
         return plan
     }
 

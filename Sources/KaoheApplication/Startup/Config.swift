@@ -19,6 +19,14 @@ public struct AppConfig: Sendable, Equatable {
     public var maxUploadMB: Int
     /// Whether `X-Forwarded-Proto` from a reverse proxy is believed (only when every request comes through it).
     public var trustProxy: Bool = false
+    /// The SMTP server for notification e-mails, `smtp://[user:password@]host[:port]`; nil: no e-mail (default).
+    public var smtpURL: String?
+    /// The sender of notification e-mails (default `kaohe@localhost`).
+    public var mailFrom = "kaohe@localhost"
+    /// Seconds between two looks at the outbox (default 5).
+    public var outboxInterval: Double = 5
+    /// The site's address as users reach it, for links in e-mails (default ``baseURL``).
+    public var siteURL: String?
 
     /// The defaults: 127.0.0.1:8080, SQLite in ./kaohe-data, cookies without `Secure`.
     public static let defaults = AppConfig(
@@ -59,13 +67,26 @@ public struct AppConfig: Sendable, Equatable {
         public var maxUploadMB: Int?
         /// `--trust-proxy`
         public var trustProxy: Bool?
+        /// `--smtp-url`
+        public var smtpURL: String?
+        /// `--mail-from`
+        public var mailFrom: String?
+        /// `--outbox-interval`
+        public var outboxInterval: Double?
+        /// `--site-url`
+        public var siteURL: String?
 
         /// Creates overrides.
         public init(
             host: String? = nil, port: Int? = nil, databaseURL: String? = nil, dataDirectory: String? = nil,
             secureCookies: Bool? = nil, evidenceDirectory: String? = nil, maxUploadMB: Int? = nil,
-            trustProxy: Bool? = nil
+            trustProxy: Bool? = nil, smtpURL: String? = nil, mailFrom: String? = nil, outboxInterval: Double? = nil,
+            siteURL: String? = nil
         ) {
+            self.smtpURL = smtpURL
+            self.mailFrom = mailFrom
+            self.outboxInterval = outboxInterval
+            self.siteURL = siteURL
             self.host = host
             self.port = port
             self.databaseURL = databaseURL
@@ -125,7 +146,38 @@ public struct AppConfig: Sendable, Equatable {
             config.maxUploadMB = mb
         }
         if let trust = cli.trustProxy { config.trustProxy = trust }
+        try resolveMail(&config, cli: cli, env: env)
         return config
+    }
+
+    /// The mail settings: `--smtp-url` / `KAOHE_SMTP_URL`, `--mail-from` / `KAOHE_MAIL_FROM`,
+    /// `--outbox-interval` / `KAOHE_OUTBOX_INTERVAL` (seconds), `--site-url` / `KAOHE_SITE_URL`.
+    static func resolveMail(_ config: inout AppConfig, cli: Overrides, env: (String) -> String?) throws {
+        config.smtpURL = cli.smtpURL ?? env("KAOHE_SMTP_URL") ?? config.smtpURL
+        if let url = config.smtpURL { _ = try SMTPServer(url: url) }
+        config.mailFrom = cli.mailFrom ?? env("KAOHE_MAIL_FROM") ?? config.mailFrom
+        let sender = config.mailFrom.split(separator: "@", omittingEmptySubsequences: false)
+        if sender.count != 2 || sender.contains(where: \.isEmpty)
+            || config.mailFrom.unicodeScalars.contains(where: { $0.value <= 0x20 || "<>".unicodeScalars.contains($0) })
+        {
+            throw AppError.invalid("发件人地址“\(config.mailFrom)”格式不正确（--mail-from 或 KAOHE_MAIL_FROM）")
+        }
+        if let text = env("KAOHE_OUTBOX_INTERVAL") {
+            guard let seconds = Double(text), seconds >= 0.1, seconds <= 3600 else {
+                throw AppError.invalid("环境变量 KAOHE_OUTBOX_INTERVAL 的值“\(text)”无效，应为0.1–3600之间的秒数")
+            }
+            config.outboxInterval = seconds
+        }
+        if let seconds = cli.outboxInterval {
+            guard seconds >= 0.1, seconds <= 3600 else {
+                throw AppError.invalid("--outbox-interval 的值 \(seconds) 无效，应为0.1–3600之间的秒数")
+            }
+            config.outboxInterval = seconds
+        }
+        config.siteURL = cli.siteURL ?? env("KAOHE_SITE_URL") ?? config.siteURL
+        if let site = config.siteURL, !(site.hasPrefix("http://") || site.hasPrefix("https://")) {
+            throw AppError.invalid("网站地址“\(site)”应以 http:// 或 https:// 开头（--site-url 或 KAOHE_SITE_URL）")
+        }
     }
 
     /// The SQLite file used when no database URL is set.

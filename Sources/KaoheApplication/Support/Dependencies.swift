@@ -58,6 +58,9 @@ public struct AppDependencies: Sendable {
     public var evidence: EvidenceStore
     /// The working-day calendar (`--calendar` / `KAOHE_CALENDAR`, else the built-in one).
     public var calendar: @Sendable () throws -> WorkCalendar = { try CalendarFile.current() }
+    /// The site's address as users reach it (e.g. `https://kaohe.example.gov.cn`), for links in e-mails; empty:
+    /// the links are paths only.
+    public var siteBaseURL = ""
     /// The schemes and the calendar parsed so far, shared by every request of this app.
     let schemeCache = SchemeCache()
     /// Scored results per data version, shared by every request of this app.

@@ -49,7 +49,10 @@ public struct AuthService: Sendable {
         guard let session = try await deps.store.session(tokenHash: SHA256.hex(token), now: deps.now()),
             let user = try await deps.store.user(session.userID)
         else { return nil }
-        return Identity(user: user, session: session)
+        var identity = Identity(user: user, session: session)
+        // The header's unread count; a failure to count never keeps anyone out.
+        identity.unreadNotifications = (try? await deps.store.unreadNotificationCount(of: user.id)) ?? 0
+        return identity
     }
 
     /// Changes the user's own password after checking the current one; ends their other sessions and revokes

@@ -12,4 +12,6 @@ public struct Identity: Sendable {
     public var user: User
     /// The browser session, for page requests.
     public var session: Session?
+    /// How many of the user's notifications are unread (page requests; 0 for API tokens).
+    public var unreadNotifications = 0
 }

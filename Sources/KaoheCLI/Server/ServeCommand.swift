@@ -37,6 +37,20 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-upload-mb"), help: "单个佐证材料文件的上限，单位 MB（默认：KAOHE_MAX_UPLOAD_MB 或 50）")
     var maxUploadMB: Int?
 
+    @Option(
+        name: .customLong("smtp-url"),
+        help: "发送通知邮件的 SMTP 服务器：smtp://[用户名:密码@]主机[:端口]（默认：KAOHE_SMTP_URL；不设则不发邮件）")
+    var smtpURL: String?
+
+    @Option(name: .customLong("mail-from"), help: "通知邮件的发件人地址（默认：KAOHE_MAIL_FROM 或 kaohe@localhost）")
+    var mailFrom: String?
+
+    @Option(name: .customLong("outbox-interval"), help: "每隔多少秒检查一次发件箱（默认：KAOHE_OUTBOX_INTERVAL 或 5）")
+    var outboxInterval: Double?
+
+    @Option(name: .customLong("site-url"), help: "用户访问本站的地址，用于邮件中的链接（默认：KAOHE_SITE_URL 或 监听地址）")
+    var siteURL: String?
+
     @Flag(name: .long, help: "首次启动时载入演示数据（已载入则跳过；演示账号密码见输出）")
     var demo = false
 
@@ -45,7 +59,8 @@ public struct ServeCommand: AsyncParsableCommand {
     public func run() async throws {
         let config = try options.config(
             host: host, port: port, secureCookies: secureCookies ? true : nil, evidenceDirectory: evidenceDirectory,
-            maxUploadMB: maxUploadMB, trustProxy: trustProxy ? true : nil)
+            maxUploadMB: maxUploadMB, trustProxy: trustProxy ? true : nil, smtpURL: smtpURL, mailFrom: mailFrom,
+            outboxInterval: outboxInterval, siteURL: siteURL)
         try await reportingErrors {
             let boot = try await bootstrap(config)
             for name in boot.appliedMigrations { print("数据库迁移：\(name)") }

@@ -15,14 +15,16 @@ struct ServerOptions: ParsableArguments {
     /// The resolved configuration (host and port only from `serve`'s own options).
     func config(
         host: String? = nil, port: Int? = nil, secureCookies: Bool? = nil, evidenceDirectory: String? = nil,
-        maxUploadMB: Int? = nil, trustProxy: Bool? = nil
+        maxUploadMB: Int? = nil, trustProxy: Bool? = nil, smtpURL: String? = nil, mailFrom: String? = nil,
+        outboxInterval: Double? = nil, siteURL: String? = nil
     ) throws -> AppConfig {
         do {
             return try AppConfig.resolve(
                 cli: .init(
                     host: host, port: port, databaseURL: database, dataDirectory: dataDirectory,
                     secureCookies: secureCookies, evidenceDirectory: evidenceDirectory, maxUploadMB: maxUploadMB,
-                    trustProxy: trustProxy),
+                    trustProxy: trustProxy, smtpURL: smtpURL, mailFrom: mailFrom, outboxInterval: outboxInterval,
+                    siteURL: siteURL),
                 environment: ProcessInfo.processInfo.environment)
         } catch let error as AppError {
             throw ValidationError(error.message)

@@ -68,6 +68,14 @@ struct RatersController {
                     .raterRound(.value(RaterRoundID(id))), done: open ? "opened" : "closed")
             }
         }
+        router.post(SiteURL.raterRemind(.key).routerPath) { request, context -> Response in
+            let user = try context.require(.manageAssessments)
+            let id = try context.parameters.require("round")
+            return try await Self.orPage(request, context, operations, round: id, user: user) {
+                let count = try await operations.remindRaters(id, by: user)
+                return ScoringController.redirect(.raterRound(.value(RaterRoundID(id))), done: "reminded-\(count)")
+            }
+        }
         router.get(SiteURL.raterReminders(.key).routerPath) { _, context -> HTML in
             let user = try context.require(.manageAssessments)
             let report = try await operations.raterRoundReport(try context.parameters.require("round"), for: user)
@@ -271,6 +279,8 @@ struct RatersController {
         case "moderated": "评议意见已审核"
         case "draft": "评议表草稿已保存，提交前可以修改"
         case "submitted": "评议表已提交，感谢参与"
+        case let text where text.hasPrefix("reminded-"):
+            text == "reminded-0" ? "今天已提醒过，未再重复发送" : "已向\(text.dropFirst(9))位未提交的评议人发送站内提醒"
         default: "已完成"
         }
     }

@@ -6,7 +6,7 @@ import KaoheStorage
 /// Fixed success messages, shown after a redirect (`?ok=KEY`), so no message text travels in a URL.
 enum Notice: String {
     case organization, unit, imported, user, roles, password, loggedIn, assessment, state, enrolled, assigned,
-        parameters, tokenRevoked, tokensRevoked, unlocked, notThrottled
+        parameters, tokenRevoked, tokensRevoked, unlocked, notThrottled, read, allRead, mailSettings
 
     var message: String {
         switch self {
@@ -26,6 +26,9 @@ enum Notice: String {
         case .tokensRevoked: "该用户的全部令牌已撤销"
         case .unlocked: "已解除该账号的登录限制"
         case .notThrottled: "该账号当前没有登录限制"
+        case .read: "已标为已读"
+        case .allRead: "全部通知已标为已读"
+        case .mailSettings: "邮件提醒设置已保存"
         }
     }
 

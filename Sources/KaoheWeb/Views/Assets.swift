@@ -11,6 +11,8 @@ enum Assets {
         nav { display: flex; gap: 1em; align-items: center; flex: 1; flex-wrap: wrap; }
         nav a { color: var(--ink); }
         nav .who { margin-left: auto; color: var(--muted); }
+        .badge { display: inline-block; min-width: 1.5em; margin-left: .25em; padding: 0 .4em; border-radius: 1em; background: var(--accent); color: #fff; font-size: .8em; text-align: center; }
+        tr.unread td:nth-child(2) > a { font-weight: bold; }
         main { max-width: 1100px; margin: 1.5em auto; padding: 0 1.5em; }
         h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.5em; }
         table { border-collapse: collapse; width: 100%; background: #fff; }

@@ -17,6 +17,11 @@ public enum Views {
             if user.can(.viewAssessments) { links.append(link(.assessments, "考核")) }
             if user.can(.viewAudit) { links.append(link(.audit, "审计日志")) }
             links.append(link(.schemes, "考核方案"))
+            let unread = identity?.unreadNotifications ?? 0
+            links.append(
+                unread > 0
+                    ? "<a href=\"\(SiteURL.inbox)\" class=\"inbox-link\">通知<span class=\"badge\" aria-label=\"\(unread)条未读\">\(unread)</span></a>"
+                    : link(.inbox, "通知"))
             links.append(link(.password, "修改密码"))
             nav = """
                 <nav>\(links)<span class="who">\(user.displayName)（\(user.roles.sorted().map(\.displayName).joined(separator: "、"))）</span>\

@@ -127,7 +127,13 @@ extension Views {
         let reminders: HTML =
             report.reminders.isEmpty
             ? "<p>指定评议人和各单位均已提交。</p>"
-            : "<p>尚未提交 \(report.reminders.count) 份：\(link(.raterReminders(.value(id)), "打印催办名单"))</p>"
+            : """
+            <p>尚未提交 \(report.reminders.count) 份：\(link(.raterReminders(.value(id)), "打印催办名单"))</p>\
+            \(report.status == .open ? """
+            <form method="post" action="\(SiteURL.raterRemind(.value(id)))" class="inline">\(csrfField(csrf))\
+            <button type="submit">站内提醒未提交的评议人</button></form>
+            """ as HTML : "")
+            """
         let codes: HTML = report.groups.filter { $0.config.kind == .public }.map { g -> HTML in
             report.status == .closed
                 ? "<p>\(g.config.label)：已发放评议码 \(g.expected) 个，已使用 \(g.submitted) 个。</p>"
