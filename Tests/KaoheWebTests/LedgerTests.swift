@@ -200,7 +200,8 @@ struct LedgerTests {
             world.a.rawValue, filter: LedgerFilter(unit: UnitID("B01")), for: world.organizer)
         #expect(page.rows.map(\.item.id) == [item.id])
         await #expect(throws: AppError.invalid("责任单位“X99”不存在（请填写单位编码）")) {
-            try await world.ops.ledger(world.a.rawValue, filter: LedgerFilter(unit: UnitID("X99")), for: world.organizer)
+            try await world.ops.ledger(
+                world.a.rawValue, filter: LedgerFilter(unit: UnitID("X99")), for: world.organizer)
         }
         // A new unit's parent, by code; an unknown parent is refused with its name and nothing is created.
         let child = try await world.ops.createUnit(

@@ -123,6 +123,17 @@ extension Operations {
     func evaluatorCard(_ assessment: Assessment, workload: AssessmentWorkload?, user: User) async throws
         -> EvaluatorCard?
     {
+        // Kept while nothing is written: any write (facts, assignments, reviews…) makes a new data version.
+        let key = "\(assessment.id)|\(user.id)|\(try await store.dataVersion())"
+        let operations = self
+        return try await deps.evaluatorCards.memo(key).value {
+            try await operations.makeEvaluatorCard(assessment, workload: workload, user: user)
+        }
+    }
+
+    func makeEvaluatorCard(_ assessment: Assessment, workload: AssessmentWorkload?, user: User) async throws
+        -> EvaluatorCard?
+    {
         let mine = try await store.assignments(of: assessment.id, user: user.id)
         guard !mine.isEmpty else { return nil }
         let scores = try await cachedScores(assessment.id.rawValue, for: user).scores

@@ -71,6 +71,8 @@ public struct AppDependencies: Sendable {
     package let records = RecordLibrary()
     /// The dashboards' counts per set of assessments, data version and day (any write makes a new key).
     let dashboardCounts = MemoTable<[AssessmentWorkload]>(keep: 16)
+    /// Evaluators' dashboard cards per assessment, evaluator and data version (each walks every unit's result).
+    let evaluatorCards = MemoTable<EvaluatorCard?>(keep: 64)
 
     /// Creates the dependencies; defaults: 12-hour sessions, delays after 5 failures per account name or 20 per
     /// client address (1 s, doubling, at most 15 minutes).
