@@ -278,8 +278,11 @@ public protocol RaterStore: Sendable {
     /// Stores new codes of a public group as SHA-256 hashes (hex), refused once the round is closed. Audited
     /// with the count only.
     func addRaterCodes(_ hashes: [String], round: RaterRoundID, group: String, by actor: AuditActor) async throws
-    /// Where a code hash leads, or nil.
-    func raterCode(hash: String) async throws -> RaterCodeInfo?
+    /// Where a code hash leads (nil: unknown), and with it the throttle state under `throttleKey` (the client
+    /// address's wrong codes), in one query: a public sheet needs both before anything else.
+    func raterCode(hash: String, throttleKey: String?) async throws -> (
+        code: RaterCodeInfo?, throttle: LoginThrottleState?
+    )
     /// Issued and used codes per group of a round.
     func raterCodeCounts(round: RaterRoundID) async throws -> [RaterCodeCount]
 
@@ -307,4 +310,11 @@ public protocol RaterStore: Sendable {
         async throws
     /// Audits a refused code (wrong, used, or its round not open) without the code: `address` only.
     func auditRefusedRaterCode(reason: String, address: String?, by actor: AuditActor) async throws
+}
+
+extension RaterStore {
+    /// Where a code hash leads, or nil.
+    public func raterCode(hash: String) async throws -> RaterCodeInfo? {
+        try await raterCode(hash: hash, throttleKey: nil).code
+    }
 }

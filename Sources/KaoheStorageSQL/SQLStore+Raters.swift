@@ -44,7 +44,7 @@ extension SQLStore {
 
     /// The round, locked against concurrent changes on PostgreSQL (SQLite's BEGIN IMMEDIATE already orders
     /// writers): `exclusive` for changing it, shared for ballots, which only need it not to close under them.
-    private func lockedRound(_ db: any SQLDatabase, _ id: RaterRoundID, exclusive: Bool = true) async throws
+    func lockedRound(_ db: any SQLDatabase, _ id: RaterRoundID, exclusive: Bool = true) async throws
         -> RaterRound
     {
         let row: (any SQLRow)?
@@ -186,14 +186,28 @@ extension SQLStore {
         }
     }
 
-    public func raterCode(hash: String) async throws -> RaterCodeInfo? {
+    public func raterCode(hash: String, throttleKey: String?) async throws -> (
+        code: RaterCodeInfo?, throttle: LoginThrottleState?
+    ) {
         try await read { db in
-            try await db.raw("SELECT * FROM rater_codes WHERE code_hash = \(bind: hash)").first().map { row in
+            // One row whatever matches: the code's columns and the throttle's, each NULL when absent.
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT c.round_id, c.group_id, c.used, t.throttle_key, t.failures, t.blocked_until, t.last_failure
+                    FROM (SELECT 1 AS one) probe
+                    LEFT JOIN rater_codes c ON c.code_hash = \(bind: hash)
+                    LEFT JOIN login_throttle t ON t.throttle_key = \(bind: throttleKey ?? "")
+                    """
+                ).first()
+            else { return (nil, nil) }
+            let code = try row.decode(column: "round_id", as: String?.self).map { round in
                 RaterCodeInfo(
-                    roundID: RaterRoundID(try row.decode(column: "round_id", as: String.self)),
-                    groupID: try row.decode(column: "group_id", as: String.self),
+                    roundID: RaterRoundID(round), groupID: try row.decode(column: "group_id", as: String.self),
                     used: try row.decode(column: "used", as: Int.self) != 0)
             }
+            let throttled = try row.decode(column: "throttle_key", as: String?.self) != nil
+            return (code, throttleKey != nil && throttled ? try Self.throttleState(row) : nil)
         }
     }
 
@@ -213,32 +227,49 @@ extension SQLStore {
         }
     }
 
-    /// Adds one ballot per rated unit to the tallies and queues the comments, in a fixed row order (so that
-    /// concurrent sheets on PostgreSQL lock rows in one order and never deadlock).
-    private func addBallots(
-        _ db: any SQLDatabase, round: RaterRoundID, group: String, marks: [String: RaterMark]
+    /// Adds one ballot per rated unit of each sheet to the tallies (one upsert, each tally row once, in a fixed
+    /// row order, so that concurrent writers on PostgreSQL lock rows in one order and never deadlock) and
+    /// queues the comments.
+    func addBallots(
+        _ db: any SQLDatabase, _ sheets: [(round: RaterRoundID, group: String, marks: [String: RaterMark])]
     ) async throws {
-        let units = marks.keys.sorted()
-        guard !units.isEmpty else { return }
-        let rows: [SQLQueryString] = units.map { unit in
-            "(\(bind: round.rawValue), \(bind: group), \(bind: unit), \(bind: marks[unit]?.mark ?? ""), 1)"
+        struct Key: Hashable, Comparable {
+            let round: String, group: String, unit: String, mark: String
+            static func < (a: Key, b: Key) -> Bool {
+                (a.round, a.group, a.unit, a.mark) < (b.round, b.group, b.unit, b.mark)
+            }
+        }
+        var ballots: [Key: Int] = [:]
+        var comments: [SQLQueryString] = []
+        for sheet in sheets {
+            for (unit, mark) in sheet.marks {
+                ballots[
+                    Key(round: sheet.round.rawValue, group: sheet.group, unit: unit, mark: mark.mark), default: 0] += 1
+                guard !mark.comment.isEmpty else { continue }
+                comments.append(
+                    "(\(bind: UUID().uuidString.lowercased()), \(bind: sheet.round.rawValue), \(bind: sheet.group), \(bind: unit), \(bind: mark.comment), 'pending')"
+                )
+            }
+        }
+        guard !ballots.isEmpty else { return }
+        let rows: [SQLQueryString] = ballots.keys.sorted().map { key in
+            "(\(bind: key.round), \(bind: key.group), \(bind: key.unit), \(bind: key.mark), \(bind: ballots[key] ?? 0))"
         }
         try await db.raw(
             """
             INSERT INTO rater_tallies (round_id, group_id, unit_id, mark, ballots) VALUES \(rows.joined(separator: ", "))
-            ON CONFLICT (round_id, group_id, unit_id, mark) DO UPDATE SET ballots = rater_tallies.ballots + 1
+            ON CONFLICT (round_id, group_id, unit_id, mark) DO UPDATE SET ballots = rater_tallies.ballots + excluded.ballots
             """
         ).run()
-        let comments: [SQLQueryString] = units.compactMap { unit in
-            guard let text = marks[unit]?.comment, !text.isEmpty else { return nil }
-            return
-                "(\(bind: UUID().uuidString.lowercased()), \(bind: round.rawValue), \(bind: group), \(bind: unit), \(bind: text), 'pending')"
-        }
-        if !comments.isEmpty {
+        // 6 values a comment: 4,000 a statement stay below SQLite's 32,766 parameters.
+        var start = 0
+        while start < comments.count {
+            let chunk = comments[start..<min(comments.count, start + 4000)]
+            start += chunk.count
             try await db.raw(
                 """
                 INSERT INTO rater_comments (id, round_id, group_id, unit_id, body, status)
-                VALUES \(comments.joined(separator: ", "))
+                VALUES \(chunk.joined(separator: ", "))
                 """
             ).run()
         }
@@ -247,11 +278,7 @@ extension SQLStore {
     public func saveRaterSheet(_ sheet: RaterSheet, submit: Bool, by actor: AuditActor) async throws -> RaterSheet {
         try await transaction { db in
             let round = try await self.lockedRound(db, sheet.roundID, exclusive: false)
-            guard round.status(at: self.now()) == .open else {
-                throw StorageError.refused(
-                    round.status(at: self.now()) == .closed
-                        ? "评议“\(round.title)”已结束，不能再评议" : "评议“\(round.title)”尚未开始")
-            }
+            if let refusal = Self.refusalToVote(round, self.now()) { throw refusal }
             let existing = try await db.raw(
                 """
                 SELECT * FROM rater_sheets WHERE round_id = \(bind: sheet.roundID.rawValue)
@@ -272,7 +299,7 @@ extension SQLStore {
                 """
             ).run()
             if submit {
-                try await self.addBallots(db, round: sheet.roundID, group: sheet.groupID, marks: sheet.marks)
+                try await self.addBallots(db, [(sheet.roundID, sheet.groupID, sheet.marks)])
             }
             try await self.audit(
                 db, actor, entity: "rater-sheet:\(sheet.roundID)/\(sheet.groupID)/\(sheet.raterID)",
@@ -299,31 +326,6 @@ extension SQLStore {
             try await db.raw(
                 "SELECT * FROM rater_sheets WHERE round_id = \(bind: round.rawValue) ORDER BY group_id, rater_id"
             ).all().map(Self.raterSheet)
-        }
-    }
-
-    public func submitPublicRaterSheet(codeHash: String, marks: [String: RaterMark], by actor: AuditActor)
-        async throws
-    {
-        try await transaction { db in
-            guard let code = try await db.raw("SELECT * FROM rater_codes WHERE code_hash = \(bind: codeHash)").first()
-            else { throw StorageError.notFound(what: "评议码", id: "（输入的评议码）") }
-            let roundID = RaterRoundID(try code.decode(column: "round_id", as: String.self))
-            let group = try code.decode(column: "group_id", as: String.self)
-            let round = try await self.lockedRound(db, roundID, exclusive: false)
-            guard round.status(at: self.now()) == .open else {
-                throw StorageError.refused(
-                    round.status(at: self.now()) == .closed
-                        ? "评议“\(round.title)”已结束，不能再评议" : "评议“\(round.title)”尚未开始")
-            }
-            // The code is only marked used: no time, no link to what is added below.
-            let marked = try await db.raw(
-                "UPDATE rater_codes SET used = 1 WHERE code_hash = \(bind: codeHash) AND used = 0 RETURNING round_id"
-            ).first()
-            guard marked != nil else { throw StorageError.refused("此评议码已使用过，每个评议码只能评议一次") }
-            try await self.addBallots(db, round: roundID, group: group, marks: marks)
-            try await self.audit(
-                db, actor, entity: "rater-sheet:\(roundID)/\(group)", action: "public-submit", old: nil, new: nil)
         }
     }
 

@@ -33,6 +33,8 @@ public final class SQLStore: KaoheStore {
     let now: @Sendable () -> Date
     /// The audit chain head as this store last moved it (a guess that saves a statement; see `audit`).
     let chainHead = ChainHead()
+    /// Public ballot sheets waiting to be written together (see ``PublicBallotQueue``).
+    let publicBallots = PublicBallotQueue()
 
     /// Opens (without migrating) the database at `location`. SQLite files and their folders are created when
     /// missing, private to the account (folders 0700, the file and its `-wal`/`-shm` 0600; see ``PrivateFiles``).

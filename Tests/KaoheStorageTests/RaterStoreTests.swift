@@ -102,6 +102,78 @@ struct RaterStoreTests {
         }
     }
 
+    @Test(
+        "Sheets arriving together are written together, and each gets its own outcome",
+        arguments: Backend.all)
+    func sheetsTogether(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let world = try await World.make(in: store)
+            let a = try await world.openAssessment(in: store)
+            let open = Self.round(a, world), closed = Self.round(a, world)
+            for round in [open, closed] { try await store.createRaterRound(round, by: .user(world.admin)) }
+            let good = (0..<120).map { "good\($0)" }
+            try await store.addRaterCodes(good, round: open.id, group: "public", by: .user(world.admin))
+            try await store.addRaterCodes(
+                ["late1", "late2"], round: closed.id, group: "public", by: .user(world.admin))
+            _ = try await store.setRaterRoundState(open.id, to: .open, by: .user(world.admin))
+            _ = try await store.setRaterRoundState(closed.id, to: .open, by: .user(world.admin))
+            _ = try await store.setRaterRoundState(closed.id, to: .closed, by: .user(world.admin))
+            let before = try await store.dataVersion()
+            // 120 good codes, 20 of them sent twice, 3 unknown codes and 2 of a closed round, all at once.
+            let sent = good + good.prefix(20) + ["nope1", "nope2", "nope3", "late1", "late2"]
+            let outcomes = await withTaskGroup(of: (String, String).self) { group in
+                for (index, code) in sent.enumerated() {
+                    group.addTask {
+                        let marks = [
+                            world.unitA.id.rawValue: RaterMark(
+                                mark: index % 2 == 0 ? "100" : "80", comment: "第\(index)张"),
+                            world.unitB.id.rawValue: RaterMark(mark: "0"),
+                        ]
+                        do {
+                            try await store.submitPublicRaterSheet(codeHash: code, marks: marks, by: .system)
+                            return (code, "counted")
+                        } catch let error as StorageError {
+                            return (code, error.description)
+                        } catch {
+                            return (code, "\(error)")
+                        }
+                    }
+                }
+                var all: [(String, String)] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            let counted = outcomes.filter { $0.1 == "counted" }.map(\.0)
+            #expect(counted.count == 120)
+            #expect(Set(counted) == Set(good))
+            let refused = Dictionary(grouping: outcomes.filter { $0.1 != "counted" }, by: \.1).mapValues(\.count)
+            #expect(
+                refused == [
+                    StorageError.refused("此评议码已使用过，每个评议码只能评议一次").description: 20,
+                    StorageError.notFound(what: "评议码", id: "（输入的评议码）").description: 3,
+                    StorageError.refused("评议“年终评议”已结束，不能再评议").description: 2,
+                ])
+            let tallies = try await store.raterTallies(round: open.id)
+            #expect(tallies.filter { $0.unitID == world.unitA.id }.map(\.ballots).reduce(0, +) == 120)
+            #expect(tallies.first { $0.unitID == world.unitB.id && $0.mark == "0" }?.ballots == 120)
+            #expect(try await store.raterTallies(round: closed.id).isEmpty)
+            #expect(try await store.raterComments(round: open.id).count == 120)
+            #expect(
+                try await store.raterCodeCounts(round: open.id) == [
+                    RaterCodeCount(groupID: "public", issued: 120, used: 120)
+                ])
+            // One audit entry per counted sheet, naming the round and group only; the chain holds.
+            #expect(try await store.dataVersion() == before + 120)
+            let entries = try await store.auditLog(entityPrefix: "rater-sheet:\(open.id)/public", limit: 500)
+            #expect(entries.count == 120)
+            #expect(entries.allSatisfy { $0.action == "public-submit" && $0.newValue == nil })
+            guard case .intact = try await store.verifyAudit() else {
+                Issue.record("audit chain broken")
+                return
+            }
+        }
+    }
+
     @Test("A named sheet: drafts replace each other, a submission is final and counted once", arguments: Backend.all)
     func namedSheet(_ backend: Backend) async throws {
         try await withStore(backend) { store in

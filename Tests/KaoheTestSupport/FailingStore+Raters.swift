@@ -14,7 +14,9 @@ extension FailingStore {
     public func addRaterCodes(_ hashes: [String], round: RaterRoundID, group: String, by actor: AuditActor)
         async throws
     { throw failure() }
-    public func raterCode(hash: String) async throws -> RaterCodeInfo? { throw failure() }
+    public func raterCode(hash: String, throttleKey: String?) async throws -> (
+        code: RaterCodeInfo?, throttle: LoginThrottleState?
+    ) { throw failure() }
     public func raterCodeCounts(round: RaterRoundID) async throws -> [RaterCodeCount] { throw failure() }
     public func saveRaterSheet(_ sheet: RaterSheet, submit: Bool, by actor: AuditActor) async throws -> RaterSheet {
         throw failure()

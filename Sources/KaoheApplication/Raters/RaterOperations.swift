@@ -28,6 +28,26 @@ extension Operations {
         return (round, assessment)
     }
 
+    /// The round of a public sheet with its assessment and enrolled units. An open round is kept in memory for
+    /// two seconds (a surge of public sheets reads it once, not four queries a sheet): its settings cannot change
+    /// while it is open, and the sheet's own transaction checks again that it has not closed (opening or closing
+    /// it by hand here forgets it). A round that is not open is read every time, so that opening it by its date
+    /// takes effect at once.
+    func publicRound(_ id: RaterRoundID) async throws -> (RaterRound, Assessment, [AssessedUnit]) {
+        let read: @Sendable () async throws -> (RaterRound, Assessment, [AssessedUnit]) = {
+            let (round, assessment) = try await self.storedRound(id.rawValue)
+            return (round, assessment, try await self.enrolledUnits(assessment))
+        }
+        let now = deps.now()
+        let key = Self.publicRoundKey(id, store: store) + "\(Int(now.timeIntervalSince1970 / 2))"
+        let kept = try await deps.publicRounds.memo(key).value(read)
+        return kept.0.status(at: now) == .open ? kept : try await read()
+    }
+
+    static func publicRoundKey(_ id: RaterRoundID, store: any KaoheStore) -> String {
+        "\(ObjectIdentifier(store as AnyObject))/\(id)/"
+    }
+
     func managedRound(_ id: String, by user: User) async throws -> (RaterRound, Assessment) {
         guard user.can(.manageAssessments) else { throw AppError.forbidden(Self.raterPermission) }
         return try await storedRound(id)
@@ -182,6 +202,9 @@ extension Operations {
         } catch let error as StorageError {
             throw AppError(error)
         }
+        // This instance's public pages see the change at once (others within the two seconds they keep it; a
+        // sheet's transaction checks the round itself anyway).
+        deps.publicRounds.forget { $0.hasPrefix(Self.publicRoundKey(round.id, store: store)) }
         if open { await notifyRaters(changed, key: "opened") }
         return changed
     }
@@ -369,34 +392,34 @@ extension Operations {
         throw AppError.conflict(message)
     }
 
-    /// Throws ``AppError/throttled(_:)`` while the address is slowed down for wrong codes.
-    func checkCodeThrottle(_ clientAddress: String?) async throws {
-        guard let address = clientAddress.flatMap(LoginThrottleKey.address(client:))?.address else { return }
-        let key = LoginThrottleKey.raterCodeAddress(address)
-        let wait = try await store.loginThrottle([key.text]).first?.wait(at: deps.now()) ?? 0
-        if wait > 0 { throw AppError.throttled("评议码输入错误次数过多，请\(wait)秒后再试") }
-    }
-
     /// The public ballot sheet a code opens (no account). Wrong and used codes are refused, counted against the
     /// client address and audited.
     public func publicBallot(code text: String, clientAddress: String?) async throws -> (RaterBallot, code: String) {
-        try await checkCodeThrottle(clientAddress)
-        guard let code = RaterCodes.normalize(text) else {
+        // The address's wrong codes slow it down before any code is looked at, a right one included.
+        let throttleKey = clientAddress.flatMap(LoginThrottleKey.address(client:))?.address.map {
+            LoginThrottleKey.raterCodeAddress($0).text
+        }
+        let code = RaterCodes.normalize(text)
+        let (found, throttle) = try await store.raterCode(
+            hash: RaterCodes.hash(code ?? text), throttleKey: throttleKey)
+        let wait = throttle?.wait(at: deps.now()) ?? 0
+        if wait > 0 { throw AppError.throttled("评议码输入错误次数过多，请\(wait)秒后再试") }
+        guard let code else {
             try await refuseCode("malformed", message: "评议码不正确，请核对后重新输入", clientAddress: clientAddress)
         }
-        guard let info = try await store.raterCode(hash: RaterCodes.hash(code)) else {
+        guard let info = found else {
             try await refuseCode("unknown", message: "评议码不正确，请核对后重新输入", clientAddress: clientAddress)
         }
         if info.used {
             try await refuseCode("used", message: "此评议码已使用过，每个评议码只能评议一次", clientAddress: clientAddress)
         }
-        let (round, assessment) = try await storedRound(info.roundID.rawValue)
+        let (round, assessment, enrolled) = try await publicRound(info.roundID)
         let status = round.status(at: deps.now())
         guard status == .open else {
             throw AppError.conflict(status == .closed ? "评议“\(round.title)”已结束，感谢您的关注" : "评议“\(round.title)”尚未开始")
         }
         guard let group = round.group(info.groupID) else { throw AppError.notFound("评议组 \(info.groupID)") }
-        let units = RaterRules.ratedUnits(group, round: round, enrolled: try await enrolledUnits(assessment))
+        let units = RaterRules.ratedUnits(group, round: round, enrolled: enrolled)
         return (
             RaterBallot(
                 round: round, status: status, group: group, raterID: "", raterName: "", units: units, sheet: nil,

@@ -136,6 +136,14 @@ package final class MemoTable<Value: Sendable>: @unchecked Sendable {
             return memo
         }
     }
+
+    /// Forgets the memos whose keys match.
+    func forget(where matches: (String) -> Bool) {
+        lock.withLock {
+            for key in order where matches(key) { memos[key] = nil }
+            order.removeAll(where: matches)
+        }
+    }
 }
 
 /// A published bulletin as stored, with its document read.

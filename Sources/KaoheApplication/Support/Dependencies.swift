@@ -73,6 +73,8 @@ public struct AppDependencies: Sendable {
     let dashboardCounts = MemoTable<[AssessmentWorkload]>(keep: 16)
     /// Evaluators' dashboard cards per assessment, evaluator and data version (each walks every unit's result).
     let evaluatorCards = MemoTable<EvaluatorCard?>(keep: 64)
+    /// Open rater rounds for public sheets, per two seconds (see `Operations.publicRound`).
+    let publicRounds = MemoTable<(RaterRound, Assessment, [AssessedUnit])>(keep: 16)
 
     /// Creates the dependencies; defaults: 12-hour sessions, delays after 5 failures per account name or 20 per
     /// client address (1 s, doubling, at most 15 minutes).
