@@ -23,6 +23,13 @@ extension SQLStore {
             let byType = Dictionary(grouping: records, by: \.type)
             for type in byType.keys.sorted() {
                 let ofType = byType[type] ?? []
+                if let copied = try await Self.copyRecords(
+                    db, ofType[...], organization: organization, type: type, importID: importID)
+                {
+                    counts = counts + copied.counts
+                    touched.formUnion(copied.touched)
+                    continue
+                }
                 var start = 0
                 while start < ofType.count {
                     let chunk = ofType[start..<min(start + Self.recordStatementSize, ofType.count)]
@@ -152,7 +159,12 @@ extension SQLStore {
         var after = ""
         while true {
             let page = try await read { [after] db in
-                try await db.raw(
+                if let page = try await Self.postgresRecordPage(
+                    db, organization: organization, type: type, after: after, limit: pageSize)
+                {
+                    return page
+                }
+                return try await db.raw(
                     """
                     SELECT record_id, unit_code, fields FROM platform_records
                     WHERE organization_id = \(bind: organization.rawValue) AND record_type = \(bind: type)
