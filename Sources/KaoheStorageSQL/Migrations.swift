@@ -579,4 +579,11 @@ public let allMigrations: [Migration] = [
             "CREATE INDEX audit_action ON audit_log (action, seq)",
             "CREATE INDEX audit_at ON audit_log (at, seq)",
         ]),
+    // The audit log filtered by actor and action together: walked newest first from one index, instead of
+    // the actor's entries read one by one for the few of one action.
+    Migration(
+        id: 11, name: "audit_actor_action",
+        statements: [
+            "CREATE INDEX audit_actor_action ON audit_log (actor_name, action, seq)"
+        ]),
 ]

