@@ -287,6 +287,39 @@ struct InboxTests {
         await f.store.shutdown()
     }
 
+    @Test("A rater round that opens by its date reminds its raters at the next sweep, once")
+    func raterRoundOpensByDate() async throws {
+        let f = try await Fixture.make()
+        let assessment = try await RaterRoundTests.setUp(f)
+        let operations = Operations(f.deps)
+        let organizer = f.users[.organizer]!
+        let round = try await operations.createRaterRound(assessment.id.rawValue, itemID: "3", title: "", by: organizer)
+        let groups = round.groups.map { g in
+            RaterGroupForm(
+                id: g.id, kind: g.id == "leaders" ? "named" : g.kind.rawValue,
+                levels: g.kind == .public ? "满意=100，不满意=0" : "", trim: "0", minimum: "1",
+                raters: g.id == "leaders" ? "leader" : "", units: "")
+        }
+        let opensAt = RaterRules.text(f.clock.now.addingTimeInterval(86_400))
+        _ = try await operations.updateRaterRound(
+            round.id.rawValue, RaterRoundForm(title: "年终评议", opensAt: opensAt, closesAt: "", groups: groups),
+            by: organizer)
+        let leader = f.users[.leader]!.id
+        // Before its date: nothing.
+        _ = try await operations.sweepNotifications()
+        #expect(try await f.store.notifications(of: leader, limit: 10).isEmpty)
+        f.clock.advance(2 * 86_400)
+        let added = try await operations.sweepNotifications()
+        #expect(added.contains { $0.userID == leader && $0.kind == .raterReminder })
+        let notes = try await f.store.notifications(of: leader, limit: 10)
+        #expect(notes.map(\.kind) == [.raterReminder])
+        #expect(notes.first?.link == SiteURL.raterBallot(.value(round.id), .value("leaders")).path)
+        // Swept again: no second reminder.
+        #expect(try await operations.sweepNotifications().filter { $0.kind == .raterReminder }.isEmpty)
+        #expect(try await f.store.notifications(of: leader, limit: 10).count == 1)
+        await f.store.shutdown()
+    }
+
     @Test(
         "Immediate mail: queued with the notification; kept and retried with backoff while SMTP fails, sent once after")
     func outboxRetry() async throws {

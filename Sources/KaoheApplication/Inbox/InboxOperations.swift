@@ -234,9 +234,10 @@ extension Operations {
     // MARK: The sweep
 
     /// Time-based notifications for `today` (the Shanghai date of the clock when nil): self-assessment
-    /// deadlines within 3 working days for units that have not submitted, and open rectification items due
-    /// within 3 working days or overdue. Idempotent through the dedupe keys: run it as often as you like.
-    /// Returns the notifications added.
+    /// deadlines within 3 working days for units that have not submitted, open rectification items due
+    /// within 3 working days or overdue, and the raters of rounds that opened by their date (the same reminder,
+    /// under the same key, as opening by hand). Idempotent through the dedupe keys: run it as often as you
+    /// like. Returns the notifications added.
     @discardableResult
     public func sweepNotifications(today given: Day? = nil) async throws -> [InboxNotification] {
         let today = given ?? self.today()
@@ -247,7 +248,12 @@ extension Operations {
             users.filter { $0.unitID == unit && $0.has(.reporter) }.map(\.id)
         }
         var notes: [InboxNotification] = []
+        var opened: [InboxNotification] = []
         for assessment in try await store.assessments() where assessment.state != .final {
+            for round in try await store.raterRounds(assessment: assessment.id)
+            where round.state == .draft && round.status(at: deps.now()) == .open {
+                opened += await notifyRaters(round, key: "opened")
+            }
             let units = try await enrolledUnits(assessment)
             if assessment.state == .open {
                 let extensions = try await store.deadlineExtensions(of: assessment.id)
@@ -274,6 +280,6 @@ extension Operations {
                     key: "rectification-\(overdue ? "overdue" : "due"):\(item.id)/\(item.deadline)")
             }
         }
-        return await notify(notes)
+        return opened + (await notify(notes))
     }
 }
