@@ -1,6 +1,7 @@
 // `kaohe-bench --records-store [postgres://…]`: the platform's side of issue 10's benchmark. The same 1,300,000
-// records as `--derive` (100 units) are validated, written to the store in batches of 5,000 (SQLite in a
-// temporary file, or a fresh schema in the PostgreSQL database given), written again unchanged, read back
+// records as `--derive` (100 units) are validated, written to the store as an import writes them
+// (`Operations.writeRecordSet`, batches of 20,000; SQLite in a temporary file, or a fresh schema in the
+// PostgreSQL database given), written again unchanged, read back
 // cold into memory, derived for an xinbei assessment with all 100 units enrolled, and scored. Prints times and
 // the process's peak resident memory; never fails on a slow machine. Targets: import ≤ 60 s at ≤ 300 MB,
 // deriving every fact of the year ≤ 5 s.
@@ -44,18 +45,9 @@ func runRecordsStoreBenchmark(postgres: String?) async throws {
     for round in ["import", "import again (unchanged)"] {
         var counts = RecordWriteCounts()
         let elapsed = try await clock.measure {
-            for type in [RecordType.case, .consultation, .complaint] {
-                let total = importer.records[type].count
-                var start = 0
-                while start < total {
-                    let batch = RecordCodec.stored(importer.records, type: type, rows: start..<min(start + 5000, total))
-                    start += batch.count
-                    counts =
-                        counts
-                        + (try await store.writeRecords(
-                            batch, organization: organization.id, importID: round, by: .system))
-                }
-            }
+            counts = try await Operations.writeRecordSet(
+                importer.records, to: store, organization: organization.id, importID: round, by: .system
+            ).counts
         }
         print(
             String(

@@ -15,6 +15,16 @@ struct RecordStoreTests {
         let values = ["a\tb", "line1\nline2\r", "back\\slash", "", "plain", "\\t literally"]
         #expect(RecordFields.split(RecordFields.join(values)) == values)
         #expect(RecordFields.join(["x", "", "y"]) == "x\t\ty")
+        // The stored form, byte for byte (what earlier versions wrote reads back the same).
+        #expect(RecordFields.join(["a\tb", #"c\d"#, "e\nf"]) == #"a\tb"# + "\t" + #"c\\d"# + "\t" + #"e\nf"#)
+        let more = ["办件“网上”\r\n第二行", "", "结尾\\", "\t", "😀"]
+        #expect(RecordFields.split(RecordFields.join(more)) == more)
+        #expect(RecordFields.split("") == [""])
+        var bytes: [UInt8] = []
+        var bounds: [Int] = []
+        RecordFields.appendCells(RecordFields.join(more), to: &bytes, bounds: &bounds)
+        #expect(bounds.count == 2 * more.count)
+        #expect(String(decoding: bytes[bounds[0]..<bounds[1]], as: UTF8.self) == more[0])
     }
 
     @Test("Importing again replaces by (type, id) and counts new, changed and unchanged", arguments: Backend.all)

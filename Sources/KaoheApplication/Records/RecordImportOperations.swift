@@ -192,25 +192,35 @@ extension Operations {
     /// Writes every record of `records` type by type in batches of `batchSize` (only one batch's texts are
     /// held at a time); `written` gets each batch's size. Returns the counts and the units of the batches that
     /// changed something (a superset of the units whose records changed).
-    static func writeRecordSet(
+    public static func writeRecordSet(
         _ records: RecordSet, to store: any KaoheStore, organization: OrganizationID, importID: String,
         by actor: AuditActor,
-        batchSize: Int = 5000, written: (Int) -> Void = { _ in }
+        batchSize: Int = RecordImportInput.defaultBatchSize, written: (Int) -> Void = { _ in }
     ) async throws -> (counts: RecordWriteCounts, touchedUnits: Set<String>) {
         var counts = RecordWriteCounts()
         var touched = Set<String>()
-        for type in RecordType.allCases {
-            let total = records[type].count
-            var start = 0
-            while start < total {
-                let batch = RecordCodec.stored(records, type: type, rows: start..<min(total, start + max(1, batchSize)))
-                let batchCounts = try await store.writeRecords(
-                    batch, organization: organization, importID: importID, by: actor)
-                if batchCounts.new + batchCounts.changed > 0 { touched.formUnion(batch.map(\.unitCode)) }
-                counts = counts + batchCounts
-                start += batch.count
-                written(batch.count)
+        let size = max(1, batchSize)
+        let batches = RecordType.allCases.flatMap { type in
+            stride(from: 0, to: records[type].count, by: size).map { start in
+                (type, start..<min(records[type].count, start + size))
             }
+        }
+        // The next batch is encoded while this one is written (two batches' texts are held at a time), so that
+        // the program and the database do not wait for each other.
+        func encode(_ index: Int) -> Task<[StoredRecord], Never>? {
+            guard index < batches.count else { return nil }
+            let (type, rows) = batches[index]
+            return Task { RecordCodec.stored(records, type: type, rows: rows) }
+        }
+        var next = encode(0)
+        for index in batches.indices {
+            guard let batch = await next?.value else { break }
+            next = encode(index + 1)
+            let batchCounts = try await store.writeRecords(
+                batch, organization: organization, importID: importID, by: actor)
+            if batchCounts.new + batchCounts.changed > 0 { touched.formUnion(batch.map(\.unitCode)) }
+            counts = counts + batchCounts
+            written(batch.count)
         }
         return (counts, touched)
     }

@@ -34,11 +34,12 @@ public enum RecordCodec {
         for record in records {
             bytes.removeAll(keepingCapacity: true)
             bounds.removeAll(keepingCapacity: true)
-            for cell in [record.id, record.unitCode] + RecordFields.split(record.fields) {
+            for cell in [record.id, record.unitCode] {
                 bounds.append(bytes.count)
                 bytes.append(contentsOf: cell.utf8)
                 bounds.append(bytes.count)
             }
+            RecordFields.appendCells(record.fields, to: &bytes, bounds: &bounds)
             let count = bounds.count / 2
             try bytes.withUnsafeBufferPointer { buffer throws(RecordError) in
                 _ = try importer.add(cells: buffer, bounds: bounds, cellCount: count, layout: layout, row: nil)
