@@ -97,12 +97,21 @@ extension SQLStore {
 
     public func units(in organization: OrganizationID?) async throws -> [AssessedUnit] {
         try await read { db in
-            if let organization {
-                return try await db.raw(
-                    "SELECT * FROM units WHERE organization_id = \(bind: organization.rawValue) ORDER BY code, id"
-                ).all().map(Self.unit)
-            }
-            return try await db.raw("SELECT * FROM units ORDER BY code, id").all().map(Self.unit)
+            // Kept per chain head: every change of a unit is audited, so an unmoved head means unchanged units
+            // (read before the units, so an entry is never older than its head). Lists of 5,000 units were read
+            // and decoded on each page.
+            let head = try await Self.auditHeadSeq(db)
+            if let kept = self.unitLists.units(organization, at: head) { return kept }
+            let units =
+                if let organization {
+                    try await db.raw(
+                        "SELECT * FROM units WHERE organization_id = \(bind: organization.rawValue) ORDER BY code, id"
+                    ).all().map(Self.unit)
+                } else {
+                    try await db.raw("SELECT * FROM units ORDER BY code, id").all().map(Self.unit)
+                }
+            self.unitLists.keep(units, organization, at: head)
+            return units
         }
     }
 

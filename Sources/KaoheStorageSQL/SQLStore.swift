@@ -23,6 +23,23 @@ final class ChainHead: @unchecked Sendable {
     }
 }
 
+/// The unit lists last read, per organization (nil: all), with the audit chain head they were read at.
+final class UnitLists: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lists: [OrganizationID?: (head: Int, units: [AssessedUnit])] = [:]
+
+    func units(_ organization: OrganizationID?, at head: Int) -> [AssessedUnit]? {
+        lock.withLock { lists[organization].flatMap { $0.head == head ? $0.units : nil } }
+    }
+
+    func keep(_ units: [AssessedUnit], _ organization: OrganizationID?, at head: Int) {
+        lock.withLock {
+            if lists.count >= 16, lists[organization] == nil { lists.removeAll() }
+            lists[organization] = (head, units)
+        }
+    }
+}
+
 /// The live ``KaoheStore`` on SQLKit. One SQL code path serves SQLite (embedded default) and PostgreSQL
 /// (production, several app instances on one database).
 public final class SQLStore: KaoheStore {
@@ -35,6 +52,8 @@ public final class SQLStore: KaoheStore {
     let chainHead = ChainHead()
     /// Public ballot sheets waiting to be written together (see ``PublicBallotQueue``).
     let publicBallots = PublicBallotQueue()
+    /// Unit lists per chain head (see `units(in:)`).
+    let unitLists = UnitLists()
 
     /// Opens (without migrating) the database at `location`. SQLite files and their folders are created when
     /// missing, private to the account (folders 0700, the file and its `-wal`/`-shm` 0600; see ``PrivateFiles``).

@@ -8,6 +8,22 @@ import Testing
 
 @Suite("SQL store")
 struct SQLStoreTests {
+    @Test("Unit lists kept per chain head show units another instance added", arguments: Backend.all)
+    func unitListsFollowOtherInstances(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let world = try await World.make(in: store)
+            #expect(try await store.units(in: world.org.id).map(\.code) == ["A01", "B01"])
+            #expect(try await store.units(in: nil).count == 2)
+            let other = try await secondStore(on: store)
+            let added = AssessedUnit(
+                organizationID: world.org.id, code: "C01", name: "平桥区民政局", type: .districtDepartment)
+            try await other.createUnits([added], by: .system)
+            await other.shutdown()
+            #expect(try await store.units(in: world.org.id).map(\.code) == ["A01", "B01", "C01"])
+            #expect(try await store.units(in: nil).map(\.code) == ["A01", "B01", "C01"])
+        }
+    }
+
     @Test(
         "Database addresses parse",
         arguments: [
