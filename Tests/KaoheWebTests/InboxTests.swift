@@ -259,12 +259,7 @@ struct InboxTests {
         let operations = Operations(f.deps)
         let organizer = f.users[.organizer]!
         let round = try await operations.createRaterRound(assessment.id.rawValue, itemID: "3", title: "", by: organizer)
-        let groups = round.groups.map { g in
-            RaterGroupForm(
-                id: g.id, kind: g.id == "leaders" ? "named" : g.kind.rawValue,
-                levels: g.kind == .public ? "满意=100，不满意=0" : "", trim: "0", minimum: "1",
-                raters: g.id == "leaders" ? "leader" : "", units: "")
-        }
+        let groups = RaterRoundTests.groupForms(round)
         _ = try await operations.updateRaterRound(
             round.id.rawValue, RaterRoundForm(title: "年终评议", opensAt: "", closesAt: "", groups: groups), by: organizer)
         _ = try await operations.setRaterRoundState(round.id.rawValue, open: true, by: organizer)
@@ -294,12 +289,7 @@ struct InboxTests {
         let operations = Operations(f.deps)
         let organizer = f.users[.organizer]!
         let round = try await operations.createRaterRound(assessment.id.rawValue, itemID: "3", title: "", by: organizer)
-        let groups = round.groups.map { g in
-            RaterGroupForm(
-                id: g.id, kind: g.id == "leaders" ? "named" : g.kind.rawValue,
-                levels: g.kind == .public ? "满意=100，不满意=0" : "", trim: "0", minimum: "1",
-                raters: g.id == "leaders" ? "leader" : "", units: "")
-        }
+        let groups = RaterRoundTests.groupForms(round)
         let opensAt = RaterRules.text(f.clock.now.addingTimeInterval(86_400))
         _ = try await operations.updateRaterRound(
             round.id.rawValue, RaterRoundForm(title: "年终评议", opensAt: opensAt, closesAt: "", groups: groups),

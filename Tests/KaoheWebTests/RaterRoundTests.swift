@@ -11,6 +11,17 @@ import Testing
 @Suite("Rater rounds (评议): set up, named and unit sheets, public codes, closing scores the item")
 struct RaterRoundTests {
     /// A 营商环境 assessment with both units enrolled and a second reporter for unit B.
+    /// The round's groups as its form sends them: the leaders named (the `leader` account), the public rating
+    /// 满意=100 / 不满意=0, no trimming, one ballot enough.
+    static func groupForms(_ round: RaterRound) -> [RaterGroupForm] {
+        round.groups.map { g in
+            RaterGroupForm(
+                id: g.id, kind: g.id == "leaders" ? "named" : g.kind.rawValue,
+                levels: g.kind == .public ? "满意=100，不满意=0" : "", trim: "0", minimum: "1",
+                raters: g.id == "leaders" ? "leader" : "", units: "")
+        }
+    }
+
     static func setUp(_ fixture: Fixture) async throws -> Assessment {
         let assessment = Assessment(
             organizationID: fixture.org.id, schemeID: "changbai-2020-yingshang", year: 2020, title: "营商环境考评")
@@ -171,12 +182,7 @@ struct RaterRoundTests {
         let organizer = fixture.users[.organizer]!
         let round = try await operations.createRaterRound(assessment.id.rawValue, itemID: "3", title: "", by: organizer)
         // The clock starts at 2023-11-15 06:13 China time.
-        let groups = round.groups.map { g in
-            RaterGroupForm(
-                id: g.id, kind: g.id == "leaders" ? "named" : g.kind.rawValue,
-                levels: g.kind == .public ? "满意=100，不满意=0" : "",
-                trim: "0", minimum: "1", raters: g.id == "leaders" ? "leader" : "", units: "")
-        }
+        let groups = Self.groupForms(round)
         await #expect(throws: AppError.invalid("结束时间应晚于开始时间")) {
             try await operations.updateRaterRound(
                 round.id.rawValue,
