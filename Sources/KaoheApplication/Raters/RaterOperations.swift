@@ -382,11 +382,16 @@ extension Operations {
         }
     }
 
-    /// Refuses a code (wrong, used, round not open): counted against the address and audited without the code.
-    func refuseCode(_ reason: String, message: String, clientAddress: String?) async throws -> Never {
-        let key = clientAddress.flatMap(LoginThrottleKey.address(client:)).flatMap { $0.address }.map {
+    /// The key under which a client address's wrong codes are counted, or nil without a usable address.
+    static func codeThrottleKey(_ clientAddress: String?) -> LoginThrottleKey? {
+        clientAddress.flatMap(LoginThrottleKey.address(client:)).flatMap { $0.address }.map {
             LoginThrottleKey.raterCodeAddress($0)
         }
+    }
+
+    /// Refuses a code (wrong, used, round not open): counted against the address and audited without the code.
+    func refuseCode(_ reason: String, message: String, clientAddress: String?) async throws -> Never {
+        let key = Self.codeThrottleKey(clientAddress)
         if let key { _ = try await store.recordLoginFailure([key], at: deps.now(), policy: Self.raterCodePolicy) }
         try await store.auditRefusedRaterCode(reason: reason, address: key?.address, by: Self.publicRater)
         throw AppError.conflict(message)
@@ -396,12 +401,9 @@ extension Operations {
     /// client address and audited.
     public func publicBallot(code text: String, clientAddress: String?) async throws -> (RaterBallot, code: String) {
         // The address's wrong codes slow it down before any code is looked at, a right one included.
-        let throttleKey = clientAddress.flatMap(LoginThrottleKey.address(client:))?.address.map {
-            LoginThrottleKey.raterCodeAddress($0).text
-        }
         let code = RaterCodes.normalize(text)
         let (found, throttle) = try await store.raterCode(
-            hash: RaterCodes.hash(code ?? text), throttleKey: throttleKey)
+            hash: RaterCodes.hash(code ?? text), throttleKey: Self.codeThrottleKey(clientAddress)?.text)
         let wait = throttle?.wait(at: deps.now()) ?? 0
         if wait > 0 { throw AppError.throttled("评议码输入错误次数过多，请\(wait)秒后再试") }
         guard let code else {

@@ -189,8 +189,8 @@ extension Operations {
             ], seconds: Date().timeIntervalSince(started))
     }
 
-    /// Writes every record of `records` type by type in batches of `batchSize` (only one batch's texts are
-    /// held at a time); `written` gets each batch's size. Returns the counts and the units of the batches that
+    /// Writes every record of `records` type by type in batches of `batchSize` (at most two batches' texts are
+    /// held at a time: the one being written and the next); `written` gets each batch's size. Returns the counts and the units of the batches that
     /// changed something (a superset of the units whose records changed).
     public static func writeRecordSet(
         _ records: RecordSet, to store: any KaoheStore, organization: OrganizationID, importID: String,
