@@ -101,7 +101,7 @@ extension SQLStore {
             // (read before the units, so an entry is never older than its head). Lists of 5,000 units were read
             // and decoded on each page.
             let head = try await Self.auditHeadSeq(db)
-            if let kept = self.unitLists.units(organization, at: head) { return kept }
+            if let kept = self.unitLists.value(organization, at: head) { return kept }
             let units =
                 if let organization {
                     try await db.raw(
@@ -416,13 +416,16 @@ extension SQLStore {
 
     public func enrolments(of assessmentID: AssessmentID) async throws -> [Enrolment] {
         try await read { db in
-            try await db.raw(
-                "SELECT * FROM enrolments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY unit_id"
+            // Kept per chain head as unit lists are (enrolling is audited; 5,000 were read on each page).
+            let head = try await Self.auditHeadSeq(db)
+            if let kept = self.enrolmentLists.value(assessmentID, at: head) { return kept }
+            let enrolments = try await db.raw(
+                "SELECT unit_id FROM enrolments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY unit_id"
             ).all().map {
-                Enrolment(
-                    assessmentID: AssessmentID(try $0.decode(column: "assessment_id", as: String.self)),
-                    unitID: UnitID(try $0.decode(column: "unit_id", as: String.self)))
+                Enrolment(assessmentID: assessmentID, unitID: UnitID(try $0.decode(column: "unit_id", as: String.self)))
             }
+            self.enrolmentLists.keep(enrolments, assessmentID, at: head)
+            return enrolments
         }
     }
 
@@ -452,9 +455,13 @@ extension SQLStore {
 
     public func assignments(of assessmentID: AssessmentID) async throws -> [EvaluatorAssignment] {
         try await read { db in
-            try await db.raw(
+            let head = try await Self.auditHeadSeq(db)  // kept per chain head (assigning is audited)
+            if let kept = self.assignmentLists.value(assessmentID, at: head) { return kept }
+            let assignments = try await db.raw(
                 "SELECT * FROM evaluator_assignments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY id"
             ).all().map(Self.assignment)
+            self.assignmentLists.keep(assignments, assessmentID, at: head)
+            return assignments
         }
     }
 

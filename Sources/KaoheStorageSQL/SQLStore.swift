@@ -23,19 +23,23 @@ final class ChainHead: @unchecked Sendable {
     }
 }
 
-/// The unit lists last read, per organization (nil: all), with the audit chain head they were read at.
-final class UnitLists: @unchecked Sendable {
+/// Lists last read, per key, with the audit chain head they were read at. Every change of what they hold is
+/// audited in its transaction, so an unmoved head means an unchanged list, also when another instance wrote.
+final class HeadCache<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var lists: [OrganizationID?: (head: Int, units: [AssessedUnit])] = [:]
+    private var lists: [Key: (head: Int, value: Value)] = [:]
+    private let capacity: Int
 
-    func units(_ organization: OrganizationID?, at head: Int) -> [AssessedUnit]? {
-        lock.withLock { lists[organization].flatMap { $0.head == head ? $0.units : nil } }
+    init(capacity: Int = 16) { self.capacity = capacity }
+
+    func value(_ key: Key, at head: Int) -> Value? {
+        lock.withLock { lists[key].flatMap { $0.head == head ? $0.value : nil } }
     }
 
-    func keep(_ units: [AssessedUnit], _ organization: OrganizationID?, at head: Int) {
+    func keep(_ value: Value, _ key: Key, at head: Int) {
         lock.withLock {
-            if lists.count >= 16, lists[organization] == nil { lists.removeAll() }
-            lists[organization] = (head, units)
+            if lists.count >= capacity, lists[key] == nil { lists.removeAll() }
+            lists[key] = (head, value)
         }
     }
 }
@@ -52,8 +56,11 @@ public final class SQLStore: KaoheStore {
     let chainHead = ChainHead()
     /// Public ballot sheets waiting to be written together (see ``PublicBallotQueue``).
     let publicBallots = PublicBallotQueue()
-    /// Unit lists per chain head (see `units(in:)`).
-    let unitLists = UnitLists()
+    /// Unit lists per organization (nil: all) and chain head (see `units(in:)`).
+    let unitLists = HeadCache<OrganizationID?, [AssessedUnit]>()
+    /// Enrolments and evaluator assignments per assessment and chain head (see `enrolments(of:)`).
+    let enrolmentLists = HeadCache<AssessmentID, [Enrolment]>()
+    let assignmentLists = HeadCache<AssessmentID, [EvaluatorAssignment]>()
 
     /// Opens (without migrating) the database at `location`. SQLite files and their folders are created when
     /// missing, private to the account (folders 0700, the file and its `-wal`/`-shm` 0600; see ``PrivateFiles``).

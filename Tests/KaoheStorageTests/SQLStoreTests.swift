@@ -24,6 +24,30 @@ struct SQLStoreTests {
         }
     }
 
+    @Test("Enrolments and assignments kept per chain head show another instance's changes", arguments: Backend.all)
+    func enrolmentListsFollowOtherInstances(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let world = try await World.make(in: store)
+            let assessment = Assessment(
+                organizationID: world.org.id, schemeID: "pingqiao-2022", year: 2022, title: "2022年度政务公开考核")
+            try await store.createAssessment(assessment, by: .user(world.admin))
+            try await store.enrol([world.unitA.id], in: assessment.id, by: .user(world.admin))
+            #expect(try await store.enrolments(of: assessment.id).map(\.unitID) == [world.unitA.id])
+            #expect(try await store.assignments(of: assessment.id).isEmpty)
+            let other = try await secondStore(on: store)
+            try await other.enrol([world.unitB.id], in: assessment.id, by: .user(world.admin))
+            try await other.assign(
+                EvaluatorAssignment(
+                    assessmentID: assessment.id, userID: world.evaluator.id, unitID: world.unitB.id, itemID: nil),
+                by: .user(world.admin))
+            await other.shutdown()
+            let enrolled = try await store.enrolments(of: assessment.id)
+            #expect(Set(enrolled.map(\.unitID)) == [world.unitA.id, world.unitB.id])
+            #expect(enrolled.allSatisfy { $0.assessmentID == assessment.id })
+            #expect(try await store.assignments(of: assessment.id).map(\.unitID) == [world.unitB.id])
+        }
+    }
+
     @Test(
         "Database addresses parse",
         arguments: [

@@ -70,6 +70,38 @@ struct ListQueryTests {
         #expect(odd.rows == [1, 3, 5])
     }
 
+    @Test("Filtering by row keeps the order, the total and the page of the rows it keeps")
+    func pagingWhere() throws {
+        let numbers = Array(1...23)
+        let query = try ListQuery.parse(["dir": "desc", "size": "4", "page": "2"], spec: numbersSpec)
+        let odd = query.page(of: numbers, where: { $0 % 2 == 1 }) { _ in { $0 < $1 } }
+        #expect(odd.rows == [15, 13, 11, 9] && odd.total == 12 && odd.pageCount == 3 && odd.hasNext)
+        let none = query.page(of: numbers, where: { $0 > 100 }) { _ in { $0 < $1 } }
+        #expect(none.rows.isEmpty && none.total == 0)
+    }
+
+    @Test(
+        "Search: ASCII letters in either case, Chinese exactly, other cased letters folded, empty matches all",
+        arguments: [
+            ("pq01", "PQ01 平桥区财政局", true), ("PQ", "pq01", true), ("财政", "PQ01 平桥区财政局", true),
+            ("财务", "PQ01 平桥区财政局", false), ("", "任何", true), ("区财政局x", "平桥区财政局", false),
+            ("ÄMTER", "ämter", true), ("ω", "Ω", true), ("1", "", false),
+            ("ab", "a", false), ("a\u{301}", "a", false),
+        ])
+    func textSearch(_ search: String, _ text: String, _ found: Bool) {
+        #expect(TextSearch(search).isFound(in: text) == found, "“\(search)” in “\(text)”")
+        let query = ListQuery(search: search, sort: "n", direction: .ascending, size: 10)
+        #expect(query.matches("无关", text) == found)
+    }
+
+    @Test("Code point order is the order of < for Chinese, ASCII and mixed names")
+    func codePointOrder() {
+        let names = ["乡镇00", "岭东区", "A局", "a局", "尖山区", "宝清县", "双鸭山市", "乡镇0", "", "Z"]
+        for a in names {
+            for b in names { #expect(a.precedesInCodeOrder(b) == (a < b), "\(a) vs \(b)") }
+        }
+    }
+
     @Test("The pager says where it is and links keep the other parameters")
     func pager() throws {
         let query = try ListQuery.parse(["q": "区", "kind": "a b", "page": "2"], spec: numbersSpec)
@@ -197,7 +229,8 @@ struct UnitListTests {
         for index in 0..<30 {
             extra.append(
                 AssessedUnit(
-                    organizationID: index < 20 ? f.org.id : other.id, code: String(format: "T%02d", index),
+                    organizationID: index < 20 ? f.org.id : other.id, parentID: index == 2 ? f.unitA.id : nil,
+                    code: String(format: "T%02d", index),
                     name: "乡镇\(String(format: "%02d", 29 - index))", type: index % 3 == 0 ? .township : .other))
         }
         try await f.store.createUnits(extra, by: .system)
@@ -210,6 +243,7 @@ struct UnitListTests {
         #expect(
             first.page.total == 32
                 && first.page.rows.map(\.code) == ["A01", "B01"] + (0..<8).map { String(format: "T%02d", $0) })
+        #expect(first.parentNames == [f.unitA.id: f.unitA.name])
         let last = try await list(["size": "10", "page": "4"])
         #expect(last.page.rows.map(\.code) == ["T28", "T29"])
         #expect(try await list(["size": "10", "page": "5"]).page.rows.isEmpty)
@@ -286,6 +320,14 @@ struct LedgerListTests {
         #expect(try await page(["sort": "state", "size": "1"]).list.rows.map(\.item.id) == [items[0].id])
         let mine = try await page(["size": "500"], for: world.reporter)
         #expect(mine.list.total == 6 && mine.list.rows.allSatisfy { $0.unit.id == world.f.unitA.id })
+        // The unit filter offers the units that have items (and the one filtered by), not every unit.
+        let idle = AssessedUnit(organizationID: world.f.org.id, code: "Z09", name: "无整改单位", type: .other)
+        try await world.f.store.createUnits([idle], by: .system)
+        #expect(first.unitsWithItems.map(\.id) == [world.f.unitA.id, world.f.unitB.id])
+        let filtered = try await world.ops.ledger(
+            world.a.rawValue, filter: LedgerFilter(unit: idle.id), for: world.organizer)
+        #expect(filtered.rows.isEmpty && filtered.unitsWithItems.map(\.id).contains(idle.id))
+        #expect(try await page([:]).unitsWithItems.map(\.code) == ["A01", "B01"])
 
         try await world.f.test { client in
             let browser = Browser(client)

@@ -70,8 +70,11 @@ public struct LedgerPage: Sendable {
     public var filter: LedgerFilter
     /// Today (Asia/Shanghai).
     public var today: Day
-    /// The units the viewer may filter by or open items for.
+    /// The units the viewer may open items for.
     public var units: [AssessedUnit]
+    /// The units that have items in the ledger (before the filter) and the filtered unit, by code: the filter's
+    /// choices.
+    public var unitsWithItems: [AssessedUnit]
     /// Whether the viewer may open items (organizers, administrators, evaluators).
     public var canOpen: Bool
     /// Whether the viewer may carry over last year's open items (organizers, administrators).

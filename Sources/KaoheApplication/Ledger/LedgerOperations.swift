@@ -36,9 +36,14 @@ extension Operations {
         let assessment = detail.assessment
         let whole = Self.seesWholeLedger(assessment, user: user)
         let allUnits = try await store.units(in: assessment.organizationID)
-        let byID = Dictionary(allUnits.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var items = try await store.rectificationItems(assessment: assessment.id, unit: nil)
         if !whole { items = items.filter { $0.unitID == user.unitID } }
+        let named = Set(items.map(\.unitID))
+        var byID: [UnitID: AssessedUnit] = [:]
+        for unit in allUnits where named.contains(unit.id) { byID[unit.id] = unit }
+        if let wanted = filter.unit, byID[wanted] == nil, let unit = allUnits.first(where: { $0.id == wanted }) {
+            byID[wanted] = unit
+        }
         let today = today()
         let all = items.compactMap { item in
             byID[item.unitID].map { LedgerRow(item: item, unit: $0, overdue: item.isOverdue(on: today)) }
@@ -78,6 +83,7 @@ extension Operations {
             assessment: assessment, rows: rows, list: shown,
             counts: Dictionary(grouping: all, by: \.item.state).mapValues(\.count),
             overdueCount: all.filter(\.overdue).count, filter: filter, today: today, units: visibleUnits,
+            unitsWithItems: byID.values.sorted { $0.code < $1.code },
             canOpen: user.can(.recordFacts) && assessment.state != .final, canManage: user.can(.manageAssessments),
             previous: previous,
             items: scheme.categories.flatMap(\.items).map { ($0.id, "\($0.id) \($0.name)") },

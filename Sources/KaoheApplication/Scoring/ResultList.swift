@@ -55,7 +55,7 @@ extension Operations {
         return list.page(of: matching) { key -> (ResultListRow, ResultListRow) -> Bool in
             switch key {
             case "total": { $0.row.result.total < $1.row.result.total }
-            case "name": { $0.row.unit.name < $1.row.unit.name }
+            case "name": { $0.row.unit.name.precedesInCodeOrder($1.row.unit.name) }
             case "code": { $0.row.unit.code < $1.row.unit.code }
             // Ties in rank keep the group order (rows come group by group).
             default: { $0.row.result.rank < $1.row.result.rank }

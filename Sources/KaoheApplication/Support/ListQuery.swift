@@ -52,7 +52,12 @@ public struct ListSpec: Sendable {
 /// Parsed from the URL query by ``parse(_:spec:)``; every list of the platform uses it.
 public struct ListQuery: Sendable, Equatable {
     /// The search text (`q`), trimmed; empty for none.
-    public var search: String
+    public var search: String {
+        get { textSearch.text }
+        set { textSearch = TextSearch(newValue) }
+    }
+    /// The search text prepared for matching many rows.
+    public private(set) var textSearch: TextSearch
     /// The filters that were given (non-empty values only), by parameter name.
     public var filters: [String: String]
     /// The sort key (`sort`), one of the list's ``ListSpec/sortKeys``.
@@ -69,7 +74,7 @@ public struct ListQuery: Sendable, Equatable {
         search: String = "", filters: [String: String] = [:], sort: String, direction: SortDirection, page: Int = 1,
         size: Int
     ) {
-        self.search = search
+        self.textSearch = TextSearch(search)
         self.filters = filters
         self.sort = sort
         self.direction = direction
@@ -154,28 +159,89 @@ public struct ListQuery: Sendable, Equatable {
         return result
     }
 
-    /// Whether `text` contains the search text (case-insensitive); true when there is none.
-    public func matches(_ texts: String...) -> Bool {
-        guard !search.isEmpty else { return true }
-        return texts.contains { $0.range(of: search, options: [.caseInsensitive]) != nil }
-    }
+    /// Whether one of `texts` contains the search text (ASCII letters in either case); true when there is none.
+    public func matches(_ texts: String...) -> Bool { texts.contains(where: textSearch.isFound(in:)) }
 
     /// A page of rows already filtered in memory: sorted by `ordering` for the query's sort key (ties keep their
     /// order), reversed for `desc`, and cut to the page.
     public func page<Row: Sendable>(
         of rows: [Row], ordering: (String) -> ((Row, Row) -> Bool)
     ) -> ListPage<Row> {
-        let less = ordering(sort)
-        let indexed = Array(rows.enumerated())
-        let sorted = indexed.sorted { a, b in
-            if less(a.element, b.element) { return direction == .ascending }
-            if less(b.element, a.element) { return direction == .descending }
-            return a.offset < b.offset
-        }.map(\.element)
-        let start = min(offset, sorted.count)
-        let end = min(start + size, sorted.count)
-        return ListPage(rows: Array(sorted[start..<end]), total: sorted.count, query: self)
+        page(of: rows, where: { _ in true }, ordering: ordering)
     }
+
+    /// A page of the rows that `include` keeps, as ``page(of:ordering:)``. Row numbers are filtered and sorted,
+    /// not rows: only the page's rows are copied (lists of 5,000 units were copied three times a request).
+    public func page<Row: Sendable>(
+        of rows: [Row], where include: (Row) -> Bool, ordering: (String) -> ((Row, Row) -> Bool)
+    ) -> ListPage<Row> {
+        let less = ordering(sort)
+        let ascending = direction == .ascending
+        var order = rows.indices.filter { include(rows[$0]) }
+        order.sort { a, b in
+            if less(rows[a], rows[b]) { return ascending }
+            if less(rows[b], rows[a]) { return !ascending }
+            return a < b
+        }
+        let start = min(offset, order.count)
+        let end = min(start + size, order.count)
+        return ListPage(rows: order[start..<end].map { rows[$0] }, total: order.count, query: self)
+    }
+}
+
+extension String {
+    /// Whether this text sorts before `other` by code point (UTF-8 bytes): the order of `<` for texts in NFC, as
+    /// stored texts are, without its normalizing comparison (sorting 5,000 Chinese names took most of a page).
+    public func precedesInCodeOrder(_ other: String) -> Bool { utf8.lexicographicallyPrecedes(other.utf8) }
+}
+
+/// A search text prepared once for matching many rows. ASCII letters match in either case, other characters
+/// exactly (Chinese has no case), compared as UTF-8 bytes; a text with other cased letters (Ä, Ω) is matched by
+/// Foundation's case-insensitive search. Foundation's search for every row made a search of 5,000 units slow.
+public struct TextSearch: Sendable, Equatable {
+    /// The text searched for.
+    public let text: String
+    /// Its UTF-8 bytes, ASCII letters lowercased.
+    private let folded: [UInt8]
+    /// Whether it has cased letters outside ASCII.
+    private let foldsBeyondASCII: Bool
+
+    /// Prepares `text`.
+    public init(_ text: String) {
+        self.text = text
+        folded = text.utf8.map(Self.lowercased)
+        foldsBeyondASCII = text.unicodeScalars.contains { !$0.isASCII && $0.properties.changesWhenCaseMapped }
+    }
+
+    /// Whether `haystack` contains the text (always, for an empty text).
+    public func isFound(in haystack: String) -> Bool {
+        if folded.isEmpty { return true }
+        if foldsBeyondASCII { return haystack.range(of: text, options: [.caseInsensitive]) != nil }
+        return haystack.utf8.withContiguousStorageIfAvailable { find(in: $0) } ?? find(in: Array(haystack.utf8))
+    }
+
+    private func find(in bytes: some RandomAccessCollection<UInt8>) -> Bool {
+        let count = folded.count
+        guard bytes.count >= count else { return false }
+        let first = folded[0]
+        var start = bytes.startIndex
+        let last = bytes.index(bytes.endIndex, offsetBy: -count)
+        while start <= last {
+            if Self.lowercased(bytes[start]) == first {
+                var i = bytes.index(after: start)
+                var j = 1
+                while j < count && Self.lowercased(bytes[i]) == folded[j] {
+                    i = bytes.index(after: i)
+                    j += 1
+                }
+                if j == count { return true }
+            }
+            start = bytes.index(after: start)
+        }
+        return false
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
 }
 
 /// One page of a list, with what the pager needs.

@@ -80,8 +80,10 @@ public struct UnitListPage: Sendable {
     public var page: ListPage<AssessedUnit>
     /// The organizations the user may see.
     public var organizations: [Organization]
-    /// Every unit the user may see (for parent names and the create form).
+    /// Every unit the user may see (for the create form).
     public var all: [AssessedUnit]
+    /// The names of the page's rows' parent units.
+    public var parentNames: [UnitID: String]
 }
 
 extension Operations {
@@ -114,18 +116,26 @@ extension Operations {
         }
         let organization = list.filter("org").map(OrganizationID.init)
         let orgNames = Dictionary(organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let matching = units.filter { unit in
-            (type == nil || unit.type == type) && (organization == nil || unit.organizationID == organization)
-                && list.matches(unit.code, unit.name)
-        }
-        let page = list.page(of: matching) { key -> (AssessedUnit, AssessedUnit) -> Bool in
+        let page = list.page(
+            of: units,
+            where: { unit in
+                (type == nil || unit.type == type) && (organization == nil || unit.organizationID == organization)
+                    && list.matches(unit.code, unit.name)
+            }
+        ) { key -> (AssessedUnit, AssessedUnit) -> Bool in
             switch key {
-            case "name": { $0.name < $1.name }
-            case "type": { $0.type.displayName < $1.type.displayName }
-            case "organization": { (orgNames[$0.organizationID] ?? "") < (orgNames[$1.organizationID] ?? "") }
+            case "name": { $0.name.precedesInCodeOrder($1.name) }
+            case "type": { $0.type.displayName.precedesInCodeOrder($1.type.displayName) }
+            case "organization":
+                { (orgNames[$0.organizationID] ?? "").precedesInCodeOrder(orgNames[$1.organizationID] ?? "") }
             default: { $0.code < $1.code }
             }
         }
-        return UnitListPage(page: page, organizations: organizations, all: units)
+        let parents = Set(page.rows.compactMap(\.parentID))
+        var parentNames: [UnitID: String] = [:]
+        if !parents.isEmpty {
+            for unit in units where parents.contains(unit.id) { parentNames[unit.id] = unit.name }
+        }
+        return UnitListPage(page: page, organizations: organizations, all: units, parentNames: parentNames)
     }
 }

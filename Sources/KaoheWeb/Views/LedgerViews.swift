@@ -43,7 +43,9 @@ enum LedgerViews {
                     key: "state", label: "状态",
                     options: RectificationState.allCases.map { ($0.rawValue, $0.displayName) }),
                 .init(
-                    key: "unit", label: "责任单位", options: page.units.map { ($0.id.rawValue, "\($0.code) \($0.name)") }),
+                    key: "unit", label: "责任单位",
+                    options: page.unitsWithItems.map { ($0.id.rawValue, "\($0.code) \($0.name)") },
+                    placeholder: "单位编码"),
                 .init(key: "overdue", label: "逾期", options: [("1", "只看逾期")]),
             ])
         let rows: [HTML] = page.list.rows.map { row in

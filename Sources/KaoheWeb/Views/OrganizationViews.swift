@@ -48,11 +48,10 @@ extension Views {
         let page = model.list.page
         let query = page.query
         let orgNames = Dictionary(model.list.organizations.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let unitNames = Dictionary(model.list.all.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let rows: [HTML] = page.rows.map { unit in
             """
             <tr><td>\(unit.code)</td><td>\(unit.name)</td><td>\(unit.type.displayName)</td>\
-            <td>\(orgNames[unit.organizationID] ?? unit.organizationID.rawValue)</td><td>\(unit.parentID.flatMap { unitNames[$0] } ?? "")</td></tr>
+            <td>\(orgNames[unit.organizationID] ?? unit.organizationID.rawValue)</td><td>\(unit.parentID.flatMap { model.list.parentNames[$0] } ?? "")</td></tr>
             """
         }
         var sections: [HTML] = []
