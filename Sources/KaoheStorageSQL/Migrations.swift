@@ -586,4 +586,11 @@ public let allMigrations: [Migration] = [
         statements: [
             "CREATE INDEX audit_actor_action ON audit_log (actor_name, action, seq)"
         ]),
+    // Deep pages of a broad entity prefix (all facts entries, page 100): the sequence numbers of the page are
+    // found from this index alone, newest first, and only the page's entries are read from the table.
+    Migration(
+        id: 12, name: "audit_seq_entity",
+        statements: [
+            "CREATE INDEX audit_seq_entity ON audit_log (seq, entity)"
+        ]),
 ]

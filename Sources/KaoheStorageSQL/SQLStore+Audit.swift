@@ -60,12 +60,17 @@ extension SQLStore {
             let broadPrefix =
                 db.dialect.name == "sqlite"
                 ? try await Self.isBroad(db, query.entityPrefix.map { Self.prefixRange($0) }) : false
+            // The page's sequence numbers are found first and only its entries read: an index holds every column
+            // the walk needs (sequence number with the entity, actor, action or time), so the entries skipped
+            // by the offset are never read from the table.
             let ordering: SQLQueryString =
                 Self.dateRange(query) == nil ? "seq \(order)" : "at \(order), seq \(order)"
             return try await db.raw(
                 """
-                SELECT * FROM audit_log WHERE \(Self.auditConditions(query, broadPrefix: broadPrefix))
-                ORDER BY \(ordering) LIMIT \(bind: limit) OFFSET \(bind: offset)
+                SELECT * FROM audit_log WHERE seq IN (
+                    SELECT seq FROM audit_log WHERE \(Self.auditConditions(query, broadPrefix: broadPrefix))
+                    ORDER BY \(ordering) LIMIT \(bind: limit) OFFSET \(bind: offset))
+                ORDER BY \(ordering)
                 """
             ).all().map(Self.auditEntry)
         }
