@@ -2,7 +2,7 @@ import Foundation
 
 /// Which audit entries a page of the audit log shows: every condition given must hold. Each one is answered
 /// from an index (migration 10), so a page stays fast at a million entries.
-public struct AuditQuery: Sendable, Equatable {
+public struct AuditQuery: Sendable, Hashable {
     /// Entries whose entity starts with this (`unit:`, `facts:A/U`), or nil.
     public var entityPrefix: String?
     /// Entries by this actor (the user name recorded at the time), or nil.

@@ -44,6 +44,12 @@ final class HeadCache<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sen
     }
 }
 
+/// A filtered audit query and the cap of its count.
+struct AuditCountKey: Hashable, Sendable {
+    let query: AuditQuery
+    let cap: Int
+}
+
 /// The live ``KaoheStore`` on SQLKit. One SQL code path serves SQLite (embedded default) and PostgreSQL
 /// (production, several app instances on one database).
 public final class SQLStore: KaoheStore {
@@ -61,6 +67,8 @@ public final class SQLStore: KaoheStore {
     /// Enrolments and evaluator assignments per assessment and chain head (see `enrolments(of:)`).
     let enrolmentLists = HeadCache<AssessmentID, [Enrolment]>()
     let assignmentLists = HeadCache<AssessmentID, [EvaluatorAssignment]>()
+    /// Capped counts of filtered audit queries per chain head (see `auditCount`).
+    let auditCounts = HeadCache<AuditCountKey, Int>(capacity: 256)
 
     /// Opens (without migrating) the database at `location`. SQLite files and their folders are created when
     /// missing, private to the account (folders 0700, the file and its `-wal`/`-shm` 0600; see ``PrivateFiles``).

@@ -48,6 +48,23 @@ struct SQLStoreTests {
         }
     }
 
+    @Test("Audit counts kept per chain head count another instance's entries", arguments: Backend.all)
+    func auditCountsFollowOtherInstances(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let world = try await World.make(in: store)
+            let units = AuditQuery(entityPrefix: "unit:")
+            #expect(try await store.auditCount(units, cap: 100) == 2)
+            #expect(try await store.auditCount(units, cap: 1) == 1)
+            let other = try await secondStore(on: store)
+            let added = AssessedUnit(
+                organizationID: world.org.id, code: "C01", name: "平桥区民政局", type: .districtDepartment)
+            try await other.createUnits([added], by: .system)
+            await other.shutdown()
+            #expect(try await store.auditCount(units, cap: 100) == 3)
+            #expect(try await store.auditCount(AuditQuery(entityPrefix: "unit:\(added.id)"), cap: 100) == 1)
+        }
+    }
+
     @Test(
         "Database addresses parse",
         arguments: [
