@@ -143,6 +143,35 @@ public struct OutboxMail: Sendable, Codable, Equatable, Identifiable {
     }
 }
 
+/// The outbox at a glance, for administrators.
+public struct OutboxSummary: Sendable, Equatable {
+    /// Unsent mails not tried yet or not failed yet.
+    public var waiting: Int
+    /// Unsent mails that failed at least once (retried with backoff).
+    public var failing: Int
+    /// Sent mails, in all.
+    public var sent: Int
+    /// Sent mails since the time asked for.
+    public var sentSince: Int
+    /// When the oldest unsent mail was queued (nil: none).
+    public var oldestUnsentAt: Date?
+    /// When the last mail was sent (nil: never).
+    public var lastSentAt: Date?
+
+    /// Creates a summary.
+    public init(
+        waiting: Int = 0, failing: Int = 0, sent: Int = 0, sentSince: Int = 0, oldestUnsentAt: Date? = nil,
+        lastSentAt: Date? = nil
+    ) {
+        self.waiting = waiting
+        self.failing = failing
+        self.sent = sent
+        self.sentSince = sentSince
+        self.oldestUnsentAt = oldestUnsentAt
+        self.lastSentAt = lastSentAt
+    }
+}
+
 /// A user whose daily digest is due, with what it contains.
 public struct DigestDue: Sendable, Equatable {
     /// The user.
@@ -194,6 +223,13 @@ public protocol NotificationStore: Sendable {
     func markMailFailed(_ id: String, worker: String, error: String, retryAt: Date) async throws
     /// The outbox, newest first (for administrators and tests).
     func outbox(limit: Int) async throws -> [OutboxMail]
+    /// The outbox at a glance: mails waiting, failing, sent (in all and since `since`).
+    func outboxSummary(sentSince since: Date) async throws -> OutboxSummary
+    /// Unsent mails, oldest first, or sent ones, newest first; at most `limit`.
+    func outboxMails(sent: Bool, limit: Int) async throws -> [OutboxMail]
+    /// Makes unsent mail `id` (every unsent one when nil) due at `now`, unless a worker holds it; audited as
+    /// `retry` on `mail:…` (`mail:outbox` for all). Returns how many.
+    func retryMail(_ id: String?, now: Date, by actor: AuditActor) async throws -> Int
 
     /// Users with mode `digest` and an address whose last digest is older than `before` (or who never had
     /// one), each with the notifications created after their last digest (or, the first time, after `since`).

@@ -220,6 +220,58 @@ extension SQLStore {
         }
     }
 
+    public func outboxSummary(sentSince since: Date) async throws -> OutboxSummary {
+        try await read { db in
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT SUM(CASE WHEN sent_at IS NULL AND attempts = 0 THEN 1 ELSE 0 END) AS waiting,
+                    SUM(CASE WHEN sent_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END) AS failing,
+                    SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END) AS sent,
+                    SUM(CASE WHEN sent_at >= \(bind: Self.seconds(since)) THEN 1 ELSE 0 END) AS sent_since,
+                    MIN(CASE WHEN sent_at IS NULL THEN created_at END) AS oldest_unsent, MAX(sent_at) AS last_sent
+                    FROM mail_outbox
+                    """
+                ).first()
+            else { return OutboxSummary() }
+            func count(_ column: String) throws -> Int { try row.decode(column: column, as: Int?.self) ?? 0 }
+            return OutboxSummary(
+                waiting: try count("waiting"), failing: try count("failing"), sent: try count("sent"),
+                sentSince: try count("sent_since"),
+                oldestUnsentAt: try row.decode(column: "oldest_unsent", as: Int?.self).map(Self.date),
+                lastSentAt: try row.decode(column: "last_sent", as: Int?.self).map(Self.date))
+        }
+    }
+
+    public func outboxMails(sent: Bool, limit: Int) async throws -> [OutboxMail] {
+        try await read { db in
+            try await db.raw(
+                sent
+                    ? "SELECT * FROM mail_outbox WHERE sent_at IS NOT NULL ORDER BY sent_at DESC, id LIMIT \(bind: limit)"
+                    : "SELECT * FROM mail_outbox WHERE sent_at IS NULL ORDER BY created_at, id LIMIT \(bind: limit)"
+            ).all().map(Self.outboxMail)
+        }
+    }
+
+    public func retryMail(_ id: String?, now: Date, by actor: AuditActor) async throws -> Int {
+        let nowSeconds = Self.seconds(now)
+        return try await transaction { db in
+            let only: SQLQueryString = id.map { "AND id = \(bind: $0)" } ?? ""
+            let changed = try await db.raw(
+                """
+                UPDATE mail_outbox SET next_attempt_at = \(bind: nowSeconds) WHERE sent_at IS NULL
+                AND next_attempt_at > \(bind: nowSeconds) AND (claimed_until IS NULL OR claimed_until <= \(bind: nowSeconds))
+                \(only) RETURNING id
+                """
+            ).all().count
+            if changed > 0 {
+                try await self.audit(
+                    db, actor, entity: "mail:\(id ?? "outbox")", action: "retry", old: nil, new: String(changed))
+            }
+            return changed
+        }
+    }
+
     public func digestsDue(before: Date, since: Date) async throws -> [DigestDue] {
         try await read { db in
             let users = try await db.raw(

@@ -63,8 +63,11 @@ public func runServer(
     deps.siteBaseURL = config.siteURL ?? config.baseURL
     var worker: OutboxWorker?
     if let url = config.smtpURL {
+        let server = try SMTPServer(url: url)
+        deps.mailServer = "\(server.host):\(server.port)"
+        deps.mailFrom = config.mailFrom
         worker = OutboxWorker(
-            store: store, transport: SMTPTransport(server: try SMTPServer(url: url)), from: config.mailFrom,
+            store: store, transport: SMTPTransport(server: server), from: config.mailFrom,
             policy: OutboxPolicy(interval: config.outboxInterval), baseURL: deps.siteBaseURL)
         logger.info(
             "通知邮件：经 \(url.replacingOccurrences(of: #":[^:@/]*@"#, with: ":***@", options: .regularExpression)) 发送")

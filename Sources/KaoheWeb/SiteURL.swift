@@ -238,6 +238,10 @@ public enum SiteURL: Sendable {
     case inboxReadAll
     /// `/account/mail` (POST) — the user's e-mail address and reminder mode
     case accountMail
+    /// `/admin/mail` — the e-mail outbox: waiting, failing (with the error), sent (administrators)
+    case mailOutbox
+    /// `/admin/mail/retry` (POST, optional `id`) — try unsent mail now instead of after its backoff
+    case mailRetry
     /// `/raters/:round/remind` (POST) — remind who has not voted
     case raterRemind(Parameter<RaterRoundID>)
     /// Under `/api/v1`.
@@ -378,6 +382,8 @@ public enum SiteURL: Sendable {
         case .inboxRead(let id): "/inbox/\(id.segment("id"))/read"
         case .inboxReadAll: "/inbox/read-all"
         case .accountMail: "/account/mail"
+        case .mailOutbox: "/admin/mail"
+        case .mailRetry: "/admin/mail/retry"
         case .raterRemind(let round): "/raters/\(round.segment("round"))/remind"
         case .api(let api): "/api/v1" + api.path
         }

@@ -24,6 +24,9 @@ extension FailingStore {
         throw failure()
     }
     public func outbox(limit: Int) async throws -> [OutboxMail] { throw failure() }
+    public func outboxSummary(sentSince since: Date) async throws -> OutboxSummary { throw failure() }
+    public func outboxMails(sent: Bool, limit: Int) async throws -> [OutboxMail] { throw failure() }
+    public func retryMail(_ id: String?, now: Date, by actor: AuditActor) async throws -> Int { throw failure() }
     public func digestsDue(before: Date, since: Date) async throws -> [DigestDue] { throw failure() }
     public func enqueueDigest(_ mail: OutboxMail?, user: UserID, expected: Date?, now: Date) async throws -> Bool {
         throw failure()

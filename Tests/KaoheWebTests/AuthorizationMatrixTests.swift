@@ -301,6 +301,9 @@ struct AuthorizationMatrixTests {
             .page(.post, .inboxRead(.value("none")), allowed: everyone),
             .page(.post, .inboxReadAll, allowed: everyone),
             .page(.post, .accountMail, [("email", ""), ("mode", "off")], allowed: everyone),
+            // The outbox: administrators only.
+            .page(.get, .mailOutbox, allowed: admins),
+            .page(.post, .mailRetry, allowed: admins),
             .page(.post, .raterRemind(.value(RaterRoundID("matrix-round"))), allowed: managers),
             .api(.get, .bulletins(.value(a)), allowed: everyone),
             .api(.get, .bulletin(.value(a), .value(1)), allowed: everyone),

@@ -31,6 +31,8 @@ public struct DashboardTotals: Sendable, Equatable {
     public var users: Int?
     /// Assessments visible to the viewer.
     public var assessments: Int
+    /// The e-mail outbox (administrators only).
+    public var mail: OutboxSummary? = nil
 }
 
 /// A deadline with the working days left until it.

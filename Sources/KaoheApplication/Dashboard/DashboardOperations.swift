@@ -14,7 +14,8 @@ extension Operations {
             user: user, today: today,
             totals: DashboardTotals(
                 organizations: user.can(.viewOrganizations) ? try await store.organizations().count : nil,
-                units: 0, users: user.can(.manageUsers) ? try await store.userCount() : nil, assessments: 0),
+                units: 0, users: user.can(.manageUsers) ? try await store.userCount() : nil, assessments: 0,
+                mail: user.can(.manageUsers) ? try await mailSummary() : nil),
             organizer: [], evaluator: [], reporter: nil, leader: [])
         if user.seesOwnUnitOnly {
             if user.can(.selfAssess), let unitID = user.unitID {

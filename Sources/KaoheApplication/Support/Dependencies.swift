@@ -61,6 +61,11 @@ public struct AppDependencies: Sendable {
     /// The site's address as users reach it (e.g. `https://kaohe.example.gov.cn`), for links in e-mails; empty:
     /// the links are paths only.
     public var siteBaseURL = ""
+    /// The SMTP server notifications are mailed through (`host:port`, shown to administrators), or empty
+    /// when e-mail is off.
+    public var mailServer = ""
+    /// The sender address of notification mails.
+    public var mailFrom = ""
     /// The schemes and the calendar parsed so far, shared by every request of this app.
     let schemeCache = SchemeCache()
     /// Scored results per data version, shared by every request of this app.

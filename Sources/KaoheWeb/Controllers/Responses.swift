@@ -6,7 +6,8 @@ import KaoheStorage
 /// Fixed success messages, shown after a redirect (`?ok=KEY`), so no message text travels in a URL.
 enum Notice: String {
     case organization, unit, imported, user, roles, password, loggedIn, assessment, state, enrolled, assigned,
-        parameters, tokenRevoked, tokensRevoked, unlocked, notThrottled, read, allRead, mailSettings
+        parameters, tokenRevoked, tokensRevoked, unlocked, notThrottled, read, allRead, mailSettings, mailRetried,
+        mailNotRetried
 
     var message: String {
         switch self {
@@ -29,6 +30,8 @@ enum Notice: String {
         case .read: "已标为已读"
         case .allRead: "全部通知已标为已读"
         case .mailSettings: "邮件提醒设置已保存"
+        case .mailRetried: "已安排立即重试：发件箱下一轮（几秒内）发送"
+        case .mailNotRetried: "没有可立即重试的邮件（已发送、正在发送，或本来就到了重试时间）"
         }
     }
 

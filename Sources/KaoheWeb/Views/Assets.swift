@@ -31,7 +31,7 @@ enum Assets {
         .error { background: #fdecea; border-left: 4px solid var(--accent); padding: .5em 1em; }
         .muted { color: var(--muted); } .tag.warn { color: var(--accent); font-size: .85em; }
         .stats { display: flex; gap: 1em; flex-wrap: wrap; } .stat { background: #fff; border: 1px solid var(--line); padding: 1em 1.5em; min-width: 8em; }
-        .stat b { display: block; font-size: 1.8em; }
+        .stat b { display: block; font-size: 1.8em; } .stat.alert { border-color: #b71c1c; } .stat.alert b { color: #b71c1c; }
         ol.states { display: flex; gap: .3em; list-style: none; padding: 0; }
         ol.states li { padding: .2em .9em; background: #e4e8ec; border-radius: 1em; color: var(--muted); }
         ol.states li.current { background: var(--accent); color: #fff; }

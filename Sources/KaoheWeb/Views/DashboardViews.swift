@@ -59,6 +59,14 @@ extension Views {
         }
         cards.append("<div class=\"stat\"><b>\(totals.units)</b>\(link(.units, "单位"))</div>")
         if let n = totals.users { cards.append("<div class=\"stat\"><b>\(n)</b>\(link(.users, "用户"))</div>") }
+        if let mail = totals.mail {
+            let unsent = mail.waiting + mail.failing
+            cards.append(
+                """
+                <div class="stat\(mail.failing > 0 ? " alert" : "")"><b>\(unsent)</b>\(link(.mailOutbox, "封邮件待发送"))\
+                \(mail.failing > 0 ? "（\(mail.failing)封发送失败）" : "")</div>
+                """)
+        }
         cards.append("<div class=\"stat\"><b>\(totals.assessments)</b>\(link(.assessments, "考核"))</div>")
         return "<h2>概况</h2><div class=\"stats\">\(cards)</div>"
     }

@@ -46,6 +46,7 @@ extension Views {
         return layout(
             title: "用户", identity: identity, csrf: csrf, notice: notice, error: error,
             content: """
+                <p>\(link(.mailOutbox, "邮件发件箱（通知邮件的发送情况和失败原因）"))</p>
                 <table><thead><tr><th>用户名</th><th>姓名</th><th>所属单位</th><th>角色</th></tr></thead><tbody>\(rows)</tbody></table>
                 <h2>新建用户</h2><form method="post" action="\(SiteURL.users)" class="card">\(csrfField(csrf))
                 <label>用户名<input name="username" required pattern="[A-Za-z0-9._-]{2,32}" placeholder="2–32位字母、数字或 . _ -"></label>
