@@ -2,7 +2,8 @@
 
 An evaluator returns an item through the web pages; the reporter (e-mail: immediate) gets the mail with the
 right recipient, subject and link. Then the SMTP server is stopped, another item is returned: nothing arrives,
-the mail is kept and retried; the SMTP server comes back on the same port and the mail arrives exactly once.
+the mail is kept and retried, and the administrators' outbox page shows it with its error; the SMTP server
+comes back on the same port, the administrator presses 全部立即重试, and the mail arrives exactly once.
 """
 
 import email
@@ -25,6 +26,7 @@ from conftest import ARTIFACTS, Server, free_port  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 
 DEMO_PASSWORD = "kaohe-demo"
+ADMIN_PASSWORD = "Mail-admin-2026!"
 ASSESSMENT = "demo-pingqiao-2022"
 
 
@@ -68,9 +70,9 @@ class Session:
         with self.opener.open(request, timeout=30) as response:
             return response.status, response.read().decode("utf-8")
 
-    def login(self, username):
+    def login(self, username, password=DEMO_PASSWORD):
         self.get("/login")
-        self.post("/login", [("username", username), ("password", DEMO_PASSWORD)])
+        self.post("/login", [("username", username), ("password", password)])
         self.get("/dashboard")
 
 
@@ -99,6 +101,10 @@ def test_mail_arrives_and_survives_smtp_outage():
     data_dir = tempfile.mkdtemp(prefix="kaohe-mail-")
     loaded = subprocess.run([binary, "demo", "--data-dir", data_dir], capture_output=True, text=True, timeout=600)
     assert loaded.returncode == 0, loaded.stderr
+    added = subprocess.run([binary, "user", "add", "mail-admin", "--role", "admin", "--data-dir", data_dir,
+                            "--password-stdin"], input=ADMIN_PASSWORD + "\n", capture_output=True, text=True,
+                           timeout=120)
+    assert added.returncode == 0, added.stderr
     smtp_port = free_port()
     received = Inbox()
     smtp = start_smtp(received, smtp_port)
@@ -140,10 +146,20 @@ def test_mail_arrives_and_survives_smtp_outage():
         return_item("1.2", "请补充实施方案")
         wait_for(lambda: any("邮件发送失败" in line for line in server.output), 30, "a failed attempt in the log")
         assert len(received.messages) == 1
-        # Back on the same port: it arrives, exactly once.
+        # The administrator sees it failing, with the error, on the outbox page.
+        admin = Session(server.base_url)
+        admin.login("mail-admin", ADMIN_PASSWORD)
+        outbox = admin.get("/admin/mail")
+        assert f"127.0.0.1:{smtp_port}" in outbox and "tianbao@example.cn" in outbox, outbox[:2000]
+        assert re.search(r"<b>1</b>发送失败", outbox), outbox[:2000]
+        assert "1.2" in outbox and "立即重试" in outbox
+        # Back on the same port; retried now instead of after its backoff: it arrives, exactly once.
         smtp = start_smtp(received, smtp_port)
         smtp_running = True
+        status, text = admin.post("/admin/mail/retry", [])
+        assert status == 200 and ("已安排立即重试" in text or "没有可立即重试" in text), text[:1000]
         wait_for(lambda: len(received.messages) == 2, 90, "the kept mail after the SMTP server came back")
+        wait_for(lambda: "没有待发送的邮件" in admin.get("/admin/mail"), 30, "the outbox page to show it sent")
         time.sleep(3)
         assert len(received.messages) == 2
         assert "1.2" in subject_of(received.messages[1][1])
