@@ -5,6 +5,10 @@ import Foundation
 ///
 /// Implementations: `SQLStore` (KaoheStorageSQL) on SQLite or PostgreSQL; `FailingStore` (KaoheTestSupport) for tests.
 public protocol KaoheStore: WorkflowStore, RecordStore, OversightStore, RaterStore, DashboardStore, NotificationStore {
+    /// Runs `body`, calls of this store, in one transaction: its changes (with their audit entries) are
+    /// committed together, or none when it throws. A change and the notifications it causes are written so.
+    func atomically<R: Sendable>(_ body: @escaping @Sendable () async throws -> R) async throws -> R
+
     // MARK: Organizations and units
     /// Creates an organization.
     func createOrganization(_ organization: Organization, by actor: AuditActor) async throws

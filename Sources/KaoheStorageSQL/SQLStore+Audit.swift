@@ -117,7 +117,7 @@ extension SQLStore {
                     LIMIT \(bind: cap)) capped
                     """
                 ).first()?.decode(column: "n", as: Int.self) ?? 0
-            self.auditCounts.keep(count, key, at: head)
+            if self.keepsReads { self.auditCounts.keep(count, key, at: head) }
             return count
         }
     }

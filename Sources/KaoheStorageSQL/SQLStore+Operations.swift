@@ -110,7 +110,7 @@ extension SQLStore {
                 } else {
                     try await db.raw("SELECT * FROM units ORDER BY code, id").all().map(Self.unit)
                 }
-            self.unitLists.keep(units, organization, at: head)
+            if self.keepsReads { self.unitLists.keep(units, organization, at: head) }
             return units
         }
     }
@@ -424,7 +424,7 @@ extension SQLStore {
             ).all().map {
                 Enrolment(assessmentID: assessmentID, unitID: UnitID(try $0.decode(column: "unit_id", as: String.self)))
             }
-            self.enrolmentLists.keep(enrolments, assessmentID, at: head)
+            if self.keepsReads { self.enrolmentLists.keep(enrolments, assessmentID, at: head) }
             return enrolments
         }
     }
@@ -460,7 +460,7 @@ extension SQLStore {
             let assignments = try await db.raw(
                 "SELECT * FROM evaluator_assignments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY id"
             ).all().map(Self.assignment)
-            self.assignmentLists.keep(assignments, assessmentID, at: head)
+            if self.keepsReads { self.assignmentLists.keep(assignments, assessmentID, at: head) }
             return assignments
         }
     }

@@ -44,6 +44,17 @@ final class HeadCache<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sen
     }
 }
 
+/// The transaction a task runs in through `atomically`: the store's calls inside it join it.
+struct AmbientTransaction: Sendable {
+    let store: ObjectIdentifier
+    let db: any SQLDatabase
+}
+
+extension SQLStore {
+    /// The transaction of `atomically` the current task runs in.
+    @TaskLocal static var ambient: AmbientTransaction?
+}
+
 /// A filtered audit query and the cap of its count.
 struct AuditCountKey: Hashable, Sendable {
     let query: AuditQuery
@@ -149,13 +160,32 @@ public final class SQLStore: KaoheStore {
 
     /// Runs `body` on a connection that may write (outside a transaction: each statement commits alone).
     func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await Self.mappingErrors { try await self.provider.withConnection(body) }
+        if let db = joined { return try await Self.mappingErrors { try await body(db) } }
+        return try await Self.mappingErrors { try await self.provider.withConnection(body) }
+    }
+
+    /// The transaction of ``atomically(_:)`` this task runs in, when it is this store's.
+    var joined: (any SQLDatabase)? {
+        Self.ambient.flatMap { $0.store == ObjectIdentifier(self) ? $0.db : nil }
+    }
+
+    /// Whether what is read may be kept per chain head: not inside ``atomically(_:)``, whose head may be rolled
+    /// back and reached again by other changes.
+    var keepsReads: Bool { joined == nil }
+
+    public func atomically<R: Sendable>(_ body: @escaping @Sendable () async throws -> R) async throws -> R {
+        if joined != nil { return try await body() }
+        let id = ObjectIdentifier(self)
+        return try await transaction { db in
+            try await Self.$ambient.withValue(AmbientTransaction(store: id, db: db)) { try await body() }
+        }
     }
 
     /// Runs `body`, which only reads, on a reader connection: on SQLite it neither waits for the writer nor
     /// holds it up. Each statement sees what was committed when it started.
     func read<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await Self.mappingErrors { try await self.provider.withReadConnection(body) }
+        if let db = joined { return try await Self.mappingErrors { try await body(db) } }
+        return try await Self.mappingErrors { try await self.provider.withReadConnection(body) }
     }
 
     private static func mappingErrors<R>(_ body: () async throws -> R) async throws -> R {
@@ -171,7 +201,9 @@ public final class SQLStore: KaoheStore {
     }
 
     func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await write { db in
+        // Inside ``atomically(_:)`` the statements join its transaction.
+        if let db = joined { return try await Self.mappingErrors { try await body(db) } }
+        return try await write { db in
             // SQLite: take the write lock at once, so that a writer in another process (a command, a second
             // store on the file) makes this one wait (busy_timeout) instead of failing when a read-started
             // transaction tries to write. PostgreSQL locks rows as it writes.

@@ -66,6 +66,48 @@ struct SQLStoreTests {
     }
 
     @Test(
+        "atomically: the calls inside commit together or not at all, see their own writes, keep no cache",
+        arguments: Backend.all)
+    func atomically(_ backend: Backend) async throws {
+        struct Refused: Error {}
+        try await withStore(backend) { store in
+            let world = try await World.make(in: store)
+            let head = try await store.dataVersion()
+            let lost = AssessedUnit(organizationID: world.org.id, code: "C01", name: "平桥区民政局", type: .other)
+            await #expect(throws: (any Error).self) {
+                try await store.atomically {
+                    try await store.createUnits([lost], by: .system)
+                    // Inside, the store's reads see the transaction's own writes.
+                    #expect(try await store.units(in: world.org.id).map(\.code) == ["A01", "B01", "C01"])
+                    let note = InboxNotification(
+                        userID: world.evaluator.id, kind: .rectification, title: "新的整改事项", body: "", link: "/",
+                        dedupeKey: "atomic-1", createdAt: Date())
+                    _ = try await store.addNotifications([note]) { _, _ in nil }
+                    throw Refused()
+                }
+            }
+            #expect(try await store.dataVersion() == head)
+            #expect(try await store.units(in: world.org.id).map(\.code) == ["A01", "B01"])
+            #expect(try await store.notifications(of: world.evaluator.id, limit: 10).isEmpty)
+            // The head the rolled-back change reached is reached again by another change: nothing stale is kept.
+            let kept = AssessedUnit(organizationID: world.org.id, code: "D01", name: "平桥区水利局", type: .other)
+            try await store.createUnits([kept], by: .system)
+            #expect(try await store.units(in: world.org.id).map(\.code) == ["A01", "B01", "D01"])
+            let both = try await store.atomically {
+                try await store.createUnits([lost], by: .system)
+                let note = InboxNotification(
+                    userID: world.evaluator.id, kind: .rectification, title: "新的整改事项", body: "", link: "/",
+                    dedupeKey: "atomic-2", createdAt: Date())
+                return try await store.addNotifications([note]) { _, _ in nil }.count
+            }
+            #expect(both == 1)
+            #expect(try await store.units(in: world.org.id).map(\.code) == ["A01", "B01", "C01", "D01"])
+            #expect(try await store.notifications(of: world.evaluator.id, limit: 10).map(\.dedupeKey) == ["atomic-2"])
+            #expect(try await store.verifyAudit() == .intact(entries: try await store.dataVersion()))
+        }
+    }
+
+    @Test(
         "Database addresses parse",
         arguments: [
             ("kaohe-data/kaohe.sqlite", DatabaseLocation.sqlite(path: "kaohe-data/kaohe.sqlite")),

@@ -21,6 +21,9 @@ public final class FailingStore: KaoheStore, @unchecked Sendable {
         return StorageError.unexpectedCall(name)
     }
 
+    public func atomically<R: Sendable>(_ body: @escaping @Sendable () async throws -> R) async throws -> R {
+        throw fail()
+    }
     public func createOrganization(_ organization: Organization, by actor: AuditActor) async throws { throw fail() }
     public func organizations() async throws -> [Organization] { throw fail() }
     public func organization(_ id: OrganizationID) async throws -> Organization? { throw fail() }

@@ -383,9 +383,11 @@ public struct DemoLoader: Sendable {
                         text: "请补充监管事项覆盖率的统计口径和明细表", createdBy: evaluator.id, createdAt: deps.now()),
                     by: .user(evaluator))
                 // The reporter's inbox gets it as the review would give it.
-                await Operations(deps).notifyItemReturned(
-                    assessment, unit: unit, item: "2.1", itemName: scheme.item("2.1")?.name ?? "",
-                    reason: "请补充监管事项覆盖率的统计口径和明细表")
+                let operations = Operations(deps)
+                _ = try await operations.deliver(
+                    try await operations.itemReturnedNotes(
+                        assessment, unit: unit, item: "2.1", itemName: scheme.item("2.1")?.name ?? "",
+                        reason: "请补充监管事项覆盖率的统计口径和明细表"))
             }
         }
         return submitted

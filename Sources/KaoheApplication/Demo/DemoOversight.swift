@@ -72,7 +72,8 @@ extension DemoLoader {
         let unitActor = { (unit: AssessedUnit) in AuditActor(userID: nil, name: "\(unit.name)（演示）", reason: nil) }
         // 待整改, overdue: the demo reporter's own unit, so a newcomer can answer it.
         let own = try await open(reporter, "“双随机”抽查结果未在规定时间内公示", "在门户网站公示抽查结果并建立公示台账", days: 10)
-        await operations.notifyRectification(own, event: "open", text: own.measures)
+        _ = try await operations.deliver(
+            try await operations.rectificationNotes(own, event: "open", text: own.measures))
         // 整改中, overdue.
         let started = try await open(others[0], "行政检查记录缺少执法人员证件号", "补录执法证件信息，完善检查记录模板", days: 10)
         _ = try await step(started, .start, "", by: unitActor(others[0]))

@@ -101,19 +101,42 @@ enum OperationsCheck {
 
 extension Operations {
     /// Adds notifications (those already there by dedupe key are skipped) and queues mail for users who
-    /// want each one at once. Never throws: a failure is logged, so that the change that caused the
-    /// notifications (already committed) is never reported as failed because of them.
+    /// want each one at once. Never throws: a failure is logged (for the sweep, whose notifications are found
+    /// again on its next run).
     @discardableResult
     func notify(_ notifications: [InboxNotification]) async -> [InboxNotification] {
-        guard !notifications.isEmpty else { return [] }
-        let baseURL = deps.siteBaseURL
         do {
-            return try await store.addNotifications(notifications) { note, preferences in
-                MailComposer.immediate(note, to: preferences.email, baseURL: baseURL)
-            }
+            return try await deliver(notifications)
         } catch {
             Logger(label: "kaohe.inbox").error("通知写入失败：\(error)")
             return []
+        }
+    }
+
+    /// Adds notifications and queues their immediate mails; throws what the store throws.
+    func deliver(_ notifications: [InboxNotification]) async throws -> [InboxNotification] {
+        guard !notifications.isEmpty else { return [] }
+        let baseURL = deps.siteBaseURL
+        return try await store.addNotifications(notifications) { note, preferences in
+            MailComposer.immediate(note, to: preferences.email, baseURL: baseURL)
+        }
+    }
+
+    /// Applies `change` and adds the notifications it causes (`notes` of its result, with their mails) in one
+    /// transaction: both are written, or neither. A notification is never lost after its change.
+    func committing<R: Sendable>(
+        _ change: @escaping @Sendable () async throws -> R,
+        notifying notes: @escaping @Sendable (R) async throws -> [InboxNotification]
+    ) async throws -> R {
+        let operations = self
+        do {
+            return try await store.atomically {
+                let result = try await change()
+                _ = try await operations.deliver(try await notes(result))
+                return result
+            }
+        } catch let error as StorageError {
+            throw AppError(error)
         }
     }
 
@@ -137,64 +160,53 @@ extension Operations {
     // MARK: Triggers
 
     /// After an evaluator returned an item: the unit's reporters.
-    func notifyItemReturned(
+    func itemReturnedNotes(
         _ assessment: Assessment, unit: AssessedUnit, item: String, itemName: String, reason: String
-    )
-        async
-    {
-        guard let users = try? await reporters(of: unit.id) else { return }
+    ) async throws -> [InboxNotification] {
         let key = "item-returned:\(assessment.id)/\(unit.id)/\(item)/\(Int(deps.now().timeIntervalSince1970))"
-        await notify(
-            notes(
-                for: users, kind: .itemReturned, title: "自评项目“\(item) \(itemName)”被退回补正",
-                body: "\(assessment.title)：\(unit.name)。退回理由：\(reason)",
-                target: .selfAssessment(assessment.id, unit.id),
-                key: key))
+        return notes(
+            for: try await reporters(of: unit.id), kind: .itemReturned, title: "自评项目“\(item) \(itemName)”被退回补正",
+            body: "\(assessment.title)：\(unit.name)。退回理由：\(reason)", target: .selfAssessment(assessment.id, unit.id),
+            key: key)
     }
 
     /// After an objection was answered: who lodged it and the unit's reporters.
-    func notifyObjectionAnswered(_ objection: Objection, assessment: Assessment) async {
-        let others = (try? await reporters(of: objection.unitID)) ?? []
+    func objectionAnsweredNotes(_ objection: Objection, assessment: Assessment) async throws -> [InboxNotification] {
         let verdict = objection.status == .upheld ? "异议成立" : "异议不成立"
-        await notify(
-            notes(
-                for: [objection.createdBy].compactMap { $0 } + others, kind: .objectionAnswered,
-                title: "对第\(objection.itemID)项的异议已答复：\(verdict)",
-                body: "\(assessment.title)。答复：\(objection.answer ?? "")",
-                target: .unitObjections(assessment.id, objection.unitID), key: "objection-answered:\(objection.id)"))
+        return notes(
+            for: [objection.createdBy].compactMap { $0 } + (try await reporters(of: objection.unitID)),
+            kind: .objectionAnswered, title: "对第\(objection.itemID)项的异议已答复：\(verdict)",
+            body: "\(assessment.title)。答复：\(objection.answer ?? "")",
+            target: .unitObjections(assessment.id, objection.unitID), key: "objection-answered:\(objection.id)")
     }
 
     /// After a rectification item was opened or returned: the unit's reporters.
-    func notifyRectification(_ item: RectificationItem, event: String, text: String) async {
-        guard let users = try? await reporters(of: item.unitID) else { return }
+    func rectificationNotes(_ item: RectificationItem, event: String, text: String) async throws
+        -> [InboxNotification]
+    {
         let title =
             event == "open"
             ? "新的整改事项 #\(item.number)：限\(item.deadline)前完成" : "整改事项 #\(item.number) 被退回，请继续整改"
-        await notify(
-            notes(
-                for: users, kind: .rectification, title: title,
-                body: "\(item.problem)\(text.isEmpty ? "" : "\n\(text)")",
-                target: .ledgerItem(item.assessmentID, item.id),
-                key: "rectification-\(event):\(item.id)/\(item.version)"))
+        return notes(
+            for: try await reporters(of: item.unitID), kind: .rectification, title: title,
+            body: "\(item.problem)\(text.isEmpty ? "" : "\n\(text)")", target: .ledgerItem(item.assessmentID, item.id),
+            key: "rectification-\(event):\(item.id)/\(item.version)")
     }
 
     /// After a spot-check plan was published: its inspectors.
-    func notifySpotCheckAssigned(_ plan: SpotCheckPlan, assessment: Assessment) async {
-        await notify(
-            notes(
-                for: plan.inspectors, kind: .spotCheckAssigned, title: "您被列为抽查计划“\(plan.title)”的检查人员",
-                body: "\(assessment.title)：抽取后请按分配记录检查结果。", target: .spotCheck(assessment.id, plan.id),
-                key: "spot-check-assigned:\(plan.id)"))
+    func spotCheckAssignedNotes(_ plan: SpotCheckPlan, assessment: Assessment) -> [InboxNotification] {
+        notes(
+            for: plan.inspectors, kind: .spotCheckAssigned, title: "您被列为抽查计划“\(plan.title)”的检查人员",
+            body: "\(assessment.title)：抽取后请按分配记录检查结果。", target: .spotCheck(assessment.id, plan.id),
+            key: "spot-check-assigned:\(plan.id)")
     }
 
-    /// Reminds the raters of a round who have not submitted: named raters and the reporters of units that
-    /// rate. `key` tells reminders apart (the round opening, or one reminder a day). Returns those added.
-    @discardableResult
-    func notifyRaters(_ round: RaterRound, key: String) async -> [InboxNotification] {
-        guard let sheets = try? await store.raterSheets(round: round.id), let users = try? await store.users(),
-            let enrolments = try? await store.enrolments(of: round.assessmentID)
-        else { return [] }
-        let enrolled = Set(enrolments.map(\.unitID))
+    /// Reminders for the raters of a round who have not submitted: named raters and the reporters of units
+    /// that rate. `key` tells reminders apart (the round opening, or one reminder a day).
+    func raterNotes(_ round: RaterRound, key: String) async throws -> [InboxNotification] {
+        let sheets = try await store.raterSheets(round: round.id)
+        let users = try await store.users()
+        let enrolled = Set(try await store.enrolments(of: round.assessmentID).map(\.unitID))
         var notes: [InboxNotification] = []
         for group in round.groups {
             let submitted = Set(sheets.filter { $0.groupID == group.id && $0.submitted }.map(\.raterID))
@@ -213,14 +225,14 @@ extension Operations {
                 body: round.closesAt.map { "评议截止：\(Self.shanghaiText($0))" } ?? "请尽快提交评议表。",
                 target: .raterBallot(round.id, group.id), key: "rater:\(round.id)/\(group.id)/\(key)")
         }
-        return await notify(notes)
+        return notes
     }
 
     /// Reminds who has not voted in a round (organizers; at most one reminder per rater and day). Returns
     /// how many reminders were added.
     public func remindRaters(_ id: String, by user: User) async throws -> Int {
         let (round, _) = try await managedRound(id, by: user)
-        return await notifyRaters(round, key: "remind-\(today())").count
+        return try await deliver(try await raterNotes(round, key: "remind-\(today())")).count
     }
 
     static func shanghaiText(_ date: Date) -> String {
@@ -252,7 +264,7 @@ extension Operations {
         for assessment in try await store.assessments() where assessment.state != .final {
             for round in try await store.raterRounds(assessment: assessment.id)
             where round.state == .draft && round.status(at: deps.now()) == .open {
-                opened += await notifyRaters(round, key: "opened")
+                opened += await notify((try? await raterNotes(round, key: "opened")) ?? [])
             }
             let units = try await enrolledUnits(assessment)
             if assessment.state == .open {

@@ -205,15 +205,12 @@ extension Operations {
             assessmentID: assessment.id, unitID: unit.id, itemID: itemID, findingID: finding?.id, source: source,
             problem: problem, measures: measures, openedOn: today, workingDays: days, deadline: deadline,
             createdBy: user.id, createdAt: deps.now())
-        let opened: RectificationItem
-        do {
-            opened = try await store.openRectification(
-                item, note: "书面要求整改：\(days)个工作日内（至\(deadline)）", by: .user(user))
-        } catch let error as StorageError {
-            throw AppError(error)
+        let (store, operations) = (store, self)
+        return try await committing {
+            try await store.openRectification(item, note: "书面要求整改：\(days)个工作日内（至\(deadline)）", by: .user(user))
+        } notifying: { opened in
+            try await operations.rectificationNotes(opened, event: "open", text: measures)
         }
-        await notifyRectification(opened, event: "open", text: measures)
-        return opened
     }
 
     /// The `days`-th working day after `day` on the app's official calendar.
@@ -263,18 +260,14 @@ extension Operations {
         if action == .return && text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw AppError.invalid("退回须填写理由")
         }
-        let stepped: RectificationItem
-        do {
-            stepped = try await store.applyRectification(
-                item.id,
-                RectificationStep(
-                    action: action, text: text, evidenceIDs: evidence, verdict: verdict, points: points, on: today()),
-                expectedVersion: version, by: .user(user))
-        } catch let error as StorageError {
-            throw AppError(error)
+        let (store, operations) = (store, self)
+        let step = RectificationStep(
+            action: action, text: text, evidenceIDs: evidence, verdict: verdict, points: points, on: today())
+        return try await committing {
+            try await store.applyRectification(item.id, step, expectedVersion: version, by: .user(user))
+        } notifying: { stepped in
+            action == .return ? try await operations.rectificationNotes(stepped, event: "return", text: text) : []
         }
-        if action == .return { await notifyRectification(stepped, event: "return", text: text) }
-        return stepped
     }
 
     /// Carries the still-open items of last year's assessments of the same organization into this one (for the

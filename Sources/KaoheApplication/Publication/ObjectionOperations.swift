@@ -77,10 +77,13 @@ extension Operations {
         guard !answer.isEmpty else { throw AppError.invalid("请填写“\(status == .rejected ? "不成立的理由" : "答复内容")”") }
         try InputRules.note(answer, field: status == .rejected ? "不成立的理由" : "答复内容")
         guard status == .upheld else {
-            let answered = try await store.answerObjection(
-                objection.id, status: status, answer: answer, scoreAfter: objection.scoreBefore, by: .user(user))
-            await notifyObjectionAnswered(answered, assessment: assessment)
-            return answered
+            let (store, operations) = (store, self)
+            return try await committing {
+                try await store.answerObjection(
+                    objection.id, status: status, answer: answer, scoreAfter: objection.scoreBefore, by: .user(user))
+            } notifying: { answered in
+                try await operations.objectionAnsweredNotes(answered, assessment: assessment)
+            }
         }
         let row = try await cachedScores(id, for: user).scores.rows.first { $0.unit.id == objection.unitID }
         let scoreAfter = row?.result.items.first { $0.itemID == objection.itemID }?.score.description
@@ -93,7 +96,9 @@ extension Operations {
             note:
                 "异议成立：\(unit?.name ?? objection.unitID.rawValue) 第\(objection.itemID)项 \(objection.scoreBefore ?? "—") → \(scoreAfter ?? "—")分",
             upheld: UpheldObjection(id: objection.id, answer: answer, scoreAfter: scoreAfter), by: user)
-        await notifyObjectionAnswered(outcome.objection!, assessment: assessment)
+        // The correction publishes a new version (scored and written by `publishCorrection`); its notifications
+        // follow it, and a failure to write them is logged.
+        await notify((try? await objectionAnsweredNotes(outcome.objection!, assessment: assessment)) ?? [])
         return outcome.objection!
     }
 }

@@ -196,16 +196,15 @@ extension Operations {
     /// Opens or closes a round by hand (audited); a closed round is frozen.
     public func setRaterRoundState(_ id: String, open: Bool, by user: User) async throws -> RaterRound {
         let (round, _) = try await managedRound(id, by: user)
-        let changed: RaterRound
-        do {
-            changed = try await store.setRaterRoundState(round.id, to: open ? .open : .closed, by: .user(user))
-        } catch let error as StorageError {
-            throw AppError(error)
+        let (store, operations) = (store, self)
+        let changed = try await committing {
+            try await store.setRaterRoundState(round.id, to: open ? .open : .closed, by: .user(user))
+        } notifying: { changed in
+            open ? try await operations.raterNotes(changed, key: "opened") : []
         }
         // This instance's public pages see the change at once (others within the two seconds they keep it; a
         // sheet's transaction checks the round itself anyway).
         deps.publicRounds.forget { $0.hasPrefix(Self.publicRoundKey(round.id, store: store)) }
-        if open { await notifyRaters(changed, key: "opened") }
         return changed
     }
 

@@ -77,12 +77,16 @@ extension Operations {
                     by: .user(user, reason: "审核通过，采纳单位自报事实"))
             }
         }
-        try await store.addReviewAction(
-            ReviewAction(
-                assessmentID: assessment.id, unitID: unit.id, itemID: itemID, kind: kind, text: text,
-                createdBy: user.id, createdAt: deps.now()), by: .user(user))
-        if kind == .return {
-            await notifyItemReturned(assessment, unit: unit, item: itemID, itemName: item.0.name, reason: text)
+        let review = ReviewAction(
+            assessmentID: assessment.id, unitID: unit.id, itemID: itemID, kind: kind, text: text, createdBy: user.id,
+            createdAt: deps.now())
+        let (store, operations, itemName) = (store, self, item.0.name)
+        try await committing {
+            try await store.addReviewAction(review, by: .user(user))
+        } notifying: { _ in
+            kind == .return
+                ? try await operations.itemReturnedNotes(
+                    assessment, unit: unit, item: itemID, itemName: itemName, reason: text) : []
         }
     }
 

@@ -155,12 +155,12 @@ extension Operations {
             assessmentID: assessment.id, title: title, population: population, recordType: recordType,
             sampleCount: count, ratioPercent: ratio, minimum: minimum, inspectors: inspectors, exclusions: exclusions,
             seedHash: KaoheStorage.SHA256.hex(seed), createdBy: user.id, createdAt: deps.now())
-        do {
+        let (store, notes) = (store, spotCheckAssignedNotes(plan, assessment: assessment))
+        try await committing {
             try await store.createSpotCheckPlan(plan, secretSeed: seed, by: .user(user))
-        } catch let error as StorageError {
-            throw AppError(error)
+        } notifying: { _ in
+            notes
         }
-        await notifySpotCheckAssigned(plan, assessment: assessment)
         return plan
     }
 
