@@ -14,7 +14,9 @@ public enum Parameter<Value: Sendable & CustomStringConvertible>: Sendable {
         switch self {
         case .key: ":\(name)"
         case .value(let value):
-            value.description.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? ""
+            SiteURL.isUnreserved(value.description)
+                ? value.description
+                : value.description.addingPercentEncoding(withAllowedCharacters: SiteURL.segmentAllowed) ?? ""
         }
     }
 }
@@ -397,8 +399,25 @@ public enum SiteURL: Sendable {
 
     /// Percent-encodes everything but letters, digits, `-._~` and `/`.
     public static func encode(_ text: String) -> String {
-        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        isUnreserved(text) ? text : text.addingPercentEncoding(withAllowedCharacters: queryAllowed) ?? ""
+    }
+
+    static let queryAllowed = CharacterSet(
+        charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")
+    static let segmentAllowed = CharacterSet.urlPathAllowed.subtracting(["/"])
+
+    /// Whether `text` has only ASCII letters, digits and `-._~`, which no encoding changes (ids, codes, numbers:
+    /// most links, built without Foundation's encoder).
+    static func isUnreserved(_ text: String) -> Bool {
+        text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                true
+            default: false
+            }
+        }
     }
 
     /// The path to register with the router.

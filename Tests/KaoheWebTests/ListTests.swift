@@ -434,6 +434,39 @@ struct ResultListTests {
             #expect(try await units([("sort", "code")]) == ["A01"])
         }
     }
+
+    @Test("Group and grade filters keep exactly the rows of that group and grade, in rank order")
+    func groupAndGradeFilters() async throws {
+        let f = try await Fixture.make()
+        try await f.store.enrol([f.unitB.id], in: f.assessment.id, by: .system)
+        let scores = try await Operations(f.deps).visibleScores(f.assessment.id.rawValue, for: f.users[.organizer]!)
+        await f.store.shutdown()
+        func list(_ parameters: [String: String]) throws -> ListPage<ResultListRow> {
+            try Operations.resultList(scores, try ListQuery.parse(parameters, spec: Operations.resultListSpec))
+        }
+        let all = try list(["size": "500"])
+        #expect(all.total == scores.groups.reduce(0) { $0 + $1.rows.count } && all.total == 2)
+        // By rank, ties in group order (each group by rank), as the full tables list them.
+        let grouped = scores.groups.flatMap(\.rows)
+        let expected = grouped.enumerated().sorted {
+            ($0.element.result.rank, $0.offset) < ($1.element.result.rank, $1.offset)
+        }.map(\.element.unit.id)
+        #expect(all.rows.map(\.row.unit.id) == expected)
+        for group in scores.groups {
+            guard let id = group.id else { continue }
+            let only = try list(["group": id, "size": "500"])
+            #expect(only.rows.map(\.row.unit.id) == group.rows.map(\.unit.id), "group \(id)")
+            #expect(only.rows.allSatisfy { $0.groupID == id && $0.groupName == group.name })
+        }
+        for grade in scores.scheme.grades.map(\.name) + ["未定"] {
+            let only = try list(["grade": grade, "size": "500"])
+            #expect(only.total == scores.rows.filter { ($0.result.grade ?? "未定") == grade }.count, "grade \(grade)")
+        }
+        #expect(!Operations.asksForResultList([:], units: Operations.fullRankingLimit))
+        #expect(Operations.asksForResultList([:], units: Operations.fullRankingLimit + 1))
+        #expect(!Operations.asksForResultList(["all": "1"], units: 5_000))
+        #expect(Operations.asksForResultList(["q": "区"], units: 2))
+    }
 }
 
 @Suite("The record import history as a list")

@@ -188,6 +188,19 @@ struct PageTests {
         #expect(SiteURL.userRoles(.value(UserID("a b/c"))).path == "/users/a%20b%2Fc/roles")
         #expect(SiteURL.api(.userRoles(.value(UserID("x")))).path == "/api/v1/users/x/roles")
         #expect(SiteURL.login.path(query: [("next", "/units?x=1&y=2")]) == "/login?next=/units%3Fx%3D1%26y%3D2")
+        // Plain ids and codes are kept as they are; anything else is encoded.
+        #expect(SiteURL.userRoles(.value(UserID("a-B.9_~"))).path == "/users/a-B.9_~/roles")
+        #expect(SiteURL.userRoles(.value(UserID("单位:1"))).path == "/users/%E5%8D%95%E4%BD%8D:1/roles")
+        #expect(SiteURL.encode("x-1.y_~") == "x-1.y_~" && SiteURL.encode("a b&c") == "a%20b%26c")
+        #expect(SiteURL.encode("基准") == "%E5%9F%BA%E5%87%86" && SiteURL.encode("") == "")
+    }
+
+    @Test("HTML escaping: the five characters anywhere, other text kept byte for byte")
+    func escaping() {
+        #expect(HTML.escape("平桥区财政局 A01") == "平桥区财政局 A01")
+        #expect(HTML.escape("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
+        #expect(HTML.escape("\"\u{301}onmouseover") == "&quot;\u{301}onmouseover")
+        #expect(HTML.escape("尖山<区>😀") == "尖山&lt;区&gt;😀" && HTML.escape("") == "")
     }
 }
 

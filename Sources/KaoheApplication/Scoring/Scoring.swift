@@ -247,6 +247,11 @@ public struct AssessmentScores: Sendable {
         }
     }
 
+    /// The unit groups' ids and names, as ``groups`` has them (without sorting the rows).
+    public var groupNames: [(id: String?, name: String)] {
+        scheme.unitTypes.isEmpty ? [(nil, "全部单位")] : scheme.unitTypes.map { ($0.id, $0.name) }
+    }
+
     /// The results in the order of `rows`.
     public var results: [UnitResult] { rows.map(\.result) }
 }

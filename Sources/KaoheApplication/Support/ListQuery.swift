@@ -177,11 +177,15 @@ public struct ListQuery: Sendable, Equatable {
     ) -> ListPage<Row> {
         let less = ordering(sort)
         let ascending = direction == .ascending
-        var order = rows.indices.filter { include(rows[$0]) }
-        order.sort { a, b in
-            if less(rows[a], rows[b]) { return ascending }
-            if less(rows[b], rows[a]) { return !ascending }
-            return a < b
+        // Through the buffer the rows are passed to the closures borrowed, not copied for each comparison.
+        let order = rows.withUnsafeBufferPointer { buffer in
+            var order = buffer.indices.filter { include(buffer[$0]) }
+            order.sort { a, b in
+                if less(buffer[a], buffer[b]) { return ascending }
+                if less(buffer[b], buffer[a]) { return !ascending }
+                return a < b
+            }
+            return order
         }
         let start = min(offset, order.count)
         let end = min(start + size, order.count)

@@ -15,12 +15,16 @@ struct ResultsController {
             let user = try context.require(.viewAssessments)
             let list = try request.listQuery(Operations.resultListSpec)
             let id = try context.parameters.require("id")
-            let scores: AssessmentScores
+            var scores = try await Operations(deps).visibleScores(id, for: user)
             let tables: ByteBuffer
-            if Operations.asksForResultList(request.queryDictionary) {
-                // A search, filter, order or page: one page of the ranking, in memory over the cached scores.
-                scores = try await Operations(deps).visibleScores(id, for: user)
-                tables = ByteBuffer(string: Views.resultList(scores, try Operations.resultList(scores, list)).text)
+            if Operations.asksForResultList(request.queryDictionary, units: scores.rows.count) {
+                // A search, filter, order or page (or many units): one page of the ranking, in memory over the
+                // cached scores.
+                tables = ByteBuffer(
+                    string: Views.resultList(
+                        scores, try Operations.resultList(scores, list),
+                        full: scores.rows.count > Operations.fullRankingLimit
+                    ).text)
             } else {
                 (scores, tables) = try await Self.resultsPage(id, for: user, deps)
             }

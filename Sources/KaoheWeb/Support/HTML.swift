@@ -40,19 +40,25 @@ public struct HTML: Sendable, ResponseGenerator, ExpressibleByStringInterpolatio
 
     /// Escapes `&`, `<`, `>`, `"` and `'`.
     public static func escape(_ value: String) -> String {
-        var out = ""
-        out.reserveCapacity(value.utf8.count)
-        for character in value {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
+        // On UTF-8 bytes: the five are ASCII, which never occurs inside another character's bytes (and a quote
+        // followed by a combining mark, one Character, is escaped too). Most texts have none and are kept.
+        func special(_ byte: UInt8) -> Bool {
+            byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22 || byte == 0x27
+        }
+        guard value.utf8.contains(where: special) else { return value }
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count + 16)
+        for byte in value.utf8 {
+            switch byte {
+            case 0x26: out += "&amp;".utf8
+            case 0x3C: out += "&lt;".utf8
+            case 0x3E: out += "&gt;".utf8
+            case 0x22: out += "&quot;".utf8
+            case 0x27: out += "&#39;".utf8
+            default: out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A copy with another status.

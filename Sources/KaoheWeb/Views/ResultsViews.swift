@@ -57,7 +57,7 @@ extension Views {
             fields.append(
                 .init(key: "grade", label: "等级", options: (scores.scheme.grades.map(\.name) + ["未定"]).map { ($0, $0) }))
         }
-        let groups = scores.groups.compactMap { group in group.id.map { ($0, group.name) } }
+        let groups = scores.groupNames.compactMap { group in group.id.map { ($0, group.name) } }
         if groups.count > 1 { fields.append(.init(key: "group", label: "单位类别", options: groups)) }
         return ListViews.controls(
             .results(.value(scores.assessment.id)), Operations.resultListSpec, list, searchLabel: "查找单位",
@@ -66,12 +66,12 @@ extension Views {
 
     /// The searched, filtered and sorted ranking, one page (instead of the full tables when a list parameter is
     /// given).
-    static func resultList(_ scores: AssessmentScores, _ page: ListPage<ResultListRow>) -> HTML {
+    static func resultList(_ scores: AssessmentScores, _ page: ListPage<ResultListRow>, full: Bool = false) -> HTML {
         let a = scores.assessment.id
         let base = SiteURL.results(.value(a))
         let spec = Operations.resultListSpec
         let query = page.query
-        let showGroup = scores.groups.count > 1
+        let showGroup = scores.groupNames.count > 1
         let rows: [HTML] = page.rows.map { item in
             let r = item.row.result
             let unit = item.row.unit
@@ -93,7 +93,7 @@ extension Views {
         ]
         let empty: HTML = rows.isEmpty ? "<p class=\"muted\">没有符合条件的单位。</p>" : ""
         return """
-            <h2>查找结果</h2><p class="muted">排名为各单位在本类别内的名次。\(link(base, "显示完整排名"))</p>
+            <h2>查找结果</h2><p class="muted">排名为各单位在本类别内的名次。\(full ? "<a href=\"\(base.path(query: [("all", "1")]))\">显示完整排名（\(scores.rows.count)个单位，页面较大）</a>" : link(base, "显示完整排名"))</p>
             <table class="results"><thead><tr>\(headers)</tr></thead><tbody>\(rows)</tbody></table>\(empty)
             \(ListViews.pager(page, base, spec))
             """
@@ -172,7 +172,7 @@ extension Views {
             <tr><th colspan="4">总分</th><td class="num"><b>\(r.total.description)</b></td><td>\(r.pending.isEmpty ? "" : "待评：\(r.pending.joined(separator: "、"))")</td></tr>
             \(annual)
             <tr><th colspan="4">等级</th><td>\(r.grade ?? "—")</td><td>\(r.downgrade ? "降档：\(r.downgradeReasons.joined(separator: "；"))" : "")</td></tr>
-            <tr><th colspan="4">排名</th><td class="num">\(r.rank)</td><td>\(scores.groups.count > 1 ? "（同类单位内）" : "")</td></tr>
+            <tr><th colspan="4">排名</th><td class="num">\(r.rank)</td><td>\(scores.groupNames.count > 1 ? "（同类单位内）" : "")</td></tr>
             """
         let a = scores.assessment.id
         return layout(
