@@ -103,6 +103,48 @@ struct ItemGridTests {
         }
     }
 
+    @Test("Many units: pages of the grid, a search, and saving a page returns to it")
+    func pages() async throws {
+        let f = try await openFixture()
+        let more = (1...4).map {
+            AssessedUnit(organizationID: f.org.id, code: "P0\($0)", name: "街道\($0)", type: .county)
+        }
+        try await f.store.createUnits(more, by: .system)
+        try await f.store.enrol(more.map(\.id), in: f.a, by: .system)
+        let ops = Operations(f.deps)
+        let admin = f.users[.admin]!
+        func grid(_ parameters: [String: String]) async throws -> ItemGrid {
+            try await ops.itemGrid(
+                f.a.rawValue, item: "3", list: try ListQuery.parse(parameters, spec: Operations.itemGridListSpec),
+                for: admin)
+        }
+        let all = try await grid([:])
+        #expect(all.page.total == 6 && all.rows.map(\.unit.code) == ["A01", "B01", "P01", "P02", "P03", "P04"])
+        let second = try await grid(["size": "4", "page": "2"])
+        #expect(second.rows.map(\.unit.code) == ["P03", "P04"] && second.page.total == 6 && !second.page.hasNext)
+        #expect(second.page.rows == [more[2].id, more[3].id])
+        let found = try await grid(["q": "街道2"])
+        #expect(found.rows.map(\.unit.code) == ["P02"] && found.page.total == 1)
+        await #expect(throws: AppError.self) { try await grid(["size": "201"]) }
+        try await f.test { client in
+            let browser = Browser(client)
+            try await browser.login("admin")
+            // One page: no search box or pager (the keyboard starts in the table).
+            let whole = try await browser.get(f.gridPath("3")).text
+            #expect(!whole.contains("查找单位") && whole.contains("6 个单位"))
+            let path = SiteURL.itemGrid(.value(f.a), .value("3")).path(query: [("size", "4"), ("page", "2")])
+            let html = try await browser.get(path).text
+            #expect(html.components(separatedBy: "<tr data-unit=").count - 1 == 2)
+            #expect(html.contains("查找单位") && html.contains("第 2 / 2 页，共 6 条"))
+            #expect(html.contains(#"action="/assessments/\#(f.a.rawValue)/items/3/grid?size=4&amp;page=2""#))
+            let saved = try await browser.post(
+                path, [("r0.unit", more[2].id.rawValue), ("r0.version", "0"), ("r0.f.late", "1")])
+            #expect(saved.status == .seeOther)
+            #expect(saved.headers[.location]?.contains("size=4&page=2&saved=1") == true)
+            #expect(try await f.stored(more[2], "3")?.json.contains(#""late":1"#) == true)
+        }
+    }
+
     @Test("One row saved from the page's script answers with the new score and explanation")
     func rowJSON() async throws {
         let f = try await openFixture()

@@ -13,8 +13,11 @@ public struct ItemGrid: Sendable {
     public var group: ScoreGroup
     /// The facts entered in the table (one value per cell); the others are shown and entered on the unit's page.
     public var gridSpecs: [FactSpec]
-    /// One row per unit the viewer may see that the item applies to, in the stored units' order.
+    /// One row per unit of this page: the units the viewer may see that the item applies to (searched by
+    /// `q`), in the stored units' order.
     public var rows: [ItemGridRow]
+    /// The page: which rows of how many (only this page's units are scored).
+    public var page: ListPage<UnitID>
     /// Why nothing can be recorded, when so.
     public var lockedReason: String?
 
@@ -66,14 +69,24 @@ extension Operations {
     /// The grid of one item: every unit `user` may see that the item applies to, with its stored facts,
     /// version, score and explanation. Organizers and administrators see every enrolled unit, evaluators the
     /// units assigned to them for the item.
-    public func itemGrid(_ id: String, item: String, for user: User) async throws -> ItemGrid {
+    public func itemGrid(
+        _ id: String, item: String, list: ListQuery = .first(of: itemGridListSpec), for user: User
+    ) async throws -> ItemGrid {
         let scope = try await gridScope(id, item: item, for: user)
+        let units = scope.units.filter { list.matches($0.code, $0.name) }
+        let start = min(list.offset, units.count)
+        let shown = units[start..<min(start + list.size, units.count)]
         var rows: [ItemGridRow] = []
-        for unit in scope.units { rows.append(try await gridRow(unit, scope)) }
+        for unit in shown { rows.append(try await gridRow(unit, scope)) }
         return ItemGrid(
             assessment: scope.assessment, scheme: scope.scheme, group: scope.group,
-            gridSpecs: scope.group.specs.filter(ItemGrid.fitsCell), rows: rows, lockedReason: scope.lockedReason)
+            gridSpecs: scope.group.specs.filter(ItemGrid.fitsCell), rows: rows,
+            page: ListPage(rows: shown.map(\.id), total: units.count, query: list), lockedReason: scope.lockedReason)
     }
+
+    /// The grid's pages: `q` searches the unit's code and name; 100 units a page (each row is scored).
+    public static let itemGridListSpec = ListSpec(
+        name: "逐项录入", sortKeys: [(key: "code", label: "编码")], defaultSort: "code", defaultSize: 100, maxSize: 200)
 
     /// One row of the grid as it stands now.
     public func itemGridRow(_ id: String, item: String, unit: String, for user: User) async throws -> ItemGridRow {

@@ -23,7 +23,8 @@ struct ItemGridController {
         router.get(SiteURL.itemGrid(.key, .key).routerPath) { request, context -> HTML in
             let user = try context.require(.recordFacts)
             let grid = try await operations.itemGrid(
-                try context.parameters.require("id"), item: try context.parameters.require("item"), for: user)
+                try context.parameters.require("id"), item: try context.parameters.require("item"),
+                list: try request.listQuery(Operations.itemGridListSpec), for: user)
             let saved = request.uri.queryParameters["saved"].flatMap { Int($0) }
             return ItemGridViews.page(
                 grid, identity: context.identity!, csrf: context.csrfToken,
@@ -43,12 +44,15 @@ struct ItemGridController {
                 }
             }
             let savedCount = outcomes.filter { if case .saved = $0 { true } else { false } }.count
+            // The page the form was on (its address keeps the search and the page).
+            let list = try request.listQuery(Operations.itemGridListSpec)
             guard !failed.isEmpty else {
                 return .redirect(
-                    to: .itemGrid(.value(AssessmentID(id)), .value(item)), extra: [("saved", String(savedCount))])
+                    to: .itemGrid(.value(AssessmentID(id)), .value(item)),
+                    extra: list.parameters(spec: Operations.itemGridListSpec) + [("saved", String(savedCount))])
             }
             // Rows that were not saved keep what was typed; the others show what is stored now.
-            let grid = try await operations.itemGrid(id, item: item, for: user)
+            let grid = try await operations.itemGrid(id, item: item, list: list, for: user)
             var entered: [UnitID: FormData] = [:]
             var versions: [UnitID: Int] = [:]
             var statuses: [UnitID: ItemGridViews.RowStatus] = [:]

@@ -32,23 +32,33 @@ enum ItemGridViews {
         let locked: HTML = grid.lockedReason.map { "<p class=\"notice\">\($0)</p>" } ?? ""
         let about: HTML =
             grid.group.item.map { "<p class=\"muted\">\($0.content)</p><p><b>考核标准：</b>\($0.standard)</p>" } ?? ""
+        let base = SiteURL.itemGrid(.value(a), .value(item))
+        let spec = Operations.itemGridListSpec
+        let query = grid.page.query
+        // Search and pages only when the units do not fit one page (the keyboard starts in the table otherwise).
+        let paged = grid.page.total > query.size || query.page > 1 || !query.search.isEmpty
+        let controls: HTML =
+            paged
+            ? ListViews.controls(base, spec, query, searchLabel: "查找单位", searchPlaceholder: "单位编码或名称", fields: [])
+            : ""
+        let pager: HTML = paged ? ListViews.pager(grid.page, base, spec) : ""
         let table: HTML =
             grid.rows.isEmpty
-            ? "<p class=\"muted\">没有可录入本项目的单位（未参加考核、单位类型不适用本项目，或未分配给您）。</p>"
+            ? "<p class=\"muted\">没有可录入本项目的单位（未参加考核、单位类型不适用本项目，或未分配给您\(query.search.isEmpty ? "" : "，或没有符合查找条件的单位")）。</p>"
             : """
-            <form method="post" action="\(SiteURL.itemGrid(.value(a), .value(item)))" class="grid-form">\(Views.csrfField(csrf))
+            <form method="post" action="\(base.path(query: query.parameters(spec: spec)))" class="grid-form">\(Views.csrfField(csrf))
             <p class="muted no-print">用键盘录入：Tab 到下一格，回车保存本行并下移一行（Shift+回车上移），每行保存后即显示得分和计分说明。也可以填完后点“保存全部”；某一行冲突或有误时，其他行照常保存，本行的输入保留。</p>
             <div class="table-wrap"><table class="grid" data-item="\(item)"><thead><tr><th scope="col">单位</th>\(header)\(others)<th scope="col">得分</th><th scope="col">计分说明</th><th scope="col">状态</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             <label>修改原因（可空，记入审计日志）<input name="reason"></label>
-            \(grid.lockedReason == nil ? "<button type=\"submit\">保存全部</button>" as HTML : "")</form>
+            \(grid.lockedReason == nil ? "<button type=\"submit\">保存全部</button>" as HTML : "")</form>\(pager)
             """
         return Views.layout(
             title: "逐项录入：\(grid.group.title)", identity: identity, csrf: csrf, notice: notice, error: error,
             content: """
-                <p>\(grid.assessment.title) · 方案 <code>\(grid.scheme.id)</code> · 满分\(grid.group.item?.max.description ?? "—")分 · \(grid.rows.count) 个单位</p>
+                <p>\(grid.assessment.title) · 方案 <code>\(grid.scheme.id)</code> · 满分\(grid.group.item?.max.description ?? "—")分 · \(grid.page.total) 个单位</p>
                 <p class="buttons">\(Views.link(.assessment(.value(a)), "返回考核")) \(Views.link(.results(.value(a)), "考核结果"))</p>
-                \(about)\(locked)\(table)
+                \(about)\(locked)\(controls)\(table)
                 """)
     }
 
