@@ -8,13 +8,20 @@ Screenshots go to test-artifacts/.
 import re
 
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import demo_server
 from test_platform import go, login, shot
 
 ASSESSMENT = "/assessments/demo-changbai-2020-yingshang"
+
+
+def click_and_wait(driver, element):
+    """Clicks a button that submits a form and waits for the next page: the click can return before the page
+    has loaded, and checking the old page then fails by chance."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 20).until(lambda d: old != d.find_element(By.TAG_NAME, "html"))
 
 
 def test_public_ballot_on_a_phone_then_the_score(kaohe_bin, browser):
@@ -33,19 +40,19 @@ def test_public_ballot_on_a_phone_then_the_score(kaohe_bin, browser):
         form = driver.find_element(By.CSS_SELECTOR, f"form[action='{ASSESSMENT}/raters']")
         Select(form.find_element(By.NAME, "item")).select_by_value("3")
         form.find_element(By.NAME, "title").send_keys("浏览器测试评议")
-        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        click_and_wait(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         round_path = re.search(r"(/raters/[0-9a-f-]+)", driver.current_url).group(1)
         raters = driver.find_element(By.NAME, "raters_leaders")
         raters.clear()
         raters.send_keys("demo-cb-leader1")
-        driver.find_element(By.XPATH, "//button[text()='保存设置']").click()
+        click_and_wait(driver, driver.find_element(By.XPATH, "//button[text()='保存设置']"))
         assert "评议设置已保存" in driver.page_source, driver.page_source[:3000]
-        driver.find_element(By.XPATH, "//button[text()='开始评议']").click()
+        click_and_wait(driver, driver.find_element(By.XPATH, "//button[text()='开始评议']"))
         assert "评议已开始" in driver.page_source
         count = driver.find_element(By.CSS_SELECTOR, f"form[action='{round_path}/codes'] input[name=count]")
         count.clear()
         count.send_keys("1")
-        driver.find_element(By.XPATH, "//button[@value='slips']").click()
+        click_and_wait(driver, driver.find_element(By.XPATH, "//button[@value='slips']"))
         slip = driver.find_element(By.CSS_SELECTOR, ".slip")
         assert slip.find_element(By.TAG_NAME, "svg")  # the QR code, drawn by the server
         code = slip.find_element(By.CLASS_NAME, "code").text
@@ -65,12 +72,7 @@ def test_public_ballot_on_a_phone_then_the_score(kaohe_bin, browser):
             unit.find_element(By.CSS_SELECTOR, "input[type=radio][value='满意']").click()
         units[0].find_element(By.TAG_NAME, "textarea").send_keys("服务热情")
         shot(driver, "32-raters-phone-ballot")
-        driver.find_element(By.XPATH, "//button[text()='提交评议']").click()
-        # The click returns before the answer page has loaded: wait for it (at most 10 s), then check it.
-        try:
-            WebDriverWait(driver, 10).until(lambda d: "感谢您参加" in d.page_source)
-        except TimeoutException:
-            pass
+        click_and_wait(driver, driver.find_element(By.XPATH, "//button[text()='提交评议']"))
         assert "感谢您参加" in driver.page_source, driver.page_source[:2000]
         shot(driver, "33-raters-phone-thanks")
         driver.get(address)
@@ -83,7 +85,7 @@ def test_public_ballot_on_a_phone_then_the_score(kaohe_bin, browser):
         login(driver, server, "demo-organizer", "kaohe-demo")
         go(driver, server, round_path)
         assert "1/1" in driver.page_source  # one code issued, one used
-        driver.find_element(By.XPATH, "//button[text()='结束评议']").click()
+        click_and_wait(driver, driver.find_element(By.XPATH, "//button[text()='结束评议']"))
         assert "评议已结束" in driver.page_source
         go(driver, server, f"{ASSESSMENT}/results")
         rows = driver.find_elements(By.CSS_SELECTOR, "tr[data-unit]")
