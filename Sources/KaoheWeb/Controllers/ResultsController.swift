@@ -15,19 +15,17 @@ struct ResultsController {
             let user = try context.require(.viewAssessments)
             let list = try request.listQuery(Operations.resultListSpec)
             let id = try context.parameters.require("id")
-            var scores = try await Operations(deps).visibleScores(id, for: user)
-            let tables: ByteBuffer
-            if Operations.asksForResultList(request.queryDictionary, units: scores.rows.count) {
+            let (scores, fullTables) = try await Self.resultsPage(id, for: user, deps)
+            let tables =
+                Operations.asksForResultList(request.queryDictionary, units: scores.rows.count)
                 // A search, filter, order or page (or many units): one page of the ranking, in memory over the
                 // cached scores.
-                tables = ByteBuffer(
+                ? ByteBuffer(
                     string: Views.resultList(
                         scores, try Operations.resultList(scores, list),
                         full: scores.rows.count > Operations.fullRankingLimit
                     ).text)
-            } else {
-                (scores, tables) = try await Self.resultsPage(id, for: user, deps)
-            }
+                : try await fullTables()
             let page = Views.results(
                 scores, canRecord: user.can(.recordFacts) && scores.assessment.state != .final,
                 identity: context.identity!, csrf: context.csrfToken, tables: HTML(raw: Self.tablesMarker), list: list)
@@ -81,17 +79,17 @@ struct ResultsController {
         }
     }
 
-    /// The visible scores and the ranking tables of the results page, rendered once per data version for users
-    /// who see every unit.
+    /// The visible scores and how to get the ranking tables of the results page: rendered when first asked for,
+    /// once per data version for users who see every unit.
     static func resultsPage(_ id: String, for user: User, _ deps: AppDependencies) async throws
-        -> (scores: AssessmentScores, tables: ByteBuffer)
+        -> (scores: AssessmentScores, tables: @Sendable () async throws -> ByteBuffer)
     {
         if user.seesOwnUnitOnly {
             let scores = try await Operations(deps).visibleScores(id, for: user)
-            return (scores, ByteBuffer(string: Views.resultsTables(scores).text))
+            return (scores, { ByteBuffer(string: Views.resultsTables(scores).text) })
         }
         let (entry, scores) = try await Operations(deps).cachedScores(id, for: user)
-        return (scores, try await entry.tables.value { ByteBuffer(string: Views.resultsTables(scores).text) })
+        return (scores, { try await entry.tables.value { ByteBuffer(string: Views.resultsTables(scores).text) } })
     }
 
     /// Where the ranking tables go in the page (escaped content can never contain it).
