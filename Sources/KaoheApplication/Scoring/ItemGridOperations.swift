@@ -73,15 +73,13 @@ extension Operations {
         _ id: String, item: String, list: ListQuery = .first(of: itemGridListSpec), for user: User
     ) async throws -> ItemGrid {
         let scope = try await gridScope(id, item: item, for: user)
-        let units = scope.units.filter { list.matches($0.code, $0.name) }
-        let start = min(list.offset, units.count)
-        let shown = units[start..<min(start + list.size, units.count)]
+        let shown = list.page(of: scope.units, where: { list.matches($0.code, $0.name) })
         var rows: [ItemGridRow] = []
-        for unit in shown { rows.append(try await gridRow(unit, scope)) }
+        for unit in shown.rows { rows.append(try await gridRow(unit, scope)) }
         return ItemGrid(
             assessment: scope.assessment, scheme: scope.scheme, group: scope.group,
-            gridSpecs: scope.group.specs.filter(ItemGrid.fitsCell), rows: rows,
-            page: ListPage(rows: shown.map(\.id), total: units.count, query: list), lockedReason: scope.lockedReason)
+            gridSpecs: scope.group.specs.filter(ItemGrid.fitsCell), rows: rows, page: shown.map(\.id),
+            lockedReason: scope.lockedReason)
     }
 
     /// The grid's pages: `q` searches the unit's code and name; 100 units a page (each row is scored).

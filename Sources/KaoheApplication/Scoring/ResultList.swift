@@ -81,9 +81,8 @@ extension Operations {
                 }
             }
         }
-        return ListPage(
-            rows: page.rows.map {
-                ResultListRow(row: rows[$0.row], groupID: groups[$0.group].id, groupName: groups[$0.group].name)
-            }, total: page.total, totalIsEstimate: page.totalIsEstimate, hasNext: page.hasNext, query: page.query)
+        return page.map {
+            ResultListRow(row: rows[$0.row], groupID: groups[$0.group].id, groupName: groups[$0.group].name)
+        }
     }
 }

@@ -187,6 +187,16 @@ public struct ListQuery: Sendable, Equatable {
             }
             return order
         }
+        return cut(order, of: rows)
+    }
+
+    /// A page of the rows that `include` keeps, in their given order.
+    public func page<Row: Sendable>(of rows: [Row], where include: (Row) -> Bool) -> ListPage<Row> {
+        cut(rows.withUnsafeBufferPointer { buffer in buffer.indices.filter { include(buffer[$0]) } }, of: rows)
+    }
+
+    /// This query's page of `rows` at the row numbers `order`.
+    private func cut<Row: Sendable>(_ order: [Int], of rows: [Row]) -> ListPage<Row> {
         let start = min(offset, order.count)
         let end = min(start + size, order.count)
         return ListPage(rows: order[start..<end].map { rows[$0] }, total: order.count, query: self)
