@@ -105,20 +105,16 @@ extension SQLStore {
 
     public func auditCount(_ query: AuditQuery, cap: Int) async throws -> Int {
         try await read { db in
-            let head = try await Self.auditHeadSeq(db)
-            if query.isUnfiltered { return min(cap, head) }
+            if query.isUnfiltered { return min(cap, try await Self.auditHeadSeq(db)) }
             // Kept per chain head (the log only grows by moving it): paging through one search counts it once.
-            let key = AuditCountKey(query: query, cap: cap)
-            if let kept = self.auditCounts.value(key, at: head) { return kept }
-            let count =
+            return try await self.headCached(self.auditCounts, AuditCountKey(query: query, cap: cap), on: db) {
                 try await db.raw(
                     """
                     SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM audit_log WHERE \(Self.auditConditions(query))
                     LIMIT \(bind: cap)) capped
                     """
                 ).first()?.decode(column: "n", as: Int.self) ?? 0
-            if self.keepsReads { self.auditCounts.keep(count, key, at: head) }
-            return count
+            }
         }
     }
 

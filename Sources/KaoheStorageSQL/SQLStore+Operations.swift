@@ -97,12 +97,9 @@ extension SQLStore {
 
     public func units(in organization: OrganizationID?) async throws -> [AssessedUnit] {
         try await read { db in
-            // Kept per chain head: every change of a unit is audited, so an unmoved head means unchanged units
-            // (read before the units, so an entry is never older than its head). Lists of 5,000 units were read
-            // and decoded on each page.
-            let head = try await Self.auditHeadSeq(db)
-            if let kept = self.unitLists.value(organization, at: head) { return kept }
-            let units =
+            // Kept per chain head: every change of a unit is audited, so an unmoved head means unchanged units.
+            // Lists of 5,000 units were read and decoded on each page.
+            try await self.headCached(self.unitLists, organization, on: db) {
                 if let organization {
                     try await db.raw(
                         "SELECT * FROM units WHERE organization_id = \(bind: organization.rawValue) ORDER BY code, id"
@@ -110,8 +107,7 @@ extension SQLStore {
                 } else {
                     try await db.raw("SELECT * FROM units ORDER BY code, id").all().map(Self.unit)
                 }
-            if self.keepsReads { self.unitLists.keep(units, organization, at: head) }
-            return units
+            }
         }
     }
 
@@ -417,15 +413,14 @@ extension SQLStore {
     public func enrolments(of assessmentID: AssessmentID) async throws -> [Enrolment] {
         try await read { db in
             // Kept per chain head as unit lists are (enrolling is audited; 5,000 were read on each page).
-            let head = try await Self.auditHeadSeq(db)
-            if let kept = self.enrolmentLists.value(assessmentID, at: head) { return kept }
-            let enrolments = try await db.raw(
-                "SELECT unit_id FROM enrolments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY unit_id"
-            ).all().map {
-                Enrolment(assessmentID: assessmentID, unitID: UnitID(try $0.decode(column: "unit_id", as: String.self)))
+            try await self.headCached(self.enrolmentLists, assessmentID, on: db) {
+                try await db.raw(
+                    "SELECT unit_id FROM enrolments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY unit_id"
+                ).all().map {
+                    Enrolment(
+                        assessmentID: assessmentID, unitID: UnitID(try $0.decode(column: "unit_id", as: String.self)))
+                }
             }
-            if self.keepsReads { self.enrolmentLists.keep(enrolments, assessmentID, at: head) }
-            return enrolments
         }
     }
 
@@ -455,13 +450,12 @@ extension SQLStore {
 
     public func assignments(of assessmentID: AssessmentID) async throws -> [EvaluatorAssignment] {
         try await read { db in
-            let head = try await Self.auditHeadSeq(db)  // kept per chain head (assigning is audited)
-            if let kept = self.assignmentLists.value(assessmentID, at: head) { return kept }
-            let assignments = try await db.raw(
-                "SELECT * FROM evaluator_assignments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY id"
-            ).all().map(Self.assignment)
-            if self.keepsReads { self.assignmentLists.keep(assignments, assessmentID, at: head) }
-            return assignments
+            // Kept per chain head (assigning is audited).
+            try await self.headCached(self.assignmentLists, assessmentID, on: db) {
+                try await db.raw(
+                    "SELECT * FROM evaluator_assignments WHERE assessment_id = \(bind: assessmentID.rawValue) ORDER BY id"
+                ).all().map(Self.assignment)
+            }
         }
     }
 

@@ -169,9 +169,18 @@ public final class SQLStore: KaoheStore {
         Self.ambient.flatMap { $0.store == ObjectIdentifier(self) ? $0.db : nil }
     }
 
-    /// Whether what is read may be kept per chain head: not inside ``atomically(_:)``, whose head may be rolled
-    /// back and reached again by other changes.
-    var keepsReads: Bool { joined == nil }
+    /// What `read` reads, kept in `cache` under `key` while the chain head stays where it was (the head is read
+    /// first, so a value is never older than its head). Not kept inside ``atomically(_:)``, whose head may be
+    /// rolled back and reached again by other changes.
+    func headCached<Key, Value>(
+        _ cache: HeadCache<Key, Value>, _ key: Key, on db: any SQLDatabase, read: () async throws -> Value
+    ) async throws -> Value {
+        let head = try await Self.auditHeadSeq(db)
+        if let kept = cache.value(key, at: head) { return kept }
+        let value = try await read()
+        if joined == nil { cache.keep(value, key, at: head) }
+        return value
+    }
 
     public func atomically<R: Sendable>(_ body: @escaping @Sendable () async throws -> R) async throws -> R {
         if joined != nil { return try await body() }
@@ -201,8 +210,8 @@ public final class SQLStore: KaoheStore {
     }
 
     func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        // Inside ``atomically(_:)`` the statements join its transaction.
-        if let db = joined { return try await Self.mappingErrors { try await body(db) } }
+        // Inside ``atomically(_:)`` the statements join its transaction (`write` runs them there).
+        if joined != nil { return try await write(body) }
         return try await write { db in
             // SQLite: take the write lock at once, so that a writer in another process (a command, a second
             // store on the file) makes this one wait (busy_timeout) instead of failing when a read-started
