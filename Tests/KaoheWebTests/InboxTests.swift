@@ -255,11 +255,9 @@ struct InboxTests {
     @Test("Opening a rater round reminds named raters and rating units' reporters; 提醒 once a day, not the voted")
     func raterReminders() async throws {
         let f = try await Fixture.make()
-        let assessment = try await RaterRoundTests.setUp(f)
+        let (_, round, groups) = try await RaterRoundTests.newRound(f)
         let operations = Operations(f.deps)
         let organizer = f.users[.organizer]!
-        let round = try await operations.createRaterRound(assessment.id.rawValue, itemID: "3", title: "", by: organizer)
-        let groups = RaterRoundTests.groupForms(round)
         _ = try await operations.updateRaterRound(
             round.id.rawValue, RaterRoundForm(title: "年终评议", opensAt: "", closesAt: "", groups: groups), by: organizer)
         _ = try await operations.setRaterRoundState(round.id.rawValue, open: true, by: organizer)
@@ -285,11 +283,9 @@ struct InboxTests {
     @Test("A rater round that opens by its date reminds its raters at the next sweep, once")
     func raterRoundOpensByDate() async throws {
         let f = try await Fixture.make()
-        let assessment = try await RaterRoundTests.setUp(f)
+        let (_, round, groups) = try await RaterRoundTests.newRound(f)
         let operations = Operations(f.deps)
         let organizer = f.users[.organizer]!
-        let round = try await operations.createRaterRound(assessment.id.rawValue, itemID: "3", title: "", by: organizer)
-        let groups = RaterRoundTests.groupForms(round)
         let opensAt = RaterRules.text(f.clock.now.addingTimeInterval(86_400))
         _ = try await operations.updateRaterRound(
             round.id.rawValue, RaterRoundForm(title: "年终评议", opensAt: opensAt, closesAt: "", groups: groups),

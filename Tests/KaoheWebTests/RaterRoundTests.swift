@@ -10,7 +10,6 @@ import Testing
 
 @Suite("Rater rounds (评议): set up, named and unit sheets, public codes, closing scores the item")
 struct RaterRoundTests {
-    /// A 营商环境 assessment with both units enrolled and a second reporter for unit B.
     /// The round's groups as its form sends them: the leaders named (the `leader` account), the public rating
     /// 满意=100 / 不满意=0, no trimming, one ballot enough.
     static func groupForms(_ round: RaterRound) -> [RaterGroupForm] {
@@ -22,6 +21,7 @@ struct RaterRoundTests {
         }
     }
 
+    /// A 营商环境 assessment with both units enrolled and a second reporter for unit B.
     static func setUp(_ fixture: Fixture) async throws -> Assessment {
         let assessment = Assessment(
             organizationID: fixture.org.id, schemeID: "changbai-2020-yingshang", year: 2020, title: "营商环境考评")
@@ -31,6 +31,16 @@ struct RaterRoundTests {
             username: "reporter-b", displayName: "岭东区填报人", password: testPassword, roles: [.reporter],
             organizationID: nil, unitID: fixture.unitB.id, by: .system)
         return assessment
+    }
+
+    /// A new round on item 3 of a ``setUp(_:)`` assessment, made by the organizer, with its groups' forms.
+    static func newRound(_ fixture: Fixture) async throws -> (
+        assessment: Assessment, round: RaterRound, groups: [RaterGroupForm]
+    ) {
+        let assessment = try await setUp(fixture)
+        let round = try await Operations(fixture.deps).createRaterRound(
+            assessment.id.rawValue, itemID: "3", title: "", by: fixture.users[.organizer]!)
+        return (assessment, round, groupForms(round))
     }
 
     static func roundID(_ response: TestResponse) throws -> RaterRoundID {
@@ -177,12 +187,10 @@ struct RaterRoundTests {
     @Test("Dates open and close a round; a round closed by date is recorded closed and scores the item")
     func byDate() async throws {
         let fixture = try await Fixture.make()
-        let assessment = try await Self.setUp(fixture)
+        let (assessment, round, groups) = try await Self.newRound(fixture)
         let operations = Operations(fixture.deps)
         let organizer = fixture.users[.organizer]!
-        let round = try await operations.createRaterRound(assessment.id.rawValue, itemID: "3", title: "", by: organizer)
         // The clock starts at 2023-11-15 06:13 China time.
-        let groups = Self.groupForms(round)
         await #expect(throws: AppError.invalid("结束时间应晚于开始时间")) {
             try await operations.updateRaterRound(
                 round.id.rawValue,
