@@ -82,4 +82,14 @@ struct MailOutboxTests {
         #expect(try await worker.runOnce() == OutboxWorker.Round(sent: 0, failed: 1, digests: 0))
         await f.store.shutdown()
     }
+
+    @Test("Without a mail server the page says how to configure one")
+    func noServer() async throws {
+        let f = try await Fixture.make()
+        let page = try await Operations(f.deps).mailOutbox(for: f.users[.admin]!)
+        await f.store.shutdown()
+        #expect(page.server.isEmpty)
+        let html = Views.mailOutbox(page, identity: Identity(user: f.users[.admin]!, session: nil), csrf: "x").text
+        #expect(html.contains("未配置邮件服务器") && html.contains("--smtp-url") && html.contains("KAOHE_SMTP_URL"))
+    }
 }

@@ -57,7 +57,7 @@ extension Views {
         let status: HTML =
             page.server.isEmpty
             ? """
-            <p class="error" role="status">本服务器未配置邮件服务器（--smtp 或 KAOHE_SMTP_URL），邮件提醒不会发出；发件箱中的邮件会保留，配置后自动发送。</p>
+            <p class="error" role="status">本服务器未配置邮件服务器（kaohe serve --smtp-url 或 KAOHE_SMTP_URL），邮件提醒不会发出；发件箱中的邮件会保留，配置后自动发送。</p>
             """
             : "<p>经 <code>\(page.server)</code> 发送，发件人 <code>\(page.from)</code>；发件箱每隔几秒处理一次，失败的邮件按退避时间自动重试，不会丢弃。</p>"
         let oldest: HTML =
